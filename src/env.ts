@@ -1,0 +1,37 @@
+/**
+ * Names of the environment variables this library reads, in one place, with small typed readers
+ * whose errors name the variable.
+ */
+
+/** Path of a `temporal.toml` to load instead of the default lookup. */
+export const TEMPORAL_CONFIG_FILE = 'TEMPORAL_CONFIG_FILE';
+/** Profile of the config file to use (default `default`). */
+export const TEMPORAL_PROFILE = 'TEMPORAL_PROFILE';
+/** Task queue; overrides the value set in code. */
+export const TEMPORAL_TASK_QUEUE = 'TEMPORAL_TASK_QUEUE';
+/** Lambda's function code folder (`/var/task`). */
+export const LAMBDA_TASK_ROOT = 'LAMBDA_TASK_ROOT';
+/** Name of the Lambda function, set by the Lambda runtime. */
+export const AWS_LAMBDA_FUNCTION_NAME = 'AWS_LAMBDA_FUNCTION_NAME';
+/** Lambda's advanced logging control level (`TRACE` ... `FATAL`). */
+export const AWS_LAMBDA_LOG_LEVEL = 'AWS_LAMBDA_LOG_LEVEL';
+/** Log level override for this library. */
+export const LOG_LEVEL = 'LOG_LEVEL';
+
+/** Environment as a plain record; injectable so that tests never touch `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Returns the variable's value, or `undefined` when it is unset or blank. */
+export function readEnv(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** `envconfig` wants a record of strings: drop the unset entries. */
+export function definedEnv(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

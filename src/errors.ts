@@ -1,0 +1,84 @@
+/**
+ * Errors thrown by temporal-lambda-worker. Each message names what was wrong, what was received
+ * and the fix (file, field or env var). `instanceof` works across duplicate copies of the library
+ * (ESM and CJS builds loaded side by side) because it checks a registry-wide brand, not identity.
+ */
+
+const BRAND = Symbol.for('temporal-lambda-worker.error-names');
+
+type Branded = { [BRAND]?: readonly string[] };
+
+/** Base class of every error this library throws. */
+export class LambdaWorkerError extends Error {
+  /** Stable name used for `instanceof` across copies; subclasses override it. */
+  static readonly errorName: string = 'LambdaWorkerError';
+
+  declare readonly [BRAND]: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const names: string[] = [];
+    for (let ctor = new.target as unknown; ctor && typeof ctor === 'function'; ctor = Object.getPrototypeOf(ctor)) {
+      const name = (ctor as { errorName?: string }).errorName;
+      if (typeof name === 'string' && !names.includes(name)) names.push(name);
+      if (ctor === LambdaWorkerError) break;
+    }
+    Object.defineProperty(this, BRAND, { value: names, enumerable: false });
+    this.name = names[0] ?? 'LambdaWorkerError';
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const names = (value as Branded | null | undefined)?.[BRAND];
+    return Array.isArray(names) && names.includes(this.errorName);
+  }
+}
+
+/** The deployment version passed to `runWorker` is incomplete. */
+export class InvalidDeploymentVersionError extends LambdaWorkerError {
+  static override readonly errorName = 'InvalidDeploymentVersionError';
+}
+
+/** A config file named by `TEMPORAL_CONFIG_FILE` does not exist or cannot be read. */
+export class ConfigFileNotFoundError extends LambdaWorkerError {
+  static override readonly errorName = 'ConfigFileNotFoundError';
+}
+
+/** `temporal.toml` is not valid TOML or not a valid Temporal client config. */
+export class MalformedConfigFileError extends LambdaWorkerError {
+  static override readonly errorName = 'MalformedConfigFileError';
+}
+
+/** `TEMPORAL_PROFILE` names a profile the config file does not have. */
+export class UnknownProfileError extends LambdaWorkerError {
+  static override readonly errorName = 'UnknownProfileError';
+}
+
+/** A TLS certificate or key file named in the config does not exist. */
+export class TlsFileNotFoundError extends LambdaWorkerError {
+  static override readonly errorName = 'TlsFileNotFoundError';
+}
+
+/** No task queue was set in code or in `TEMPORAL_TASK_QUEUE`. */
+export class MissingTaskQueueError extends LambdaWorkerError {
+  static override readonly errorName = 'MissingTaskQueueError';
+}
+
+/** An option set in the configure callback has a value that cannot work. */
+export class InvalidOptionError extends LambdaWorkerError {
+  static override readonly errorName = 'InvalidOptionError';
+}
+
+/** The invocation has too little time left for any work after the shutdown buffer. */
+export class InsufficientTimeError extends LambdaWorkerError {
+  static override readonly errorName = 'InsufficientTimeError';
+}
+
+/** Connecting to Temporal or creating the worker did not finish before the work window ended. */
+export class StartupTimeoutError extends LambdaWorkerError {
+  static override readonly errorName = 'StartupTimeoutError';
+}
+
+/** Connecting to the Temporal server failed. */
+export class ConnectionFailedError extends LambdaWorkerError {
+  static override readonly errorName = 'ConnectionFailedError';
+}

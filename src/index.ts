@@ -1,0 +1,25 @@
+export { runWorker } from './run-worker';
+export type { ConfigureWorker, LambdaWorkerHandler, RunWorkerOptions } from './run-worker';
+export { LambdaWorkerConfig, LAMBDA_WORKER_DEFAULTS, SHUTDOWN_BUFFER_OVER_GRACE_MS } from './lambda-config';
+export type { LambdaWorkerOptions } from './lambda-config';
+export type { LambdaContext } from './invocation';
+export type { ShutdownHook, ShutdownHookContext } from './hooks';
+export { JsonLogger } from './logger';
+export type { JsonLoggerOptions } from './logger';
+export { fromPowertoolsLogger, loadPowertoolsLogger } from './powertools';
+export type { PowertoolsLoggerLike } from './powertools';
+export { SecretScrubber } from './redact';
+export { CONFIG_FILE_NAME } from './connection-config';
+export {
+  LambdaWorkerError,
+  InvalidDeploymentVersionError,
+  ConfigFileNotFoundError,
+  MalformedConfigFileError,
+  UnknownProfileError,
+  TlsFileNotFoundError,
+  MissingTaskQueueError,
+  InvalidOptionError,
+  InsufficientTimeError,
+  StartupTimeoutError,
+  ConnectionFailedError,
+} from './errors';

@@ -1,0 +1,151 @@
+/**
+ * The Lambda-tuned worker defaults, the config object handed to the configure callback, and
+ * the step that turns it into the options of one worker (versioning, task queue override,
+ * no eager activities). Runs once per process.
+ */
+import type { Logger } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { NativeConnectionOptions, RuntimeOptions, WorkerOptions } from '@temporalio/worker';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
+import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from './errors';
+import type { ShutdownHook } from './hooks';
+
+/** Worker options as the configure callback sees them: everything but the connection. */
+export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'namespace'>>;
+
+/**
+ * The defaults of the spec's table, suited to short-lived invocations on small functions.
+ * `maxEagerActivityReservationsPerWorkflowTask` is forced to 0 after configure: eager
+ * activities are unsupported on Lambda.
+ */
+export const LAMBDA_WORKER_DEFAULTS = {
+  maxConcurrentActivityTaskExecutions: 2,
+  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentLocalActivityExecutions: 2,
+  maxConcurrentNexusTaskExecutions: 5,
+  workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+  activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+  nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+  shutdownGraceTime: 5_000,
+  maxCachedWorkflows: 30,
+} as const satisfies LambdaWorkerOptions;
+
+/** The shutdown buffer defaults to the grace time plus this. */
+export const SHUTDOWN_BUFFER_OVER_GRACE_MS = 2_000;
+
+/**
+ * What the configure callback receives. Change any field; the deployment version and
+ * `useWorkerVersioning` are applied after the callback returns.
+ */
+export class LambdaWorkerConfig {
+  /** Options of the worker, pre-filled with {@link LAMBDA_WORKER_DEFAULTS}. */
+  workerOptions: LambdaWorkerOptions;
+  /** Connection options loaded from `temporal.toml` and `TEMPORAL_*` env vars. */
+  connectionOptions: NativeConnectionOptions;
+  /** Namespace loaded from the config (`default` when unset). */
+  namespace: string;
+  /** Options of the Temporal Runtime, installed once per process after configure. */
+  runtimeOptions: RuntimeOptions;
+  /** Run in order after every invocation's worker shut down, each isolated and time-bounded. */
+  shutdownHooks: ShutdownHook[];
+  /** Logger for this library, the worker and the Runtime. @default a {@link JsonLogger} */
+  logger: Logger;
+  private explicitBufferMs: number | undefined;
+
+  constructor(init: { version: WorkerDeploymentVersion; connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
+    this.workerOptions = {
+      ...LAMBDA_WORKER_DEFAULTS,
+      workflowTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior },
+      activityTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.activityTaskPollerBehavior },
+      nexusTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.nexusTaskPollerBehavior },
+      workerDeploymentOptions: { version: { ...init.version }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+    };
+    this.connectionOptions = init.connectionOptions;
+    this.namespace = init.namespace;
+    this.runtimeOptions = {};
+    this.shutdownHooks = [];
+    this.logger = init.logger;
+  }
+
+  /**
+   * How long before the Lambda deadline the worker starts its graceful shutdown.
+   * Reads as the value in force; set it to fix it.
+   * @default the worker's `shutdownGraceTime` + 2000 (7000 with the default grace time)
+   */
+  get shutdownDeadlineBufferMs(): number {
+    return this.explicitBufferMs ?? shutdownGraceTimeMs(this.workerOptions) + SHUTDOWN_BUFFER_OVER_GRACE_MS;
+  }
+
+  set shutdownDeadlineBufferMs(value: number) {
+    this.explicitBufferMs = value;
+  }
+}
+
+function shutdownGraceTimeMs(options: LambdaWorkerOptions): number {
+  return options.shutdownGraceTime === undefined ? 0 : msToNumber(options.shutdownGraceTime);
+}
+
+/**
+ * Checks the deployment version given to `runWorker`.
+ * @throws {@link InvalidDeploymentVersionError} when a field is empty.
+ */
+export function validateVersion(version: WorkerDeploymentVersion | undefined): WorkerDeploymentVersion {
+  for (const field of ['deploymentName', 'buildId'] as const) {
+    const value = (version as Partial<WorkerDeploymentVersion> | undefined)?.[field];
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new InvalidDeploymentVersionError(
+        `runWorker needs a deployment version with a non-empty ${field}; received ${JSON.stringify(value ?? null)}. ` +
+          `Pass runWorker({ deploymentName: 'my-app', buildId: 'build-1' }, configure) with the names of your Worker Deployment Version.`,
+      );
+    }
+  }
+  return { deploymentName: version!.deploymentName, buildId: version!.buildId };
+}
+
+/** The worker options of one process, ready for `Worker.create` but for connection and identity. */
+export interface CompiledWorkerSettings {
+  workerOptions: LambdaWorkerOptions & { taskQueue: string };
+  shutdownGraceTimeMs: number;
+  shutdownDeadlineBufferMs: number;
+  /** The user's own `shutdownForceTime`, if set; the library never lets it pass the deadline. */
+  userShutdownForceTimeMs: number | undefined;
+}
+
+function requireNonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new InvalidOptionError(`${name} must be a finite number of milliseconds >= 0; received ${String(value)}. Set it in the configure callback.`);
+  }
+  return value;
+}
+
+/**
+ * Applies what configure cannot change: the version, `useWorkerVersioning`, the
+ * `TEMPORAL_TASK_QUEUE` override and no eager activities.
+ *
+ * @throws {@link MissingTaskQueueError} or {@link InvalidOptionError}.
+ */
+export function compileWorkerSettings(config: LambdaWorkerConfig, version: WorkerDeploymentVersion, env: Env): CompiledWorkerSettings {
+  const options = config.workerOptions;
+  const taskQueue = readEnv(env, TEMPORAL_TASK_QUEUE) ?? options.taskQueue;
+  if (typeof taskQueue !== 'string' || taskQueue.trim() === '') {
+    throw new MissingTaskQueueError(
+      `No task queue is set. Set the ${TEMPORAL_TASK_QUEUE} env var on the function, or config.workerOptions.taskQueue in the configure callback.`,
+    );
+  }
+  const behavior = options.workerDeploymentOptions?.useWorkerVersioning === false ? undefined : options.workerDeploymentOptions?.defaultVersioningBehavior;
+  const graceMs = requireNonNegative('config.workerOptions.shutdownGraceTime', shutdownGraceTimeMs(options));
+  const bufferMs = requireNonNegative('config.shutdownDeadlineBufferMs', config.shutdownDeadlineBufferMs);
+  const userForceMs = options.shutdownForceTime === undefined ? undefined : requireNonNegative('config.workerOptions.shutdownForceTime', msToNumber(options.shutdownForceTime));
+  return {
+    workerOptions: {
+      ...options,
+      taskQueue,
+      maxEagerActivityReservationsPerWorkflowTask: 0,
+      workerDeploymentOptions: { version: { ...version }, useWorkerVersioning: true, defaultVersioningBehavior: behavior ?? 'PINNED' },
+    },
+    shutdownGraceTimeMs: graceMs,
+    shutdownDeadlineBufferMs: bufferMs,
+    userShutdownForceTimeMs: userForceMs,
+  };
+}

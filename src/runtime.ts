@@ -1,0 +1,18 @@
+/**
+ * Installs the Temporal Runtime once per process: with the library's logger, core logs
+ * forwarded to it, and no shutdown signals (Lambda owns the process lifecycle). A Runtime that
+ * is already installed (a second `runWorker` in one process, or the user's own) is reused.
+ */
+import type { Logger } from '@temporalio/common';
+import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+
+/** Installs the Runtime with `options` over the Lambda defaults, or returns the installed one. */
+export function ensureRuntime(options: RuntimeOptions, logger: Logger): { runtime: Runtime; installedNow: boolean } {
+  if (Runtime._instance !== undefined) return { runtime: Runtime._instance, installedNow: false };
+  const telemetryOptions = {
+    ...options.telemetryOptions,
+    logging: options.telemetryOptions?.logging ?? { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+  } as RuntimeOptions['telemetryOptions'];
+  const runtime = Runtime.install({ logger, shutdownSignals: [], ...options, telemetryOptions });
+  return { runtime, installedNow: true };
+}
