@@ -68,6 +68,15 @@ async function startupStep<T>(name: string, promise: Promise<T>, plan: Invocatio
   return bounded.value;
 }
 
+/**
+ * Whether a worker error is the expected result of the forced shutdown: the SDK fails the
+ * worker with GracefulShutdownPeriodExpiredError (or, as of 1.24, an IllegalStateError while
+ * finalizing it) once `shutdownForceTime` has passed.
+ */
+function isForcedShutdown(error: unknown, plan: InvocationPlan, nowMs: number): boolean {
+  return (error as Error)?.name === 'GracefulShutdownPeriodExpiredError' || nowMs >= plan.workEndMs + plan.shutdownForceTimeMs;
+}
+
 /** Polls until work end, then shuts the worker down; resolves with why work ended. */
 async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, deps: InvocationDeps, logger: Logger): Promise<EndReason> {
   let shutdownRequested = false;
@@ -90,9 +99,10 @@ async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, deps: I
       });
     }
   } catch (error) {
-    if ((error as Error)?.name !== 'GracefulShutdownPeriodExpiredError') throw error;
-    logger.warn('Worker shutdown was forced: some activity did not finish after cancellation within shutdownForceTime', {
+    if (!shutdownRequested || !isForcedShutdown(error, plan, deps.now())) throw error;
+    logger.warn('Worker shutdown was forced: an activity did not finish within shutdownForceTime after cancellation', {
       shutdownForceTimeMs: plan.shutdownForceTimeMs,
+      error,
     });
   } finally {
     clearTimeout(stop);
@@ -158,6 +168,7 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
   } catch (error) {
     failure = error;
     endReason = 'error';
+    if (firstPollMs !== undefined) workEndedMs = deps.now();
   } finally {
     const hooksStartMs = deps.now();
     const hooks = await runShutdownHooks(prepared.hooks, plan.hooksEndByMs, logger, deps.now);

@@ -1,0 +1,216 @@
+/**
+ * The real handler against a real Temporal server, with real remaining time: work ends at
+ * deadline - buffer, the handler settles after work end and before the deadline, whatever the
+ * server or the activities do.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import * as activities from '../fixtures/activities';
+import { runWorker } from '../../src/run-worker';
+import { JsonLogger } from '../../src/logger';
+import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
+import type { LambdaWorkerConfig } from '../../src/lambda-config';
+import { captureLines, emptyDir, invoke, reportMargin } from '../support/invoke';
+import { closedAddress, connectClient, makeVersionCurrent, startSilentServer, uniqueName } from '../support/temporal';
+
+const address = inject('temporalAddress');
+const bundlePath = inject('workflowBundlePath');
+const REMAINING_MS = 12_000;
+
+let client: Client;
+let closeClient: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ client, close: closeClient } = await connectClient(address));
+});
+afterAll(async () => {
+  await closeClient();
+});
+
+/** Fast settings for tests: 1 s grace, 3 s buffer, so a 12 s invocation works 9 s. */
+function fastShutdown(config: LambdaWorkerConfig): void {
+  config.workerOptions.shutdownGraceTime = 1_000;
+  config.shutdownDeadlineBufferMs = 3_000;
+}
+
+describe('runWorker against a real server', () => {
+  it('runs a workflow with an activity, runs the hooks, and settles after work end and before the deadline', async () => {
+    const taskQueue = uniqueName('tq');
+    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+    const logs = captureLines();
+    const hookCalls: number[] = [];
+    const handler = runWorker(
+      version,
+      (config) => {
+        config.workerOptions.taskQueue = taskQueue;
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.workerOptions.activities = activities;
+        config.logger = new JsonLogger({ write: logs.write });
+        config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
+        fastShutdown(config);
+      },
+      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
+    );
+    const invocation = invoke(handler, REMAINING_MS);
+    const current = makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const workflowId = uniqueName('wf');
+    const result = await client.workflow.execute('greeting', { taskQueue, workflowId, args: ['Lambda'] });
+    await current;
+    const record = await invocation;
+    reportMargin('workflow with activity', record);
+
+    expect(result).toBe('Hello, Lambda!');
+    expect(record.error).toBeUndefined();
+    const workEndMs = record.context.deadlineMs - 3_000;
+    expect(record.settledMs).toBeGreaterThanOrEqual(workEndMs);
+    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+    expect(hookCalls).toHaveLength(1);
+    expect(hookCalls[0]).toBeGreaterThanOrEqual(workEndMs);
+    const summary = logs.records().find((line) => line.message === 'Invocation summary');
+    expect(summary).toMatchObject({ endReason: 'deadline', requestId: record.context.awsRequestId, level: 'INFO' });
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const identities = history.events!.map((event) => event.workflowTaskStartedEventAttributes?.identity).filter(Boolean);
+    expect(identities).toContain(`${record.context.awsRequestId}@${record.context.invokedFunctionArn}`);
+  });
+
+  it('uses TEMPORAL_TASK_QUEUE over the code value and a temporal.toml found in LAMBDA_TASK_ROOT', async () => {
+    const taskQueue = uniqueName('env-tq');
+    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+    const taskRoot = emptyDir();
+    writeFileSync(path.join(taskRoot, 'temporal.toml'), `[profile.default]\naddress = "${address}"\nnamespace = "default"\n`);
+    const logs = captureLines();
+    const handler = runWorker(
+      version,
+      (config) => {
+        config.workerOptions.taskQueue = 'queue-set-in-code';
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.workerOptions.activities = activities;
+        config.logger = new JsonLogger({ write: logs.write });
+        fastShutdown(config);
+      },
+      { env: { TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: taskRoot }, cwd: emptyDir() },
+    );
+    const invocation = invoke(handler, REMAINING_MS);
+    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const result = await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['env'] });
+    const record = await invocation;
+    reportMargin('env task queue + toml', record);
+
+    expect(result).toBe('Hello, env!');
+    expect(record.error).toBeUndefined();
+    const configured = logs.records().find((line) => line.message === 'Lambda worker configured');
+    expect(configured).toMatchObject({ taskQueue, configFile: path.join(taskRoot, 'temporal.toml'), address });
+  });
+
+  it('settles before the deadline when an activity ignores cancellation, and the hooks still run', async () => {
+    const taskQueue = uniqueName('stubborn');
+    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+    const hookCalls: number[] = [];
+    const logs = captureLines();
+    const handler = runWorker(
+      version,
+      (config) => {
+        config.workerOptions.taskQueue = taskQueue;
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.workerOptions.activities = activities;
+        config.logger = new JsonLogger({ write: logs.write });
+        config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
+        fastShutdown(config);
+      },
+      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
+    );
+    const invocation = invoke(handler, REMAINING_MS);
+    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    await client.workflow.start('stubborn', { taskQueue, workflowId: uniqueName('wf'), args: [60_000] });
+    const record = await invocation;
+    reportMargin('activity ignoring cancellation', record);
+
+    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+    expect(record.settledMs).toBeGreaterThanOrEqual(record.context.deadlineMs - 3_000);
+    expect(hookCalls).toHaveLength(1);
+    expect(hookCalls[0]).toBeLessThan(record.context.deadlineMs);
+    expect(logs.lines.join('')).toMatch(/shutdown was forced|did not stop/);
+  });
+
+  it('fails fast with a clear error when nothing listens at the address, and runs the hooks', async () => {
+    const hookCalls: number[] = [];
+    const handler = runWorker(
+      { deploymentName: uniqueName('dep'), buildId: 'b1' },
+      (config) => {
+        config.workerOptions.taskQueue = 'unreachable';
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.logger = new JsonLogger({ write: () => undefined });
+        config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
+        fastShutdown(config);
+      },
+      { env: { TEMPORAL_ADDRESS: await closedAddress() }, cwd: emptyDir() },
+    );
+    const record = await invoke(handler, REMAINING_MS);
+    reportMargin('unreachable server', record);
+
+    expect(record.error).toBeInstanceOf(ConnectionFailedError);
+    expect((record.error as Error).message).toMatch(/TEMPORAL_ADDRESS/);
+    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+    expect(hookCalls).toHaveLength(1);
+  });
+
+  it('settles before the deadline when the address accepts TCP and never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      const hookCalls: number[] = [];
+      const handler = runWorker(
+        { deploymentName: uniqueName('dep'), buildId: 'b1' },
+        (config) => {
+          config.workerOptions.taskQueue = 'silent';
+          config.workerOptions.workflowBundle = { codePath: bundlePath };
+          config.logger = new JsonLogger({ write: () => undefined });
+          config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
+          fastShutdown(config);
+        },
+        { env: { TEMPORAL_ADDRESS: silent.address }, cwd: emptyDir() },
+      );
+      const record = await invoke(handler, REMAINING_MS);
+      reportMargin('silent server', record);
+
+      expect(record.error).toBeInstanceOf(Error);
+      expect(record.error instanceof StartupTimeoutError || record.error instanceof ConnectionFailedError).toBe(true);
+      expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+      expect(hookCalls).toHaveLength(1);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('runs two concurrent invocations in one process, each completing its workflow', async () => {
+    const taskQueue = uniqueName('concurrent');
+    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+    const logs = captureLines();
+    const handler = runWorker(
+      version,
+      (config) => {
+        config.workerOptions.taskQueue = taskQueue;
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.workerOptions.activities = activities;
+        config.logger = new JsonLogger({ write: logs.write });
+        fastShutdown(config);
+      },
+      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
+    );
+    const invocations = [invoke(handler, REMAINING_MS), invoke(handler, REMAINING_MS)];
+    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((name) => client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: [name] })),
+    );
+    const records = await Promise.all(invocations);
+
+    expect(results).toEqual(['Hello, a!', 'Hello, b!', 'Hello, c!', 'Hello, d!']);
+    for (const record of records) {
+      expect(record.error).toBeUndefined();
+      expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+    }
+    const summaries = logs.records().filter((line) => line.message === 'Invocation summary');
+    expect(new Set(summaries.map((line) => line.requestId))).toEqual(new Set(records.map((record) => record.context.awsRequestId)));
+  });
+});

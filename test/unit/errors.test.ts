@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { InsufficientTimeError, LambdaWorkerError, MissingTaskQueueError } from '../../src/errors';
+
+describe('errors', () => {
+  it('carry a stable name and a subclass chain that instanceof follows', () => {
+    const error = new MissingTaskQueueError('no queue');
+    expect(error.name).toBe('MissingTaskQueueError');
+    expect(error).toBeInstanceOf(MissingTaskQueueError);
+    expect(error).toBeInstanceOf(LambdaWorkerError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(InsufficientTimeError);
+  });
+
+  it('are recognised across duplicate copies of the library by their brand', () => {
+    const brand = Symbol.for('temporal-lambda-worker.error-names');
+    const foreign = Object.assign(new Error('from the other build'), { [brand]: ['MissingTaskQueueError', 'LambdaWorkerError'] });
+    expect(foreign).toBeInstanceOf(MissingTaskQueueError);
+    expect(foreign).toBeInstanceOf(LambdaWorkerError);
+    expect(new Error('plain')).not.toBeInstanceOf(LambdaWorkerError);
+  });
+
+  it('keep the cause', () => {
+    const cause = new Error('root');
+    expect(new LambdaWorkerError('wrapped', { cause }).cause).toBe(cause);
+  });
+});

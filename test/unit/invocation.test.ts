@@ -1,0 +1,139 @@
+/** The lifecycle with a fake clock, a fake Context that follows it, and fake connection and worker. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionFailedError, InsufficientTimeError, StartupTimeoutError } from '../../src/errors';
+import { runInvocation, type InvocationDeps, type PreparedWorker, type WorkerLike } from '../../src/invocation';
+import { JsonLogger } from '../../src/logger';
+import { makeContext } from '../support/context';
+
+class FakeWorker implements WorkerLike {
+  state = 'INITIALIZED';
+  shutdownAtMs: number | undefined;
+  private finish?: () => void;
+  constructor(private readonly ignoresShutdown = false) {}
+  run(): Promise<void> {
+    this.state = 'RUNNING';
+    return new Promise((resolve) => (this.finish = resolve));
+  }
+  shutdown(): void {
+    this.shutdownAtMs = Date.now();
+    this.state = 'STOPPING';
+    if (!this.ignoresShutdown) setTimeout(() => this.finish?.(), 100);
+  }
+  getState(): string {
+    return this.state;
+  }
+}
+
+function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, bufferMs = 7_000) {
+  const lines: string[] = [];
+  const closed = vi.fn(async () => undefined);
+  const hookTimes: number[] = [];
+  const createdWith: Array<Record<string, unknown>> = [];
+  const prepared: PreparedWorker = {
+    settings: {
+      workerOptions: { taskQueue: 'tq' },
+      shutdownGraceTimeMs: 5_000,
+      shutdownDeadlineBufferMs: bufferMs,
+      userShutdownForceTimeMs: undefined,
+    },
+    connectionOptions: { address: 'h:1' },
+    namespace: 'default',
+    hooks: [() => void hookTimes.push(Date.now())],
+    logger: new JsonLogger({ write: (line) => void lines.push(line) }),
+  };
+  const deps: InvocationDeps = {
+    connect: async () => ({ close: closed }),
+    createWorker: async (options) => {
+      createdWith.push(options as unknown as Record<string, unknown>);
+      return worker;
+    },
+    now: () => Date.now(),
+    ...overrides,
+  };
+  return { prepared, deps, lines, closed, hookTimes, createdWith };
+}
+
+async function settle(promise: Promise<void>, stepMs = 50, maxMs = 700_000): Promise<{ error?: unknown; at: number }> {
+  let done: { error?: unknown; at: number } | undefined;
+  promise.then(
+    () => (done = { at: Date.now() }),
+    (error: unknown) => (done = { error, at: Date.now() }),
+  );
+  for (let elapsed = 0; done === undefined && elapsed < maxMs; elapsed += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
+  if (done === undefined) throw new Error('invocation never settled');
+  return done;
+}
+
+describe('runInvocation', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('polls until deadline - buffer, shuts down, runs hooks, closes, and settles before the deadline', async () => {
+    const worker = new FakeWorker();
+    const { prepared, deps, hookTimes, closed, createdWith, lines } = setup(worker);
+    const context = makeContext(60_000);
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.error).toBeUndefined();
+    expect(worker.shutdownAtMs).toBe(context.deadlineMs - 7_000);
+    expect(hookTimes[0]).toBeGreaterThanOrEqual(context.deadlineMs - 7_000);
+    expect(closed).toHaveBeenCalledOnce();
+    expect(result.at).toBeLessThan(context.deadlineMs);
+    expect(createdWith[0]).toMatchObject({ identity: `${context.awsRequestId}@${context.invokedFunctionArn}`, namespace: 'default' });
+    expect(createdWith[0]!.shutdownForceTime).toBeGreaterThan(5_000);
+    expect(lines.join('')).toContain('"endReason":"deadline"');
+  });
+
+  it('counts connect time against the work window (the deadline is absolute)', async () => {
+    const worker = new FakeWorker();
+    const { prepared, deps } = setup(worker, {
+      connect: () => new Promise((resolve) => setTimeout(() => resolve({ close: async () => undefined }), 20_000)),
+    });
+    const context = makeContext(60_000);
+    await settle(runInvocation(prepared, context, deps));
+    expect(worker.shutdownAtMs).toBe(context.deadlineMs - 7_000);
+  });
+
+  it('settles before the deadline when the worker never stops', async () => {
+    const worker = new FakeWorker(true);
+    const { prepared, deps, hookTimes, lines } = setup(worker);
+    const context = makeContext(30_000);
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.at).toBeLessThan(context.deadlineMs);
+    expect(hookTimes).toHaveLength(1);
+    expect(lines.join('')).toMatch(/did not stop by its forced shutdown time/);
+  });
+
+  it('settles at work end with StartupTimeoutError when connect never answers, and runs the hooks', async () => {
+    const { prepared, deps, hookTimes } = setup(new FakeWorker(), { connect: () => new Promise(() => undefined) });
+    const context = makeContext(30_000);
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.error).toBeInstanceOf(StartupTimeoutError);
+    expect(result.at).toBeGreaterThanOrEqual(context.deadlineMs - 7_000);
+    expect(result.at).toBeLessThan(context.deadlineMs);
+    expect(hookTimes).toHaveLength(1);
+  });
+
+  it('wraps a connect failure with the address and the env var to fix', async () => {
+    const { prepared, deps } = setup(new FakeWorker(), { connect: async () => Promise.reject(new Error('connection refused')) });
+    const result = await settle(runInvocation(prepared, makeContext(30_000), deps));
+    expect(result.error).toBeInstanceOf(ConnectionFailedError);
+    expect((result.error as Error).message).toMatch(/h:1.*connection refused.*TEMPORAL_ADDRESS/);
+  });
+
+  it('keeps the original error when a hook and the close fail too', async () => {
+    const original = new Error('worker crashed');
+    const worker: WorkerLike = { run: async () => Promise.reject(original), shutdown: () => undefined, getState: () => 'FAILED' };
+    const { prepared, deps } = setup(worker, { connect: async () => ({ close: async () => Promise.reject(new Error('close failed')) }) });
+    prepared.hooks = [() => { throw new Error('hook failed'); }];
+    const result = await settle(runInvocation(prepared, makeContext(30_000), deps));
+    expect(result.error).toBe(original);
+  });
+
+  it('fails at once with InsufficientTimeError, before connecting', async () => {
+    const connect = vi.fn();
+    const { prepared, deps } = setup(new FakeWorker(), { connect });
+    const result = await settle(runInvocation(prepared, makeContext(7_500), deps));
+    expect(result.error).toBeInstanceOf(InsufficientTimeError);
+    expect(connect).not.toHaveBeenCalled();
+  });
+});

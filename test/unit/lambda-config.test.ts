@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from '../../src/errors';
+import { compileWorkerSettings, LAMBDA_WORKER_DEFAULTS, LambdaWorkerConfig, validateVersion } from '../../src/lambda-config';
+import { JsonLogger } from '../../src/logger';
+
+const version = { deploymentName: 'my-app', buildId: 'build-1' };
+
+function config(): LambdaWorkerConfig {
+  return new LambdaWorkerConfig({ version, connectionOptions: { address: 'h:1' }, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
+}
+
+describe('LambdaWorkerConfig', () => {
+  it('pre-fills exactly the spec defaults and PINNED', () => {
+    const options = config().workerOptions;
+    expect(options).toMatchObject({
+      maxConcurrentActivityTaskExecutions: 2,
+      maxConcurrentWorkflowTaskExecutions: 10,
+      maxConcurrentLocalActivityExecutions: 2,
+      maxConcurrentNexusTaskExecutions: 5,
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+      nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+      shutdownGraceTime: 5_000,
+      maxCachedWorkflows: 30,
+    });
+    expect(options.workerDeploymentOptions?.defaultVersioningBehavior).toBe('PINNED');
+    expect(config().shutdownDeadlineBufferMs).toBe(7_000);
+  });
+
+  it('does not share the defaults object between configs', () => {
+    const first = config();
+    (first.workerOptions.workflowTaskPollerBehavior as { maximum: number }).maximum = 9;
+    expect(config().workerOptions.workflowTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior);
+  });
+
+  it('derives the buffer from the grace time until the user sets it', () => {
+    const c = config();
+    c.workerOptions.shutdownGraceTime = '60s';
+    expect(c.shutdownDeadlineBufferMs).toBe(62_000);
+    c.shutdownDeadlineBufferMs = 65_000;
+    c.workerOptions.shutdownGraceTime = '10s';
+    expect(c.shutdownDeadlineBufferMs).toBe(65_000);
+  });
+});
+
+describe('compileWorkerSettings', () => {
+  it('applies the version and versioning after configure and keeps only the default behaviour', () => {
+    const c = config();
+    c.workerOptions.taskQueue = 'tq';
+    c.workerOptions.workerDeploymentOptions = { version: { deploymentName: 'other', buildId: 'x' }, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' };
+    const settings = compileWorkerSettings(c, version, {});
+    expect(settings.workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' });
+  });
+
+  it('turns versioning back on when configure turned it off', () => {
+    const c = config();
+    c.workerOptions.taskQueue = 'tq';
+    c.workerOptions.workerDeploymentOptions = { version, useWorkerVersioning: false };
+    expect(compileWorkerSettings(c, version, {}).workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' });
+  });
+
+  it('lets TEMPORAL_TASK_QUEUE override the code and reserves no eager activities', () => {
+    const c = config();
+    c.workerOptions.taskQueue = 'from-code';
+    c.workerOptions.maxEagerActivityReservationsPerWorkflowTask = 3;
+    const settings = compileWorkerSettings(c, version, { TEMPORAL_TASK_QUEUE: 'from-env' });
+    expect(settings.workerOptions.taskQueue).toBe('from-env');
+    expect(settings.workerOptions.maxEagerActivityReservationsPerWorkflowTask).toBe(0);
+  });
+
+  it('names both places to set a missing task queue', () => {
+    expect(() => compileWorkerSettings(config(), version, {})).toThrow(MissingTaskQueueError);
+    expect(() => compileWorkerSettings(config(), version, {})).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+  });
+
+  it('rejects a negative buffer with the field name', () => {
+    const c = config();
+    c.workerOptions.taskQueue = 'tq';
+    c.shutdownDeadlineBufferMs = -1;
+    expect(() => compileWorkerSettings(c, version, {})).toThrow(InvalidOptionError);
+    expect(() => compileWorkerSettings(c, version, {})).toThrow(/config\.shutdownDeadlineBufferMs/);
+  });
+});
+
+describe('validateVersion', () => {
+  it.each([
+    [{ deploymentName: '', buildId: 'b' }, /deploymentName/],
+    [{ deploymentName: 'd', buildId: '  ' }, /buildId/],
+    [undefined, /deploymentName/],
+  ])('rejects %j', (input, pattern) => {
+    expect(() => validateVersion(input as never)).toThrow(InvalidDeploymentVersionError);
+    expect(() => validateVersion(input as never)).toThrow(pattern);
+  });
+});
