@@ -4,7 +4,7 @@
  * no eager activities). Runs once per process.
  */
 import type { Logger } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { NativeConnectionOptions, RuntimeOptions, WorkerOptions } from '@temporalio/worker';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';

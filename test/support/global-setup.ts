@@ -17,7 +17,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startTestServer({ args: ['-namespaces', 'default'] });
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '..', 'fixtures', 'workflows.ts'),
+    workflowsPath: path.join(import.meta.dirname, '..', 'fixtures', 'workflows.ts'),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   const bundlePath = path.join(mkdtempSync(path.join(tmpdir(), 'tlw-bundle-')), 'workflow-bundle.js');
