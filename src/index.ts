@@ -10,6 +10,8 @@ export { fromPowertoolsLogger, loadPowertoolsLogger } from './powertools';
 export type { PowertoolsLoggerLike } from './powertools';
 export { SecretScrubber } from './redact';
 export { CONFIG_FILE_NAME } from './connection-config';
+export { invokeLocally, makeLocalContext } from './local-invoke';
+export type { LocalInvokeOptions, LocalInvokeResult } from './local-invoke';
 export {
   LambdaWorkerError,
   InvalidDeploymentVersionError,

@@ -1,0 +1,102 @@
+/**
+ * The `temporal-lambda-worker` command.
+ *
+ *   temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON] [--function-name NAME]
+ *
+ * Loads the module (CJS or ESM), calls its handler once with a Lambda-like context and a real
+ * deadline, prints a JSON result line, and exits 0 on success, 1 on error or timeout.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LambdaContext } from './invocation';
+import { invokeLocally } from './local-invoke';
+
+const USAGE = `Usage:
+  temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON] [--function-name NAME]
+
+  Runs the handler once, locally, with a Lambda-like context whose deadline is --timeout seconds
+  (default 60) away. Connection settings come from TEMPORAL_* env vars or temporal.toml as on Lambda.
+  Example: TEMPORAL_ADDRESS=localhost:7233 npx temporal-lambda-worker invoke lib/index.js#handler --timeout 30`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseFlags(args: string[]): { positional: string[]; flags: Record<string, string> } {
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') flags.help = 'true';
+    else if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+      const value = inline ?? args[++i];
+      if (value === undefined) fail(`Missing a value for --${name}.`);
+      flags[name] = value;
+    } else positional.push(arg);
+  }
+  return { positional, flags };
+}
+
+async function loadHandler(spec: string): Promise<(event: unknown, context: LambdaContext) => unknown> {
+  const [file, exportName = 'handler'] = spec.split('#') as [string, string?];
+  const resolved = path.resolve(file);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+  } catch (error) {
+    fail(`Cannot load ${resolved}: ${(error as Error).message}`);
+  }
+  const handler = loaded[exportName] ?? (loaded.default as Record<string, unknown> | undefined)?.[exportName];
+  if (typeof handler !== 'function') fail(`${resolved} has no exported function '${exportName}'. Name it after '#', e.g. ${file}#handler.`);
+  return handler as (event: unknown, context: LambdaContext) => unknown;
+}
+
+async function invokeCommand(args: string[]): Promise<number> {
+  const { positional, flags } = parseFlags(args);
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positional.length !== 1) fail('Name one handler module.');
+  const timeoutSeconds = Number(flags.timeout ?? 60);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) fail(`--timeout must be a positive number of seconds; received '${flags.timeout}'.`);
+  let event: unknown = {};
+  if (flags.event !== undefined) {
+    try {
+      event = JSON.parse(flags.event);
+    } catch {
+      fail(`--event must be JSON; received '${flags.event}'.`);
+    }
+  }
+  const handler = await loadHandler(positional[0]!);
+  const result = await invokeLocally(handler, { timeoutMs: timeoutSeconds * 1000, event, functionName: flags['function-name'] });
+  const error = result.error instanceof Error ? { name: result.error.name, message: result.error.message } : result.error;
+  process.stdout.write(`${JSON.stringify({ localInvoke: { ...result, error, timeoutMs: timeoutSeconds * 1000 } })}\n`);
+  if (result.outcome === 'timeout') process.stderr.write(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds\n`);
+  return result.outcome === 'ok' ? 0 : 1;
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'invoke':
+      return invokeCommand(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      fail(`Unknown command '${command}'.`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

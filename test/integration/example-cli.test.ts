@@ -1,0 +1,71 @@
+/**
+ * The spec's handler (examples/basic, only the import path changed), compiled to CJS and run by
+ * the `temporal-lambda-worker invoke` CLI in its own Node process against the real server.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
+
+const root = path.join(import.meta.dirname, '..', '..');
+const exampleDir = path.join(root, 'examples', 'basic');
+const cli = path.join(root, 'dist', 'cli.cjs');
+const address = inject('temporalAddress');
+
+let client: Client;
+let closeClient: () => Promise<void>;
+
+beforeAll(async () => {
+  for (const file of [cli, path.join(exampleDir, 'lib', 'index.js'), path.join(exampleDir, 'lib', 'workflow-bundle.js')]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build && npm run build:example\` (npm test does).`);
+  }
+  ({ client, close: closeClient } = await connectClient(address));
+});
+afterAll(async () => {
+  await closeClient();
+});
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: exampleDir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('examples/basic through `temporal-lambda-worker invoke`', () => {
+  it('runs the spec handler in its own process: a workflow completes and the invocation ends before its deadline', async () => {
+    const taskQueue = uniqueName('example');
+    const invocation = runCli(['invoke', 'lib/index.js#handler', '--timeout', '12', '--function-name', 'example-fn'], {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      LAMBDA_TASK_ROOT: exampleDir,
+    });
+    await makeVersionCurrent(client, 'sdk-demo', 'v1');
+    const result = await client.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['CLI'] });
+    const { code, stdout, stderr } = await invocation;
+
+    expect(result).toBe('Hello, CLI!');
+    expect(code, stderr).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    const summary = lines.find((line) => line.message === 'Invocation summary');
+    const local = lines.find((line) => line.localInvoke)?.localInvoke;
+    expect(summary).toMatchObject({ endReason: 'deadline', functionName: 'example-fn', level: 'INFO' });
+    expect(local.outcome).toBe('ok');
+    expect(local.marginBeforeDeadlineMs).toBeGreaterThan(0);
+    expect(lines.find((line) => line.message === 'Lambda worker configured')).toMatchObject({ configFile: path.join(exampleDir, 'temporal.toml'), address });
+    console.log(`example via CLI: settled ${local.marginBeforeDeadlineMs} ms before its 12 s deadline`);
+  });
+
+  it('reports a missing task queue with the names of both fixes, and exits 1', async () => {
+    const { code, stdout } = await runCli(['invoke', path.join(root, 'test', 'fixtures', 'no-task-queue.cjs'), '--timeout', '10'], { TEMPORAL_ADDRESS: address });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/MissingTaskQueueError/);
+    expect(stdout).toMatch(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+  });
+});
