@@ -14,22 +14,31 @@ function cacheRoot() {
   return process.env.TLW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'temporal-lambda-worker');
 }
 
-function sourceHash() {
+/** Hash of go.mod, go.sum and the package's own .go files: the cache key of one binary. */
+function sourceHash(packageDir) {
   const hash = createHash('sha256');
-  for (const name of readdirSync(sourceDir).sort()) {
-    if (name === 'go.mod' || name === 'go.sum' || name.endsWith('.go')) hash.update(name).update(readFileSync(path.join(sourceDir, name)));
+  for (const name of ['go.mod', 'go.sum']) hash.update(name).update(readFileSync(path.join(sourceDir, name)));
+  for (const name of readdirSync(path.join(sourceDir, packageDir)).sort()) {
+    if (name.endsWith('.go')) hash.update(name).update(readFileSync(path.join(sourceDir, packageDir, name)));
   }
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Returns the path of the test server binary, building it when the cache lacks this version. */
-export function ensureTestServerBinary({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
-  const binary = path.join(cacheRoot(), `testserver-${sourceHash()}`);
+/** The Go programs of testserver/: the Temporal server and the OTLP receiver. */
+const TARGETS = {
+  testserver: { packageDir: '.', what: 'the Temporal test server (go.temporal.io/server, first run only; a few minutes)' },
+  otlpreceiver: { packageDir: 'otlpreceiver', what: 'the OTLP/gRPC receiver (go.opentelemetry.io/proto/otlp)' },
+};
+
+/** Returns the path of a binary of testserver/, building it when the cache lacks this version. */
+export function ensureBinary(target, { log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  const { packageDir, what } = TARGETS[target];
+  const binary = path.join(cacheRoot(), `${target}-${sourceHash(packageDir)}`);
   if (existsSync(binary)) return binary;
   mkdirSync(cacheRoot(), { recursive: true });
-  log(`Building the Temporal test server (go.temporal.io/server, first run only; a few minutes) into ${binary}`);
+  log(`Building ${what} into ${binary}`);
   const tmp = `${binary}.tmp-${process.pid}`;
-  execFileSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+  execFileSync('go', ['build', '-trimpath', '-o', tmp, `./${packageDir}`], {
     cwd: sourceDir,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
@@ -38,12 +47,41 @@ export function ensureTestServerBinary({ log = (m) => process.stderr.write(`${m}
   return binary;
 }
 
+/** Returns the path of the test server binary, building it when needed. */
+export function ensureTestServerBinary(options) {
+  return ensureBinary('testserver', options);
+}
+
 /**
  * Starts a server; resolves once it prints READY. `args` are extra flags, e.g.
  * ['-dynamic', 'workercontroller.enabled=true']. `env` adds to the process environment.
  */
 export function startTestServer({ args = [], env = {}, timeoutMs = 60_000 } = {}) {
-  const binary = ensureTestServerBinary();
+  return startBinary('testserver', { args, env, timeoutMs });
+}
+
+/**
+ * Starts the OTLP receiver; resolves once it listens. `lines()` returns the export requests
+ * received so far, parsed.
+ */
+export async function startOtlpReceiver({ timeoutMs = 30_000 } = {}) {
+  const started = await startBinary('otlpreceiver', { args: [], env: {}, timeoutMs });
+  let buffer = '';
+  const received = [];
+  started.process.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.startsWith('{')) received.push(JSON.parse(line));
+    }
+  });
+  return { ...started, received: () => received.slice() };
+}
+
+function startBinary(target, { args, env, timeoutMs }) {
+  const binary = ensureBinary(target);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -52,13 +90,14 @@ export function startTestServer({ args = [], env = {}, timeoutMs = 60_000 } = {}
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`The test server did not start within ${timeoutMs} ms. Its stderr:\n${stderr}`));
+      reject(new Error(`${target} did not start within ${timeoutMs} ms. Its stderr:\n${stderr}`));
     }, timeoutMs);
     let stdout = '';
-    child.stdout.on('data', (chunk) => {
+    const onData = (chunk) => {
       stdout += chunk;
       const match = stdout.match(/READY (\S+)/);
       if (match) {
+        child.stdout.off('data', onData);
         clearTimeout(timer);
         resolve({
           address: match[1],
@@ -68,10 +107,11 @@ export function startTestServer({ args = [], env = {}, timeoutMs = 60_000 } = {}
           kill: () => stopChild(child, 'SIGKILL'),
         });
       }
-    });
+    };
+    child.stdout.on('data', onData);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`The test server exited early (code ${code}, signal ${signal}). Its stderr:\n${stderr}`));
+      reject(new Error(`${target} exited early (code ${code}, signal ${signal}). Its stderr:\n${stderr}`));
     });
   });
 }
@@ -91,7 +131,7 @@ function stopChild(child, signal = 'SIGTERM') {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const args = process.argv.slice(2);
   if (args[0] === '--build-only') {
-    console.log(ensureTestServerBinary());
+    for (const target of Object.keys(TARGETS)) console.log(ensureBinary(target));
   } else {
     const server = await startTestServer({ args });
     console.log(`Temporal test server on ${server.address} (Ctrl-C to stop)`);

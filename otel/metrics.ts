@@ -1,0 +1,152 @@
+/**
+ * Temporal's core and SDK metrics, drained from the Runtime's `MetricsBuffer` into an
+ * OpenTelemetry `MeterProvider` that exports over OTLP/gRPC and can be flushed on demand: every
+ * invocation flushes in a shutdown hook, so its metric points reach the collector before the
+ * handler returns (core's own OTLP exporter has no flush).
+ */
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { Attributes, Meter } from '@opentelemetry/api';
+import { MetricsBuffer, Runtime, type BufferedMetricUpdate } from '@temporalio/worker';
+import { settleBefore } from '../src/bounded';
+import type { ShutdownHook } from '../src/hooks';
+import type { LambdaWorkerConfig } from '../src/lambda-config';
+import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
+
+/** How often the buffer is drained into the OpenTelemetry instruments while a worker runs. */
+const DRAIN_INTERVAL_MS = 1_000;
+/** Room in the buffer between drains. */
+const BUFFER_SIZE = 100_000;
+
+type Recorder = (value: number, attributes: Attributes) => void;
+
+/** Drains buffered Temporal metric updates into OpenTelemetry instruments. */
+export class CoreMetricsBridge {
+  readonly buffer = new MetricsBuffer({ maxBufferSize: BUFFER_SIZE });
+  readonly meterProvider: MeterProvider;
+  private readonly meter: Meter;
+  private readonly recorders = new Map<string, Recorder>();
+  private recordedPoints = 0;
+
+  constructor(readonly options: ResolvedOtelOptions) {
+    const exporter = new OTLPMetricExporter({ url: options.endpointUrl });
+    this.meterProvider = new MeterProvider({
+      resource: options.resource,
+      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.metricExportIntervalMs })],
+    });
+    this.meter = this.meterProvider.getMeter('temporal-lambda-worker');
+    setInterval(() => this.drain(), DRAIN_INTERVAL_MS).unref();
+  }
+
+  /** Number of metric updates recorded so far. */
+  get recordedUpdates(): number {
+    return this.recordedPoints;
+  }
+
+  /** Moves every buffered update into its instrument; returns how many there were. */
+  drain(): number {
+    let count = 0;
+    let updates: Iterable<BufferedMetricUpdate>;
+    try {
+      updates = this.buffer.retrieveUpdates();
+    } catch {
+      return 0; // not bound to a Runtime (yet)
+    }
+    for (const update of updates) {
+      this.recorderFor(update)(update.value, update.attributes as Attributes);
+      count++;
+    }
+    this.recordedPoints += count;
+    return count;
+  }
+
+  /** Drains, then exports everything recorded so far. */
+  async flush(): Promise<void> {
+    this.drain();
+    await this.meterProvider.forceFlush();
+  }
+
+  private recorderFor({ metric }: BufferedMetricUpdate): Recorder {
+    const key = `${metric.kind}\u0000${metric.name}`;
+    let recorder = this.recorders.get(key);
+    if (recorder === undefined) {
+      const options = { unit: metric.unit, description: metric.description };
+      switch (metric.kind) {
+        case 'counter': {
+          const counter = this.meter.createCounter(metric.name, options);
+          recorder = (value, attributes) => counter.add(value, attributes);
+          break;
+        }
+        case 'up-down-counter': {
+          const counter = this.meter.createUpDownCounter(metric.name, options);
+          recorder = (value, attributes) => counter.add(value, attributes);
+          break;
+        }
+        case 'histogram': {
+          const histogram = this.meter.createHistogram(metric.name, options);
+          recorder = (value, attributes) => histogram.record(value, attributes);
+          break;
+        }
+        case 'gauge': {
+          const gauge = this.meter.createGauge(metric.name, options);
+          recorder = (value, attributes) => gauge.record(value, attributes);
+          break;
+        }
+      }
+      this.recorders.set(key, recorder);
+    }
+    return recorder;
+  }
+}
+
+const bridges = new Map<string, CoreMetricsBridge>();
+
+/** One bridge per process and endpoint: warm invocations reuse it, it is never shut down. */
+export function getMetricsBridge(options: ResolvedOtelOptions): CoreMetricsBridge {
+  const key = `${options.endpointUrl}|${options.serviceName}|${options.metricExportIntervalMs}`;
+  let bridge = bridges.get(key);
+  if (bridge === undefined) {
+    bridge = new CoreMetricsBridge(options);
+    bridges.set(key, bridge);
+  }
+  return bridge;
+}
+
+/** A shutdown hook that flushes the bridge before the hook's deadline; a slow or down collector is logged, never thrown. */
+export function metricsFlushHook(bridge: CoreMetricsBridge, config: Pick<LambdaWorkerConfig, 'logger'>): ShutdownHook {
+  return async ({ deadlineMs }) => {
+    const startMs = Date.now();
+    try {
+      const flushed = await settleBefore(bridge.flush(), deadlineMs);
+      if (flushed.timedOut) config.logger.warn('Metrics flush did not finish before its deadline; the collector may be down or slow', { endpoint: bridge.options.endpointUrl });
+      else config.logger.debug('Metrics flushed', { durationMs: Date.now() - startMs, recordedUpdates: bridge.recordedUpdates });
+    } catch (error) {
+      config.logger.warn('Metrics flush failed; the invocation goes on', { endpoint: bridge.options.endpointUrl, error });
+    }
+  };
+}
+
+/**
+ * Exports Temporal's SDK and core metrics (task latencies, poll counts, slots, completions, ...)
+ * over OTLP/gRPC, flushed at the end of every invocation.
+ *
+ * @example
+ * ```ts
+ * export const handler = runWorker(version, (config) => {
+ *   config.workerOptions.taskQueue = 'orders';
+ *   applyMetrics(config, { endpoint: 'localhost:4317' });
+ * });
+ * ```
+ */
+export function applyMetrics(config: LambdaWorkerConfig, options?: OtelOptions): CoreMetricsBridge {
+  const bridge = getMetricsBridge(resolveOtelOptions(options));
+  if (Runtime._instance !== undefined) {
+    config.logger.warn('The Temporal Runtime is already installed in this process, so Temporal core metrics cannot be buffered for export. Call applyMetrics in the first runWorker of the process.');
+  }
+  config.runtimeOptions.telemetryOptions = {
+    ...config.runtimeOptions.telemetryOptions,
+    metrics: { buffer: bridge.buffer },
+  };
+  config.shutdownHooks.push(metricsFlushHook(bridge, config));
+  return bridge;
+}

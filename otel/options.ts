@@ -1,0 +1,82 @@
+/**
+ * Options of the OpenTelemetry entry point, resolved from arguments, then the standard OTel and
+ * Lambda env vars, then the ADOT collector layer's defaults.
+ */
+import { Resource } from '@opentelemetry/resources';
+
+/** Options of {@link applyDefaults}, {@link applyMetrics}, {@link applyTracing} and {@link makeOtelPlugin}. */
+export interface OtelOptions {
+  /**
+   * OTLP/gRPC endpoint, as `host:port` or a URL (`http://host:port`; `https://` turns TLS on).
+   * @default `OTEL_EXPORTER_OTLP_ENDPOINT`, else `localhost:4317` (the ADOT collector layer)
+   */
+  endpoint?: string;
+  /**
+   * `service.name` of the resource.
+   * @default `OTEL_SERVICE_NAME`, then `AWS_LAMBDA_FUNCTION_NAME`, then `'temporal-lambda-worker'`
+   */
+  serviceName?: string;
+  /**
+   * How often metrics are exported while the worker runs; every invocation also flushes at its end.
+   * @default 60_000
+   */
+  metricExportIntervalMs?: number;
+  /** Environment to read from. @default `process.env` */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The options with every default applied. */
+export interface ResolvedOtelOptions {
+  /** Always a URL: `http://host:port` or `https://host:port`. */
+  endpointUrl: string;
+  serviceName: string;
+  metricExportIntervalMs: number;
+  resource: Resource;
+}
+
+/** The ADOT collector layer's OTLP/gRPC receiver. */
+export const DEFAULT_OTLP_ENDPOINT = 'localhost:4317';
+/** The default export interval of metrics. */
+export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Turns `host:port` or a URL into the URL form the gRPC exporters take. */
+export function normalizeEndpoint(endpoint: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) {
+    const url = new URL(endpoint);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(`OTLP endpoint '${endpoint}' must use http:// or https://, or be host:port. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);
+    }
+    return `${url.protocol}//${url.host}`;
+  }
+  if (!/^[^\s/:]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(endpoint)) {
+    throw new TypeError(`OTLP endpoint '${endpoint}' is neither host:port nor a URL. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);
+  }
+  return `http://${endpoint}`;
+}
+
+/** Applies the defaults; reads the environment once. */
+export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptions {
+  const env = options.env ?? process.env;
+  const serviceName = nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME) ?? 'temporal-lambda-worker';
+  const interval = options.metricExportIntervalMs ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
+  if (!Number.isFinite(interval) || interval <= 0) {
+    throw new TypeError(`metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`);
+  }
+  const attributes: Record<string, string> = { 'service.name': serviceName, 'cloud.provider': 'aws' };
+  const functionName = nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME);
+  const functionVersion = nonEmpty(env.AWS_LAMBDA_FUNCTION_VERSION);
+  const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  if (functionName) attributes['faas.name'] = functionName;
+  if (functionVersion) attributes['faas.version'] = functionVersion;
+  if (region) attributes['cloud.region'] = region;
+  return {
+    endpointUrl: normalizeEndpoint(nonEmpty(options.endpoint) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT),
+    serviceName,
+    metricExportIntervalMs: interval,
+    resource: new Resource(attributes),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Traces of workflows, activities and Nexus operations through
+ * `@temporalio/interceptors-opentelemetry`, with X-Ray compatible trace ids, exported over
+ * OTLP/gRPC by a batch span processor that every invocation flushes (and never shuts down: warm
+ * invocations reuse it).
+ */
+import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { context, propagation, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import { settleBefore } from '../src/bounded';
+import type { ShutdownHook } from '../src/hooks';
+import type { LambdaWorkerConfig } from '../src/lambda-config';
+import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
+
+/** The tracing parts shared by every worker of the process. */
+export interface TracingSetup {
+  options: ResolvedOtelOptions;
+  provider: BasicTracerProvider;
+  spanProcessor: BatchSpanProcessor;
+  tracer: Tracer;
+  plugin: OpenTelemetryPlugin;
+}
+
+const setups = new Map<string, TracingSetup>();
+
+/**
+ * The interceptors link an activity's span to its workflow through the global propagator and
+ * context manager. Register W3C trace context and AsyncLocalStorage unless something (the ADOT
+ * JavaScript layer, the user) already registered its own: registering again is a no-op.
+ */
+function registerContextPropagation(): void {
+  const manager = new AsyncLocalStorageContextManager();
+  if (context.setGlobalContextManager(manager.enable())) return void propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  manager.disable();
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+}
+
+/** One setup per process and endpoint. */
+export function getTracingSetup(options: ResolvedOtelOptions): TracingSetup {
+  const key = `${options.endpointUrl}|${options.serviceName}`;
+  let setup = setups.get(key);
+  if (setup === undefined) {
+    registerContextPropagation();
+    const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpointUrl }));
+    const provider = new BasicTracerProvider({ resource: options.resource, idGenerator: new AWSXRayIdGenerator(), spanProcessors: [spanProcessor] });
+    const tracer = provider.getTracer('temporal-lambda-worker');
+    const plugin = new OpenTelemetryPlugin({ resource: options.resource, spanProcessor, tracer });
+    setup = { options, provider, spanProcessor, tracer, plugin };
+    setups.set(key, setup);
+  }
+  return setup;
+}
+
+/** A shutdown hook that flushes the span processor before the hook's deadline; never throws. */
+export function tracesFlushHook(setup: TracingSetup, config: Pick<LambdaWorkerConfig, 'logger'>): ShutdownHook {
+  return async ({ deadlineMs }) => {
+    try {
+      const flushed = await settleBefore(setup.spanProcessor.forceFlush(), deadlineMs);
+      if (flushed.timedOut) config.logger.warn('Span flush did not finish before its deadline; the collector may be down or slow', { endpoint: setup.options.endpointUrl });
+    } catch (error) {
+      config.logger.warn('Span flush failed; the invocation goes on', { endpoint: setup.options.endpointUrl, error });
+    }
+  };
+}
+
+/**
+ * Traces workflows, activities and Nexus operations, flushed at the end of every invocation.
+ * With a pre-built workflow bundle, build it with {@link makeOtelPlugin}'s plugin so that the
+ * workflow interceptors are in it.
+ */
+export function applyTracing(config: LambdaWorkerConfig, options?: OtelOptions): TracingSetup {
+  const setup = getTracingSetup(resolveOtelOptions(options));
+  config.workerOptions.plugins = [...(config.workerOptions.plugins ?? []), setup.plugin];
+  config.shutdownHooks.push(tracesFlushHook(setup, config));
+  return setup;
+}
+
+/**
+ * The OpenTelemetry plugin, for `bundleWorkflowCode({ plugins: [plugin] })`: it puts the
+ * workflow tracing interceptors into a pre-built bundle.
+ *
+ * @example
+ * ```ts
+ * const { plugin } = makeOtelPlugin();
+ * const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), plugins: [plugin] });
+ * ```
+ */
+export function makeOtelPlugin(options?: OtelOptions): { plugin: OpenTelemetryPlugin } {
+  return { plugin: getTracingSetup(resolveOtelOptions(options)).plugin };
+}

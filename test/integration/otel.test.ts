@@ -1,0 +1,106 @@
+/**
+ * The otel entry point against a real OTLP/gRPC receiver (Go, official OTLP protobufs): once the
+ * handler has returned, the receiver already holds the invocation's metrics and spans.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { getTracingSetup } from '../../otel/tracing';
+import { resolveOtelOptions } from '../../otel/options';
+import * as activities from '../fixtures/activities';
+import { runWorker } from '../../src/run-worker';
+import { JsonLogger } from '../../src/logger';
+import { applyDefaults } from '../../otel/index';
+// @ts-expect-error plain ESM script without types
+import { startOtlpReceiver } from '../../scripts/testserver.mjs';
+import { emptyDir, invoke, reportMargin } from '../support/invoke';
+import { latestCounterTotal, metricPoints, spans, type ReceivedLine } from '../support/otel';
+import { makeVersionCurrent, uniqueName } from '../support/temporal';
+
+const address = inject('temporalAddress');
+const bundlePath = inject('otelWorkflowBundlePath');
+const WORKFLOWS = 3;
+
+let client: Client;
+let connection: Connection;
+let receiver: { address: string; received: () => ReceivedLine[]; stop: () => Promise<void> };
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  // The caller that starts workflows is traced too (as a user's instrumented client would be),
+  // through the same process-wide tracing setup the worker uses.
+  const { tracer } = getTracingSetup(resolveOtelOptions({ endpoint: receiver.address, serviceName: 'otel-test', env: { AWS_LAMBDA_FUNCTION_NAME: 'otel-fn', AWS_REGION: 'eu-west-1' } }));
+  connection = await Connection.connect({ address });
+  client = new Client({ connection, namespace: 'default', interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] } });
+});
+afterAll(async () => {
+  await connection.close();
+  await receiver.stop();
+});
+
+describe('applyDefaults with a real OTLP receiver', () => {
+  it('delivers the invocation metrics and the linked workflow and activity spans before the handler returns', async () => {
+    const taskQueue = uniqueName('otel');
+    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+    const handler = runWorker(
+      version,
+      (config) => {
+        config.workerOptions.taskQueue = taskQueue;
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.workerOptions.activities = activities;
+        config.workerOptions.shutdownGraceTime = 1_000;
+        config.shutdownDeadlineBufferMs = 3_000;
+        config.logger = new JsonLogger({ write: () => undefined });
+        applyDefaults(config, { endpoint: receiver.address, serviceName: 'otel-test' });
+      },
+      { env: { TEMPORAL_ADDRESS: address, AWS_LAMBDA_FUNCTION_NAME: 'otel-fn', AWS_REGION: 'eu-west-1' }, cwd: emptyDir() },
+    );
+    const invocation = invoke(handler, 14_000);
+    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const results = await Promise.all(
+      Array.from({ length: WORKFLOWS }, (_, i) => client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: [`n${i}`] })),
+    );
+    const record = await invocation;
+    reportMargin('otel invocation', record);
+    expect(results).toHaveLength(WORKFLOWS);
+    expect(record.error).toBeUndefined();
+
+    // The receiver printed each request before acknowledging it; give the pipe a moment to deliver.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lines = receiver.received();
+    const points = metricPoints(lines);
+    const completed = latestCounterTotal(points, 'temporal_workflow_completed');
+    expect(completed).toBe(WORKFLOWS);
+    const completedAt = Math.max(...points.filter((p) => p.metric === 'temporal_workflow_completed').map((p) => p.receivedAtMs));
+    expect(completedAt).toBeLessThanOrEqual(record.settledMs);
+    expect(points.some((point) => point.metric === 'temporal_activity_execution_latency')).toBe(true);
+
+    const received = spans(lines);
+    if (process.env.TLW_DEBUG_SPANS) console.log(JSON.stringify(received.map((s) => [s.name, s.traceIdHex, s.spanIdHex, s.parentSpanIdHex])));
+    const named = (name: string) => received.filter((span) => span.name === name);
+    const workflowSpans = named('RunWorkflow:greeting');
+    const activitySpans = named('RunActivity:greet');
+    expect(workflowSpans).toHaveLength(WORKFLOWS);
+    expect(activitySpans).toHaveLength(WORKFLOWS);
+    for (const activitySpan of activitySpans) {
+      expect(activitySpan.receivedAtMs).toBeLessThanOrEqual(record.settledMs);
+      // activity -> StartActivity (in the workflow) -> RunWorkflow -> StartWorkflow (client): one trace.
+      const scheduled = received.find((span) => span.spanIdHex === activitySpan.parentSpanIdHex);
+      expect(scheduled?.name).toBe('StartActivity:greet');
+      const workflow = received.find((span) => span.spanIdHex === scheduled!.parentSpanIdHex);
+      expect(workflow?.name).toBe('RunWorkflow:greeting');
+      expect(new Set([activitySpan.traceIdHex, scheduled!.traceIdHex, workflow!.traceIdHex]).size).toBe(1);
+      // X-Ray ids: the first 4 bytes are the epoch seconds of the trace's start.
+      const epochSeconds = parseInt(activitySpan.traceIdHex.slice(0, 8), 16);
+      expect(Math.abs(epochSeconds - record.startedMs / 1000)).toBeLessThan(60);
+    }
+    expect(workflowSpans[0]!.resource).toMatchObject({
+      'service.name': 'otel-test',
+      'faas.name': 'otel-fn',
+      'cloud.provider': 'aws',
+      'cloud.region': 'eu-west-1',
+    });
+    const metricNames = new Set(points.map((point) => point.metric));
+    console.log(`otel: ${points.length} metric points of ${metricNames.size} metrics and ${received.length} spans received before the handler returned`);
+  });
+});
