@@ -1,6 +1,7 @@
-// The handler of the spec's "Create and run a Worker in Lambda" snippet, with only the import
-// path changed to temporal-lambda-worker.
+// The handler of the spec's OpenTelemetry snippet, with only the import paths changed to
+// temporal-lambda-worker: metrics and traces go to the ADOT collector layer on localhost:4317.
 import { runWorker } from 'temporal-lambda-worker';
+import { applyDefaults } from 'temporal-lambda-worker/otel';
 import * as activities from './activities';
 import { TASK_QUEUE } from './workflows';
 
@@ -10,4 +11,5 @@ export const handler = runWorker({ deploymentName: 'sdk-demo', buildId: 'v1' }, 
     codePath: require.resolve('./workflow-bundle.js'),
   };
   config.workerOptions.activities = activities;
+  applyDefaults(config);
 });

@@ -1,12 +1,16 @@
-// Pre-builds the workflow bundle next to the compiled handler (lib/workflow-bundle.js), where
-// `require.resolve('./workflow-bundle.js')` in lib/index.js finds it. No webpack at cold start.
+// Pre-builds the workflow bundle, with the OpenTelemetry workflow interceptors, next to the
+// compiled handler (lib/workflow-bundle.js), where `require.resolve('./workflow-bundle.js')` in
+// lib/index.js finds it. No webpack at cold start.
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { makeOtelPlugin } from 'temporal-lambda-worker/otel';
 import { writeFile } from 'fs/promises';
 import * as path from 'path';
 
 async function main(): Promise<void> {
+  const { plugin } = makeOtelPlugin();
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    plugins: [plugin],
   });
   const out = path.join(__dirname, '..', 'workflow-bundle.js');
   await writeFile(out, code);

@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeEndpoint, resolveOtelOptions } from '../../otel/options';
+
+describe('resolveOtelOptions', () => {
+  it('defaults to the ADOT collector layer on localhost:4317 and reads OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+    expect(resolveOtelOptions({ env: {} }).endpointUrl).toBe('http://localhost:4317');
+    expect(resolveOtelOptions({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4317/' } }).endpointUrl).toBe('https://collector:4317');
+    expect(resolveOtelOptions({ endpoint: '127.0.0.1:9999', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'x:1' } }).endpointUrl).toBe('http://127.0.0.1:9999');
+  });
+
+  it('names the service from the option, OTEL_SERVICE_NAME, the function name, then a fixed default', () => {
+    expect(resolveOtelOptions({ serviceName: 'opt', env: { OTEL_SERVICE_NAME: 'env', AWS_LAMBDA_FUNCTION_NAME: 'fn' } }).serviceName).toBe('opt');
+    expect(resolveOtelOptions({ env: { OTEL_SERVICE_NAME: 'env', AWS_LAMBDA_FUNCTION_NAME: 'fn' } }).serviceName).toBe('env');
+    expect(resolveOtelOptions({ env: { AWS_LAMBDA_FUNCTION_NAME: 'fn' } }).serviceName).toBe('fn');
+    expect(resolveOtelOptions({ env: {} }).serviceName).toBe('temporal-lambda-worker');
+  });
+
+  it('sets the resource attributes from the Lambda environment', () => {
+    const { resource } = resolveOtelOptions({ env: { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_LAMBDA_FUNCTION_VERSION: '7', AWS_REGION: 'eu-west-1' } });
+    expect(resource.attributes).toEqual({ 'service.name': 'fn', 'faas.name': 'fn', 'faas.version': '7', 'cloud.provider': 'aws', 'cloud.region': 'eu-west-1' });
+  });
+
+  it('rejects endpoints that are neither host:port nor http(s) URLs, and bad intervals', () => {
+    expect(() => normalizeEndpoint('grpc://x:1')).toThrow(/http:\/\/ or https:\/\//);
+    expect(() => normalizeEndpoint('not a host')).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(() => resolveOtelOptions({ metricExportIntervalMs: 0, env: {} })).toThrow(/metricExportIntervalMs/);
+  });
+});
+
+describe('package boundaries', () => {
+  it('keeps OpenTelemetry out of the core: only otel/ imports @opentelemetry/*', () => {
+    const srcDir = path.join(import.meta.dirname, '..', '..', 'src');
+    const offenders = readdirSync(srcDir).filter((file) => /from '@opentelemetry|require\('@opentelemetry|interceptors-opentelemetry/.test(readFileSync(path.join(srcDir, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
