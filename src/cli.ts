@@ -10,33 +10,47 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LambdaContext } from './invocation';
 import { invokeLocally } from './local-invoke';
+import { CORE_BRIDGE_TARGETS, type LambdaArchitecture } from './packager';
 
 const USAGE = `Usage:
   temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON] [--function-name NAME]
+  temporal-lambda-worker package [--project DIR] [--handler lib/index.handler] [--arch x86_64|arm64] [--out function.zip]
+                                 [--include FILE]... [--keep-bundler] [--allow-private-keys]
 
+  invoke:
   Runs the handler once, locally, with a Lambda-like context whose deadline is --timeout seconds
   (default 60) away. Connection settings come from TEMPORAL_* env vars or temporal.toml as on Lambda.
-  Example: TEMPORAL_ADDRESS=localhost:7233 npx temporal-lambda-worker invoke lib/index.js#handler --timeout 30`;
+  Example: TEMPORAL_ADDRESS=localhost:7233 npx temporal-lambda-worker invoke lib/index.js#handler --timeout 30
+
+  package: builds a Lambda zip of what the handler loads (traced with @vercel/nft): production files,
+  one architecture's Temporal core-bridge binary, temporal.toml and otel-collector-config.yaml when
+  present; the workflow bundler is left out (a pre-built workflowBundle does not need it) unless
+  --keep-bundler. Fails over Lambda's 50 MB zipped / 250 MB unzipped limits, and on TLS private keys
+  unless --allow-private-keys.`;
+
+const BOOLEAN_FLAGS = new Set(['keep-bundler', 'allow-private-keys', 'help']);
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parseFlags(args: string[]): { positional: string[]; flags: Record<string, string> } {
+function parseFlags(args: string[]): { positional: string[]; flags: Record<string, string>; repeated: Record<string, string[]> } {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
+  const repeated: Record<string, string[]> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') flags.help = 'true';
+    if (arg === '-h') flags.help = 'true';
     else if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-      const value = inline ?? args[++i];
+      const value = BOOLEAN_FLAGS.has(name) ? (inline ?? 'true') : (inline ?? args[++i]);
       if (value === undefined) fail(`Missing a value for --${name}.`);
       flags[name] = value;
+      (repeated[name] ??= []).push(value);
     } else positional.push(arg);
   }
-  return { positional, flags };
+  return { positional, flags, repeated };
 }
 
 async function loadHandler(spec: string): Promise<(event: unknown, context: LambdaContext) => unknown> {
@@ -78,11 +92,51 @@ async function invokeCommand(args: string[]): Promise<number> {
   return result.outcome === 'ok' ? 0 : 1;
 }
 
+async function packageCommand(args: string[]): Promise<number> {
+  const { positional, flags, repeated } = parseFlags(args);
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positional.length > 0) fail(`Unexpected argument '${positional[0]}'.`);
+  const arch = flags.arch ?? 'x86_64';
+  if (!(arch in CORE_BRIDGE_TARGETS)) fail(`--arch must be x86_64 or arm64; received '${arch}'.`);
+  const { packageFunction, mb } = await import('./packager');
+  try {
+    const report = await packageFunction({
+      projectDir: flags.project ?? '.',
+      handler: flags.handler ?? 'lib/index.handler',
+      arch: arch as LambdaArchitecture,
+      outFile: flags.out ?? 'function.zip',
+      include: repeated.include,
+      keepBundler: flags['keep-bundler'] === 'true',
+      allowPrivateKeys: flags['allow-private-keys'] === 'true',
+    });
+    process.stdout.write(
+      [
+        `Wrote ${report.outFile} (${arch}, ${report.files} files)`,
+        `  handler:  ${report.handler}`,
+        `  zipped:   ${mb(report.zippedBytes)} of Lambda's 50 MB direct-upload limit`,
+        `  unzipped: ${mb(report.unzippedBytes)} of Lambda's 250 MB limit`,
+        report.stubbed.length > 0 ? `  left out (workflow bundler, unused with a pre-built bundle): ${report.stubbed.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n') + '\n',
+    );
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'invoke':
       return invokeCommand(rest);
+    case 'package':
+      return packageCommand(rest);
     case undefined:
     case '--help':
     case '-h':

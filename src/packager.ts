@@ -1,0 +1,197 @@
+/**
+ * Builds a Lambda deployment zip from what the handler actually loads, traced by @vercel/nft:
+ * production files only, one architecture's Temporal core-bridge binary, and stubs in place of
+ * the workflow bundler (webpack, swc, memfs, unionfs), which a handler with a pre-built
+ * `workflowBundle` never runs. Refuses TLS private keys unless allowed, and fails when the zip
+ * is over Lambda's limits.
+ */
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { LambdaWorkerError } from './errors';
+
+/** Lambda's limit on a zip uploaded directly. */
+export const DIRECT_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
+/** Lambda's limit on the unzipped function. */
+export const UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
+
+/** Architectures and their core-bridge targets. */
+export const CORE_BRIDGE_TARGETS = { x86_64: 'x86_64-unknown-linux-gnu', arm64: 'aarch64-unknown-linux-gnu' } as const;
+export type LambdaArchitecture = keyof typeof CORE_BRIDGE_TARGETS;
+
+/** Packages only the workflow bundler loads; replaced by stubs unless `keepBundler`. */
+export const BUNDLER_PACKAGES = ['webpack', 'memfs', 'unionfs', 'swc-loader', '@swc/core', 'source-map-loader', 'terser', 'esbuild'];
+
+/** A packaging step that cannot go on; the message names the fix. */
+export class PackageError extends LambdaWorkerError {
+  static override readonly errorName = 'PackageError';
+}
+
+export interface PackageOptions {
+  /** The function's folder: the zip's root. */
+  projectDir: string;
+  /** Lambda handler setting, `module.export` relative to the project (`lib/index.handler`). */
+  handler: string;
+  arch: LambdaArchitecture;
+  /** Zip to write. */
+  outFile: string;
+  /** Extra files or folders of the project to include (temporal.toml and otel-collector-config.yaml are added when present). */
+  include?: string[];
+  /** Keep webpack and the other bundler packages (needed only with `workflowsPath`). */
+  keepBundler?: boolean;
+  /** Pack files that hold a TLS private key. */
+  allowPrivateKeys?: boolean;
+}
+
+export interface PackageReport {
+  handler: string;
+  outFile: string;
+  files: number;
+  unzippedBytes: number;
+  zippedBytes: number;
+  stubbed: string[];
+}
+
+/** Files no handler runs: type declarations, TypeScript sources, source maps. */
+const NOT_RUN = /\.(d\.[cm]?ts|ts|map)$/;
+const DEFAULT_EXTRAS = ['temporal.toml', 'otel-collector-config.yaml'];
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+function packageNameOf(file: string): { name: string; root: string } | undefined {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
+      if (name) return { name, root: dir };
+    }
+  }
+  return undefined;
+}
+
+/** Where a traced file goes in the zip: project files at the root, packages under node_modules/. */
+export function zipPathOf(file: string, projectDir: string, projectPackage: string | undefined): string | undefined {
+  const nodeModules = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  if (nodeModules >= 0) return file.slice(nodeModules + 1).split(path.sep).join('/');
+  const relative = path.relative(projectDir, file);
+  if (!relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
+  // A linked package (workspace, `file:` dependency) resolved to its real path.
+  const owner = packageNameOf(file);
+  if (owner === undefined || owner.name === projectPackage) return undefined;
+  return ['node_modules', owner.name, path.relative(owner.root, file).split(path.sep).join('/')].join('/');
+}
+
+function stubSource(name: string): string {
+  return `'use strict';
+// Left out by temporal-lambda-worker package: the handler uses a pre-built workflowBundle, so the
+// workflow bundler never runs. Repackage with --keep-bundler to bundle workflows at run time.
+const message = ${JSON.stringify(`${name} is not in this deployment package (left out by temporal-lambda-worker package). Use a pre-built workflowBundle, or repackage with --keep-bundler.`)};
+function unavailable() { throw new Error(message); }
+module.exports = new Proxy(unavailable, {
+  get(target, property) {
+    if (property === '__esModule') return false;
+    if (typeof property === 'symbol' || property === 'then' || property === 'prototype' || property === 'default') return undefined;
+    return unavailable;
+  },
+});
+`;
+}
+
+/** Traces, filters and zips; throws {@link PackageError} naming the fix. */
+export async function packageFunction(options: PackageOptions): Promise<PackageReport> {
+  const projectDir = path.resolve(options.projectDir);
+  const [modulePath, exportName] = splitHandler(options.handler);
+  const entry = ['.js', '.cjs', '.mjs'].map((ext) => path.join(projectDir, modulePath + ext)).find(existsSync);
+  if (entry === undefined) throw new PackageError(`The handler '${options.handler}' needs ${modulePath}.js (or .cjs/.mjs) in ${projectDir}. Compile the project first (for example npx tsc), or fix --handler.`);
+  const extras = [...DEFAULT_EXTRAS.filter((file) => existsSync(path.join(projectDir, file))), ...(options.include ?? [])].map((file) => path.resolve(projectDir, file));
+  for (const extra of extras) if (!existsSync(extra)) throw new PackageError(`--include ${extra}: no such file or folder.`);
+
+  const { nodeFileTrace } = await import('@vercel/nft');
+  const target = CORE_BRIDGE_TARGETS[options.arch];
+  const ignoreBundler = (file: string) => !options.keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
+  const traced = await nodeFileTrace([entry, ...extras.filter((file) => statSync(file).isFile())], {
+    base: '/',
+    processCwd: projectDir,
+    ignore: (file) => ignoreBundler(`/${file}`) || /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
+  });
+  const projectPackage = existsSync(path.join(projectDir, 'package.json')) ? (JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { name?: string }).name : undefined;
+  const entries = new Map<string, { source: string } | { content: string }>();
+  const stubbed = new Set<string>();
+  const addFile = (absolute: string) => {
+    const zipPath = zipPathOf(absolute, projectDir, projectPackage);
+    if (zipPath === undefined || NOT_RUN.test(zipPath) || !statSync(absolute).isFile()) return;
+    const bundler = options.keepBundler ? undefined : BUNDLER_PACKAGES.find((name) => zipPath.startsWith(`node_modules/${name}/`));
+    if (bundler !== undefined) return void stubbed.add(bundler);
+    entries.set(zipPath, { source: absolute });
+  };
+  for (const file of traced.fileList) addFile(path.join('/', file));
+  for (const extra of extras) addFile(extra);
+  // The core-bridge binary is found at run time from the platform: add the one for the target.
+  const bridgeIndex = [...entries.keys()].find((key) => key.endsWith('@temporalio/core-bridge/index.js'));
+  if (bridgeIndex === undefined) throw new PackageError(`${entry} does not load @temporalio/core-bridge: is it a temporal-lambda-worker handler?`);
+  const bridgeDir = path.dirname((entries.get(bridgeIndex) as { source: string }).source);
+  const binary = path.join(bridgeDir, 'releases', target, 'index.node');
+  if (!existsSync(binary)) throw new PackageError(`No core-bridge binary for ${options.arch} at ${binary}. Reinstall @temporalio/core-bridge (npm install) on any machine: it ships all targets.`);
+  entries.set(`${path.dirname(bridgeIndex)}/releases/${target}/index.node`, { source: binary });
+  if (!options.keepBundler) {
+    // Stub what the worker requires at import time but never runs with a pre-built bundle.
+    for (const name of ['webpack', 'memfs', 'unionfs']) {
+      entries.set(`node_modules/${name}/package.json`, { content: JSON.stringify({ name, version: '0.0.0-left-out', main: 'index.js' }) });
+      entries.set(`node_modules/${name}/index.js`, { content: stubSource(name) });
+      stubbed.add(name);
+    }
+  }
+  if (!options.allowPrivateKeys) refusePrivateKeys(entries);
+  const report = await writeZip(entries, path.resolve(options.outFile));
+  const result = { handler: `${modulePath}.${exportName}`, outFile: path.resolve(options.outFile), files: entries.size, ...report, stubbed: [...stubbed].sort() };
+  if (result.zippedBytes > DIRECT_UPLOAD_LIMIT_BYTES || result.unzippedBytes > UNZIPPED_LIMIT_BYTES) {
+    throw new PackageError(
+      `${result.outFile} is ${mb(result.zippedBytes)} zipped and ${mb(result.unzippedBytes)} unzipped, over Lambda's limits (50 MB zipped for direct upload, 250 MB unzipped). ` +
+        `Leave out what the handler does not need, upload through S3 (--s3-bucket) for zips over 50 MB, or use a container image.`,
+    );
+  }
+  return result;
+}
+
+function splitHandler(handler: string): [string, string] {
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0 || dot === handler.length - 1) throw new PackageError(`--handler must be module.export, like lib/index.handler; received '${handler}'.`);
+  return [handler.slice(0, dot), handler.slice(dot + 1)];
+}
+
+function refusePrivateKeys(entries: Map<string, { source: string } | { content: string }>): void {
+  for (const [zipPath, entry] of entries) {
+    if (zipPath.startsWith('node_modules/') || !('source' in entry)) continue;
+    const size = statSync(entry.source).size;
+    if (size > 1024 * 1024) continue;
+    if (PRIVATE_KEY.test(readFileSync(entry.source, 'utf8'))) {
+      throw new PackageError(`${zipPath} holds a TLS private key; it is not packed. Keep keys out of the zip (set TEMPORAL_TLS_CLIENT_KEY_DATA as an encrypted env var or use a secrets manager), or pass --allow-private-keys.`);
+    }
+  }
+}
+
+export function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+async function writeZip(entries: Map<string, { source: string } | { content: string }>, outFile: string): Promise<{ unzippedBytes: number; zippedBytes: number }> {
+  const { ZipFile } = await import('yazl');
+  const zip = new ZipFile();
+  let unzippedBytes = 0;
+  const mtime = new Date('2020-01-01T00:00:00Z'); // reproducible zips
+  for (const zipPath of [...entries.keys()].sort()) {
+    const entry = entries.get(zipPath)!;
+    if ('source' in entry) {
+      unzippedBytes += statSync(entry.source).size;
+      zip.addFile(entry.source, zipPath, { mtime, mode: 0o100644 });
+    } else {
+      const buffer = Buffer.from(entry.content);
+      unzippedBytes += buffer.length;
+      zip.addBuffer(buffer, zipPath, { mtime, mode: 0o100644 });
+    }
+  }
+  zip.end();
+  await new Promise<void>((resolve, reject) => {
+    const out = createWriteStream(outFile);
+    zip.outputStream.pipe(out).on('close', resolve).on('error', reject);
+  });
+  return { unzippedBytes, zippedBytes: statSync(outFile).size };
+}
