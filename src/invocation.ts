@@ -1,16 +1,21 @@
 /**
- * One invocation: plan the timeline from the absolute deadline, connect, create the worker,
- * poll until work end, shut down gracefully (forced before the deadline), run the shutdown
- * hooks, close the connection, log a summary. The handler settles before the deadline in every
- * case; an error in cleanup is logged and never replaces the original error.
+ * One invocation: plan the timeline from the absolute deadline, get a connection (the kept one
+ * when it still answers), create the worker, poll until work end or until idle, shut down
+ * gracefully (forced before the deadline), run the shutdown hooks, release the connection, log
+ * a summary. The handler settles before the deadline in every case; an error in cleanup is
+ * logged and never replaces the original error.
  */
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
 import { settleBefore } from './bounded';
+import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './connection-cache';
 import { ConnectionFailedError, LambdaWorkerError, StartupTimeoutError } from './errors';
 import { runShutdownHooks, type ShutdownHook } from './hooks';
 import type { CompiledWorkerSettings } from './lambda-config';
+import { TaskMonitor, type ObservableWorker } from './task-monitor';
 import { planInvocation, type InvocationPlan } from './timeline';
+
+export type { ConnectionLike } from './connection-cache';
 
 /** The part of the Lambda `Context` the handler reads. Structurally compatible with `aws-lambda`'s. */
 export interface LambdaContext {
@@ -21,49 +26,37 @@ export interface LambdaContext {
   getRemainingTimeInMillis(): number;
 }
 
-/** The part of a `NativeConnection` an invocation uses. */
-export interface ConnectionLike {
-  close(): Promise<void>;
-}
-
 /** The part of a `Worker` an invocation uses. */
-export interface WorkerLike {
+export interface WorkerLike extends ObservableWorker {
   run(): Promise<void>;
   shutdown(): void;
   getState(): string;
 }
 
 /** How an invocation connects and creates its worker; injectable for unit tests. */
-export interface InvocationDeps<C extends ConnectionLike = ConnectionLike, W extends WorkerLike = WorkerLike> {
-  connect(options: NativeConnectionOptions): Promise<C>;
+export interface InvocationDeps<C extends ConnectionLike = ConnectionLike, W extends WorkerLike = WorkerLike> extends ConnectionFactory<C> {
   createWorker(options: WorkerOptions & { connection: C }): Promise<W>;
-  now(): number;
 }
 
 /** Everything an invocation needs that was prepared once per process. */
 export interface PreparedWorker {
   settings: CompiledWorkerSettings;
   connectionOptions: NativeConnectionOptions;
+  connections: ConnectionCache;
   namespace: string;
   hooks: readonly ShutdownHook[];
   logger: Logger;
 }
 
 /** Why the work of an invocation ended. */
-export type EndReason = 'deadline' | 'error' | 'worker-stopped';
+export type EndReason = 'deadline' | 'idle' | 'error' | 'worker-stopped';
 
-function describeAddress(options: NativeConnectionOptions): string {
-  return options.address ?? 'localhost:7233';
-}
-
-/** Waits for a startup step until work end; closes its late result if it arrives after. */
+/** Waits for a startup step until work end; cleans up its late result if it arrives after. */
 async function startupStep<T>(name: string, promise: Promise<T>, plan: InvocationPlan, now: () => number, onLate: (value: T) => unknown, fix: string): Promise<T> {
   const bounded = await settleBefore(promise, plan.workEndMs, now);
   if (bounded.timedOut) {
     promise.then(onLate, () => undefined);
-    throw new StartupTimeoutError(
-      `${name} did not finish within the work window (${plan.workTimeMs} ms from invocation start). ${fix}`,
-    );
+    throw new StartupTimeoutError(`${name} did not finish within the work window (${plan.workTimeMs} ms from invocation start). ${fix}`);
   }
   return bounded.value;
 }
@@ -77,37 +70,43 @@ function isForcedShutdown(error: unknown, plan: InvocationPlan, nowMs: number): 
   return (error as Error)?.name === 'GracefulShutdownPeriodExpiredError' || nowMs >= plan.workEndMs + plan.shutdownForceTimeMs;
 }
 
-/** Polls until work end, then shuts the worker down; resolves with why work ended. */
-async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, deps: InvocationDeps, logger: Logger): Promise<EndReason> {
-  let shutdownRequested = false;
-  const stop = setTimeout(() => {
-    shutdownRequested = true;
-    logger.info('Work window ended: shutting the worker down', { shutdownForceTimeMs: plan.shutdownForceTimeMs });
+/** Polls until work end (or idle), then shuts the worker down; resolves with why work ended. */
+async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor: TaskMonitor, idleExitMs: number | undefined, deps: InvocationDeps, logger: Logger): Promise<{ reason: EndReason; shutdownStartMs?: number }> {
+  let ended: { reason: EndReason; shutdownStartMs?: number } | undefined;
+  const stop = (reason: EndReason) => {
+    if (ended !== undefined) return;
+    ended = { reason, shutdownStartMs: deps.now() };
+    logger.info(reason === 'idle' ? `No task for ${idleExitMs} ms: shutting the worker down early` : 'Work window ended: shutting the worker down', {
+      shutdownForceTimeMs: plan.shutdownForceTimeMs,
+    });
     try {
       worker.shutdown();
     } catch (error) {
       logger.debug('Worker was not running when shutdown was requested', { error });
     }
-  }, Math.max(0, plan.workEndMs - deps.now()));
+  };
+  const deadlineTimer = setTimeout(() => stop('deadline'), Math.max(0, plan.workEndMs - deps.now()));
+  const idleTimer =
+    idleExitMs === undefined ? undefined : setInterval(() => monitor.idleForMs() >= idleExitMs && stop('idle'), Math.max(50, Math.min(1_000, idleExitMs / 4)));
   const run = worker.run();
   try {
     const bounded = await settleBefore(run, plan.workerStopByMs, deps.now);
     if (bounded.timedOut) {
       run.catch(() => undefined);
-      logger.error('Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline', {
-        workerState: worker.getState(),
-      });
+      logger.error('Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline', { workerState: worker.getState() });
     }
   } catch (error) {
-    if (!shutdownRequested || !isForcedShutdown(error, plan, deps.now())) throw error;
-    logger.warn('Worker shutdown was forced: an activity did not finish within shutdownForceTime after cancellation', {
-      shutdownForceTimeMs: plan.shutdownForceTimeMs,
-      error,
-    });
+    if (ended === undefined || !isForcedShutdown(error, plan, deps.now())) throw error;
+    logger.warn('Worker shutdown was forced: an activity did not finish within shutdownForceTime after cancellation', { shutdownForceTimeMs: plan.shutdownForceTimeMs, error });
   } finally {
-    clearTimeout(stop);
+    clearTimeout(deadlineTimer);
+    clearInterval(idleTimer);
   }
-  return shutdownRequested ? 'deadline' : 'worker-stopped';
+  return ended ?? { reason: 'worker-stopped' };
+}
+
+function describeError(failure: unknown): unknown {
+  return failure instanceof LambdaWorkerError ? { name: failure.name, message: failure.message } : failure;
 }
 
 /**
@@ -131,22 +130,24 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
       shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
     });
   }
+  const monitor = new TaskMonitor(deps.now);
+  const address = prepared.connectionOptions.address ?? 'localhost:7233';
   let connection: ConnectionLike | undefined;
+  let reused = false;
   let failure: unknown;
-  let endReason: EndReason = 'error';
+  let ended: { reason: EndReason; shutdownStartMs?: number } = { reason: 'error' };
   let firstPollMs: number | undefined;
   let workEndedMs: number | undefined;
   try {
-    const address = describeAddress(prepared.connectionOptions);
-    const connecting = deps.connect(prepared.connectionOptions).catch((error: unknown) => {
+    const acquiring = prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
       throw new ConnectionFailedError(
         `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. ` +
           `Check TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the server.`,
         { cause: error },
       );
     });
-    connection = await startupStep('Connecting to Temporal at ' + address, connecting, plan, deps.now, (late) => late.close(),
-      'The server accepted the connection but did not answer; check TEMPORAL_ADDRESS, TLS settings, and the network path.');
+    ({ connection, reused } = await startupStep(`Connecting to Temporal at ${address}`, acquiring, plan, deps.now, ({ connection: late }) => late.close(),
+      'The server accepted the connection but did not answer; check TEMPORAL_ADDRESS, TLS settings, and the network path.'));
     const worker = await startupStep(
       'Creating the worker',
       deps.createWorker({
@@ -161,38 +162,43 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
       (late) => late.shutdown(),
       'Check the namespace and the worker options (workflow bundle, task queue).',
     );
+    const idleExitMs = monitor.attach(worker) ? settings.idleExitMs : undefined;
     firstPollMs = deps.now();
-    logger.info('Worker polling', { taskQueue: settings.workerOptions.taskQueue, startupMs: firstPollMs - startMs, workEndInMs: plan.workEndMs - firstPollMs });
-    endReason = await runUntilWorkEnd(worker, plan, deps, logger);
+    logger.info('Worker polling', { taskQueue: settings.workerOptions.taskQueue, startupMs: firstPollMs - startMs, connectionReused: reused, workEndInMs: plan.workEndMs - firstPollMs });
+    ended = await runUntilWorkEnd(worker, plan, monitor, idleExitMs, deps, logger);
     workEndedMs = deps.now();
   } catch (error) {
     failure = error;
-    endReason = 'error';
+    ended = { reason: 'error' };
     if (firstPollMs !== undefined) workEndedMs = deps.now();
   } finally {
+    monitor.detach();
     const hooksStartMs = deps.now();
     const hooks = await runShutdownHooks(prepared.hooks, plan.hooksEndByMs, logger, deps.now);
     const hooksMs = deps.now() - hooksStartMs;
     if (connection !== undefined) {
+      const broken = failure instanceof ConnectionFailedError || failure instanceof StartupTimeoutError || (failure !== undefined && /transport|unavailable|connect/i.test(String((failure as Error)?.message)));
       try {
-        const closed = await settleBefore(connection.close(), plan.settleByMs, deps.now);
-        if (closed.timedOut) logger.warn('Closing the Temporal connection did not finish before the deadline; leaving it');
+        await prepared.connections.release(connection, broken, plan.settleByMs, deps.now);
       } catch (error) {
         logger.warn('Closing the Temporal connection failed', { error });
       }
     }
     const settleMs = deps.now();
-    const summary = {
-      endReason,
+    logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', {
+      endReason: ended.reason,
       workTimeMs: plan.workTimeMs,
       startupMs: firstPollMs === undefined ? undefined : firstPollMs - startMs,
-      shutdownMs: workEndedMs === undefined ? undefined : workEndedMs - Math.min(workEndedMs, plan.workEndMs),
+      connectionReused: connection === undefined ? undefined : reused,
+      timeToFirstTaskMs: monitor.firstTaskMs === undefined ? undefined : monitor.firstTaskMs - startMs,
+      tasks: monitor.counts,
+      activeMs: workEndedMs === undefined ? undefined : (ended.shutdownStartMs ?? workEndedMs) - startMs,
+      shutdownMs: workEndedMs === undefined || ended.shutdownStartMs === undefined ? undefined : workEndedMs - ended.shutdownStartMs,
       hooksMs,
       hooksFailed: hooks.filter((hook) => hook.outcome !== 'ok').length,
       marginBeforeDeadlineMs: plan.deadlineMs - settleMs,
-      error: failure === undefined ? undefined : failure instanceof LambdaWorkerError ? { name: failure.name, message: failure.message } : failure,
-    };
-    logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', summary);
+      error: failure === undefined ? undefined : describeError(failure),
+    });
   }
   if (failure !== undefined) throw failure;
 }

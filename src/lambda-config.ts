@@ -51,6 +51,20 @@ export class LambdaWorkerConfig {
   shutdownHooks: ShutdownHook[];
   /** Logger for this library, the worker and the Runtime. @default a {@link JsonLogger} */
   logger: Logger;
+  /**
+   * End the invocation early, with the same graceful shutdown as at the deadline, once the
+   * worker has had nothing in flight for this long. Saves billed time when work is sporadic; the
+   * Worker Controller invokes the function again when a task finds no poller.
+   * @default undefined (off: work until the deadline)
+   * @example config.idleExitMs = 30_000;
+   */
+  idleExitMs: number | undefined;
+  /**
+   * Keep the Temporal connection across the invocations of an execution environment, checked
+   * with a cheap call after each thaw and replaced when it does not answer within 1 s.
+   * @default true
+   */
+  reuseConnection: boolean;
   private explicitBufferMs: number | undefined;
 
   constructor(init: { version: WorkerDeploymentVersion; connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
@@ -66,6 +80,8 @@ export class LambdaWorkerConfig {
     this.runtimeOptions = {};
     this.shutdownHooks = [];
     this.logger = init.logger;
+    this.idleExitMs = undefined;
+    this.reuseConnection = true;
   }
 
   /**
@@ -110,6 +126,8 @@ export interface CompiledWorkerSettings {
   shutdownDeadlineBufferMs: number;
   /** The user's own `shutdownForceTime`, if set; the library never lets it pass the deadline. */
   userShutdownForceTimeMs: number | undefined;
+  idleExitMs: number | undefined;
+  reuseConnection: boolean;
 }
 
 function requireNonNegative(name: string, value: number): number {
@@ -147,5 +165,7 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
     shutdownGraceTimeMs: graceMs,
     shutdownDeadlineBufferMs: bufferMs,
     userShutdownForceTimeMs: userForceMs,
+    idleExitMs: config.idleExitMs === undefined ? undefined : requireNonNegative('config.idleExitMs', config.idleExitMs),
+    reuseConnection: config.reuseConnection !== false,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { ConnectionCache } from './connection-cache';
 import { loadConnectionConfig } from './connection-config';
 import type { Env } from './env';
 import { runInvocation, type InvocationDeps, type LambdaContext, type PreparedWorker } from './invocation';
@@ -12,6 +13,7 @@ import { compileWorkerSettings, LambdaWorkerConfig, validateVersion } from './la
 import { JsonLogger, withInvocationLogFields } from './logger';
 import { SecretScrubber } from './redact';
 import { ensureRuntime } from './runtime';
+import { timingAdvice } from './timeline';
 
 /** The configure callback: set task queue, workflows, activities and any option; may be async. */
 export type ConfigureWorker = (config: LambdaWorkerConfig) => void | Promise<void>;
@@ -27,8 +29,9 @@ export interface RunWorkerOptions {
   cwd?: string;
 }
 
-const realDeps: InvocationDeps = {
+const realDeps: InvocationDeps<NativeConnection> = {
   connect: (options) => NativeConnection.connect(options),
+  check: (connection) => connection.workflowService.getSystemInfo({}),
   createWorker: (options) => Worker.create(options as WorkerOptions),
   now: Date.now,
 };
@@ -56,9 +59,18 @@ async function prepare(version: WorkerDeploymentVersion, configure: ConfigureWor
       profile: loaded.profile,
       shutdownDeadlineBufferMs: settings.shutdownDeadlineBufferMs,
       shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
+      idleExitMs: settings.idleExitMs,
+      reuseConnection: settings.reuseConnection,
       runtimeInstalled: installedNow ? 'now' : 'reused',
     });
-    return { settings, connectionOptions: config.connectionOptions, namespace: config.namespace, hooks: [...config.shutdownHooks], logger: config.logger };
+    return {
+      settings,
+      connectionOptions: config.connectionOptions,
+      connections: new ConnectionCache(config.connectionOptions, settings.reuseConnection, config.logger),
+      namespace: config.namespace,
+      hooks: [...config.shutdownHooks],
+      logger: config.logger,
+    };
   } catch (error) {
     defaultLogger.error('Lambda worker setup failed; every invocation will fail with this error until it is fixed', { error });
     throw error;
@@ -87,9 +99,17 @@ export function runWorker(version: WorkerDeploymentVersion, configure: Configure
   const env = options.env ?? process.env;
   const prepared = prepare(checked, configure, env, options.cwd ?? process.cwd());
   prepared.catch(() => undefined); // surfaced by every invocation; never an unhandled rejection
+  let adviceGiven = false; // per process: the first invocation's remaining time is about the function timeout
   return async (_event, context) => {
+    const remainingMs = context.getRemainingTimeInMillis();
     const worker = await prepared;
     const fields = { requestId: context.awsRequestId, functionName: context.functionName, functionVersion: context.functionVersion };
-    await withInvocationLogFields(fields, () => runInvocation(worker, context, realDeps));
+    await withInvocationLogFields(fields, () => {
+      if (!adviceGiven) {
+        adviceGiven = true;
+        for (const advice of timingAdvice({ remainingMs, ...worker.settings })) worker.logger.warn(advice);
+      }
+      return runInvocation(worker, context, realDeps as InvocationDeps);
+    });
   };
 }

@@ -85,3 +85,27 @@ export function planInvocation(timing: InvocationTiming): InvocationPlan {
     lowWorkTime: workTimeMs < LOW_WORK_TIME_MS || graceMs > shutdownForceTimeMs,
   };
 }
+
+/**
+ * Settings that cannot work well, named with the setting to change (the spec's tuning rules);
+ * logged once per process at the first invocation, whose remaining time is about the function
+ * timeout.
+ */
+export function timingAdvice(timing: Pick<InvocationTiming, 'remainingMs' | 'shutdownDeadlineBufferMs' | 'shutdownGraceTimeMs'>): string[] {
+  const advice: string[] = [];
+  const { remainingMs, shutdownDeadlineBufferMs: bufferMs, shutdownGraceTimeMs: graceMs } = timing;
+  if (graceMs >= bufferMs) {
+    advice.push(
+      `shutdownGraceTime (${graceMs} ms) is not below shutdownDeadlineBufferMs (${bufferMs} ms): in-flight tasks cannot get their grace time before the deadline. ` +
+        `Raise config.shutdownDeadlineBufferMs to at least ${graceMs + 2_000} or lower config.workerOptions.shutdownGraceTime.`,
+    );
+  }
+  const workMs = remainingMs - bufferMs;
+  if (workMs < Math.max(LOW_WORK_TIME_MS, remainingMs / 4)) {
+    advice.push(
+      `The function timeout (about ${Math.round(remainingMs / 1000)} s) leaves ${Math.max(0, Math.round(workMs / 1000))} s of work after the ${bufferMs} ms shutdown buffer. ` +
+        `Raise the function timeout (--timeout; the guide uses 600 s) so that most of each invocation polls for work.`,
+    );
+  }
+  return advice;
+}

@@ -213,4 +213,38 @@ describe('runWorker against a real server', () => {
     const summaries = logs.records().filter((line) => line.message === 'Invocation summary');
     expect(new Set(summaries.map((line) => line.requestId))).toEqual(new Set(records.map((record) => record.context.awsRequestId)));
   });
+
+  it('exits early when idle, and a warm invocation reuses the kept connection', async () => {
+    const taskQueue = uniqueName('idle');
+    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+    const logs = captureLines();
+    const handler = runWorker(
+      version,
+      (config) => {
+        config.workerOptions.taskQueue = taskQueue;
+        config.workerOptions.workflowBundle = { codePath: bundlePath };
+        config.workerOptions.activities = activities;
+        config.logger = new JsonLogger({ write: logs.write });
+        config.idleExitMs = 2_000;
+        fastShutdown(config);
+      },
+      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
+    );
+    const cold = invoke(handler, 30_000);
+    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    expect(await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['idle'] })).toBe('Hello, idle!');
+    const coldRecord = await cold;
+    const warmRecord = await invoke(handler, 30_000);
+    const summaries = logs.records().filter((line) => line.message === 'Invocation summary');
+    reportMargin('idle exit (cold)', coldRecord);
+    console.log(`time to first poll: cold ${summaries[0]!.startupMs} ms, warm ${summaries[1]!.startupMs} ms`);
+
+    expect(coldRecord.error).toBeUndefined();
+    expect(summaries[0]).toMatchObject({ endReason: 'idle', connectionReused: false });
+    expect((summaries[0]!.tasks as { activities: number }).activities).toBe(1);
+    expect((summaries[0]!.tasks as { workflowActivations: number }).workflowActivations).toBeGreaterThanOrEqual(2);
+    expect(coldRecord.marginMs).toBeGreaterThan(15_000);
+    expect(summaries[1]).toMatchObject({ endReason: 'idle', connectionReused: true });
+    expect(warmRecord.settledMs - warmRecord.startedMs).toBeLessThan(5_000);
+  });
 });

@@ -3,10 +3,28 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionFailedError, InsufficientTimeError, StartupTimeoutError } from '../../src/errors';
 import { runInvocation, type InvocationDeps, type PreparedWorker, type WorkerLike } from '../../src/invocation';
 import { JsonLogger } from '../../src/logger';
+import { ConnectionCache } from '../../src/connection-cache';
 import { makeContext } from '../support/context';
+
+/** A minimal observable count, like the worker's `numInFlightActivations$`. */
+class Count {
+  private listeners: Array<(n: number) => void> = [];
+  value = 0;
+  subscribe(next: (n: number) => void) {
+    this.listeners.push(next);
+    next(this.value);
+    return { unsubscribe: () => void (this.listeners = this.listeners.filter((l) => l !== next)) };
+  }
+  set(n: number) {
+    this.value = n;
+    this.listeners.forEach((l) => l(n));
+  }
+}
 
 class FakeWorker implements WorkerLike {
   state = 'INITIALIZED';
+  numInFlightActivations$ = new Count();
+  numInFlightActivities$ = new Count();
   shutdownAtMs: number | undefined;
   private finish?: () => void;
   constructor(private readonly ignoresShutdown = false) {}
@@ -24,8 +42,9 @@ class FakeWorker implements WorkerLike {
   }
 }
 
-function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, bufferMs = 7_000) {
+function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, bufferMs = 7_000, extra: { idleExitMs?: number; reuseConnection?: boolean } = {}) {
   const lines: string[] = [];
+  const logger = new JsonLogger({ write: (line) => void lines.push(line) });
   const closed = vi.fn(async () => undefined);
   const hookTimes: number[] = [];
   const createdWith: Array<Record<string, unknown>> = [];
@@ -35,11 +54,14 @@ function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, buff
       shutdownGraceTimeMs: 5_000,
       shutdownDeadlineBufferMs: bufferMs,
       userShutdownForceTimeMs: undefined,
+      idleExitMs: extra.idleExitMs,
+      reuseConnection: extra.reuseConnection ?? false,
     },
     connectionOptions: { address: 'h:1' },
+    connections: new ConnectionCache({ address: 'h:1' }, extra.reuseConnection ?? false, logger),
     namespace: 'default',
     hooks: [() => void hookTimes.push(Date.now())],
-    logger: new JsonLogger({ write: (line) => void lines.push(line) }),
+    logger,
   };
   const deps: InvocationDeps = {
     connect: async () => ({ close: closed }),
@@ -50,7 +72,8 @@ function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, buff
     now: () => Date.now(),
     ...overrides,
   };
-  return { prepared, deps, lines, closed, hookTimes, createdWith };
+  const summary = () => lines.map((line) => JSON.parse(line)).find((line) => line.message === 'Invocation summary');
+  return { prepared, deps, lines, closed, hookTimes, createdWith, summary };
 }
 
 async function settle(promise: Promise<void>, stepMs = 50, maxMs = 700_000): Promise<{ error?: unknown; at: number }> {
@@ -135,5 +158,51 @@ describe('runInvocation', () => {
     const result = await settle(runInvocation(prepared, makeContext(7_500), deps));
     expect(result.error).toBeInstanceOf(InsufficientTimeError);
     expect(connect).not.toHaveBeenCalled();
+  });
+
+  it('ends early with endReason idle once nothing was in flight for idleExitMs, counting the tasks', async () => {
+    const worker = new FakeWorker();
+    const { prepared, deps, summary, hookTimes } = setup(worker, {}, 7_000, { idleExitMs: 10_000 });
+    const context = makeContext(600_000);
+    const running = runInvocation(prepared, context, deps);
+    await vi.advanceTimersByTimeAsync(2_000);
+    worker.numInFlightActivations$.set(1);
+    await vi.advanceTimersByTimeAsync(500);
+    worker.numInFlightActivations$.set(0);
+    worker.numInFlightActivities$.set(1);
+    await vi.advanceTimersByTimeAsync(3_000);
+    worker.numInFlightActivities$.set(0);
+    const result = await settle(running);
+    expect(result.error).toBeUndefined();
+    const lastBusyMs = context.deadlineMs - 600_000 + 5_500;
+    expect(worker.shutdownAtMs! - lastBusyMs).toBeGreaterThanOrEqual(10_000);
+    expect(worker.shutdownAtMs! - lastBusyMs).toBeLessThan(11_000);
+    expect(hookTimes).toHaveLength(1);
+    expect(summary()).toMatchObject({ endReason: 'idle', tasks: { workflowActivations: 1, activities: 1 }, timeToFirstTaskMs: 2_000 });
+  });
+
+  it('reuses a kept connection that answers its check, and replaces one that does not', async () => {
+    let connects = 0;
+    let healthy = true;
+    const close = vi.fn(async () => undefined);
+    const overrides: Partial<InvocationDeps> = {
+      connect: async () => ({ id: ++connects, close }),
+      check: async () => (healthy ? undefined : new Promise(() => undefined)),
+    };
+    const first = setup(new FakeWorker(), overrides, 7_000, { reuseConnection: true });
+    await settle(runInvocation(first.prepared, makeContext(20_000), first.deps));
+    expect(first.summary()).toMatchObject({ connectionReused: false });
+    expect(close).not.toHaveBeenCalled();
+    const warm = { ...first.prepared };
+    first.lines.length = 0;
+    await settle(runInvocation(warm, makeContext(20_000), { ...first.deps, createWorker: async () => new FakeWorker() }));
+    expect(first.summary()).toMatchObject({ connectionReused: true });
+    expect(connects).toBe(1);
+    healthy = false;
+    first.lines.length = 0;
+    await settle(runInvocation(warm, makeContext(20_000), { ...first.deps, createWorker: async () => new FakeWorker() }));
+    expect(first.summary()).toMatchObject({ connectionReused: false });
+    expect(connects).toBe(2);
+    expect(close).toHaveBeenCalledOnce();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InsufficientTimeError } from '../../src/errors';
-import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS } from '../../src/timeline';
+import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, timingAdvice } from '../../src/timeline';
 
 describe('planInvocation', () => {
   it('counts the deadline from the invocation start and ends work at deadline - buffer', () => {
@@ -34,5 +34,21 @@ describe('planInvocation', () => {
   it('flags under 5 s of work time, and a grace time the buffer cannot honour', () => {
     expect(planInvocation({ startMs: 0, remainingMs: 11_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 }).lowWorkTime).toBe(true);
     expect(planInvocation({ startMs: 0, remainingMs: 60_000, shutdownDeadlineBufferMs: 3_000, shutdownGraceTimeMs: 5_000 }).lowWorkTime).toBe(true);
+  });
+});
+
+describe('timingAdvice', () => {
+  it('is silent for the guide settings (600 s timeout, defaults)', () => {
+    expect(timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 })).toEqual([]);
+  });
+
+  it('names the buffer when the grace time is not below it', () => {
+    const [advice] = timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 5_000, shutdownGraceTimeMs: 5_000 });
+    expect(advice).toMatch(/config\.shutdownDeadlineBufferMs to at least 7000/);
+  });
+
+  it('names the function timeout when little work time is left after the buffer', () => {
+    const [advice] = timingAdvice({ remainingMs: 9_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
+    expect(advice).toMatch(/--timeout/);
   });
 });

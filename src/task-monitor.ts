@@ -1,0 +1,71 @@
+/**
+ * Watches one invocation's worker: tasks started (workflow activations, activities, Nexus
+ * operations), what is in flight, when the first task arrived and when the worker was last busy.
+ * Drives the idle exit and the invocation summary.
+ */
+
+/** An observable count, as the worker exposes them (`numInFlightActivations$`, ...). */
+export interface CountObservable {
+  subscribe(next: (count: number) => void): { unsubscribe(): void };
+}
+
+/** The observables of a `Worker` that the monitor reads; all optional for fakes. */
+export interface ObservableWorker {
+  numInFlightActivations$?: CountObservable;
+  numInFlightActivities$?: CountObservable;
+}
+
+/** Tasks an invocation processed. */
+export interface TaskCounts {
+  workflowActivations: number;
+  activities: number;
+}
+
+export class TaskMonitor {
+  readonly counts: TaskCounts = { workflowActivations: 0, activities: 0 };
+  /** Clock reading of the first task, if any. */
+  firstTaskMs: number | undefined;
+  private readonly inFlight: Record<keyof TaskCounts, number> = { workflowActivations: 0, activities: 0 };
+  private lastBusyMs: number;
+  private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
+
+  constructor(private readonly now: () => number) {
+    this.lastBusyMs = now();
+  }
+
+  /** Starts counting; returns false when the worker exposes no observables (idle exit is then off). */
+  attach(worker: ObservableWorker): boolean {
+    const watch = (observable: CountObservable | undefined, kind: keyof TaskCounts) => {
+      if (observable === undefined) return false;
+      this.subscriptions.push(
+        observable.subscribe((count) => {
+          const previous = this.inFlight[kind];
+          if (count > previous) {
+            this.counts[kind] += count - previous;
+            this.firstTaskMs ??= this.now();
+          }
+          this.inFlight[kind] = count;
+          this.lastBusyMs = this.now();
+        }),
+      );
+      return true;
+    };
+    const activations = watch(worker.numInFlightActivations$, 'workflowActivations');
+    const activities = watch(worker.numInFlightActivities$, 'activities');
+    return activations && activities;
+  }
+
+  /** True while any task is in flight. */
+  get busy(): boolean {
+    return this.inFlight.workflowActivations > 0 || this.inFlight.activities > 0;
+  }
+
+  /** How long the worker has had nothing in flight (0 while busy). */
+  idleForMs(): number {
+    return this.busy ? 0 : this.now() - this.lastBusyMs;
+  }
+
+  detach(): void {
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+  }
+}
