@@ -13,7 +13,7 @@ import { ConnectionFailedError, LambdaWorkerError, StartupTimeoutError } from '.
 import { runShutdownHooks, type ShutdownHook } from './hooks';
 import type { CompiledWorkerSettings } from './lambda-config';
 import { TaskMonitor, type ObservableWorker } from './task-monitor';
-import { planInvocation, type InvocationPlan } from './timeline';
+import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, type InvocationPlan } from './timeline';
 
 export type { ConnectionLike } from './connection-cache';
 
@@ -116,13 +116,22 @@ function describeError(failure: unknown): unknown {
 export async function runInvocation(prepared: PreparedWorker, context: LambdaContext, deps: InvocationDeps): Promise<void> {
   const { settings, logger } = prepared;
   const startMs = deps.now();
-  const plan = planInvocation({
-    startMs,
-    remainingMs: context.getRemainingTimeInMillis(),
-    shutdownDeadlineBufferMs: settings.shutdownDeadlineBufferMs,
-    shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
-    userShutdownForceTimeMs: settings.userShutdownForceTimeMs,
-  });
+  const remainingMs = context.getRemainingTimeInMillis();
+  let plan: InvocationPlan;
+  try {
+    plan = planInvocation({
+      startMs,
+      remainingMs,
+      shutdownDeadlineBufferMs: settings.shutdownDeadlineBufferMs,
+      shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
+      userShutdownForceTimeMs: settings.userShutdownForceTimeMs,
+    });
+  } catch (error) {
+    // Too little time to work: the hooks still run, in what is left before the deadline.
+    await runShutdownHooks(prepared.hooks, startMs + remainingMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, logger, deps.now);
+    logger.error('Invocation summary', { endReason: 'error', remainingMs, marginBeforeDeadlineMs: startMs + remainingMs - deps.now(), error: describeError(error) });
+    throw error;
+  }
   if (plan.lowWorkTime) {
     logger.warn('Little work time in this invocation: raise the function timeout or lower the shutdown buffer', {
       workTimeMs: plan.workTimeMs,

@@ -31,6 +31,20 @@ import (
 
 const clusterName = "active"
 
+// apiKeyClaimMapper rejects requests whose Authorization header carries a key other than the
+// configured one, so tests see a real "wrong API key" failure. Requests without the header
+// (the server's own system workers) pass.
+type apiKeyClaimMapper struct{ key string }
+
+func (m apiKeyClaimMapper) GetClaims(info *authorization.AuthInfo) (*authorization.Claims, error) {
+	if info.AuthToken == "" || info.AuthToken == "Bearer "+m.key {
+		return &authorization.Claims{System: authorization.RoleAdmin}, nil
+	}
+	return nil, fmt.Errorf("the API key is not valid")
+}
+
+func (apiKeyClaimMapper) AuthInfoRequired() bool { return false }
+
 // dynamicFlags collects repeated -dynamic key=jsonValue flags.
 type dynamicFlags map[string]any
 
@@ -69,6 +83,7 @@ func main() {
 	dbFile := flag.String("db", "", "SQLite file to persist to; empty keeps everything in memory")
 	namespaces := flag.String("namespaces", "default", "comma-separated namespaces to create at start")
 	logLevel := flag.String("log-level", "warn", "server log level: debug, info, warn, error")
+	apiKey := flag.String("api-key", "", "when set, reject requests that carry another API key")
 	dynamic := dynamicFlags{}
 	flag.Var(dynamic, "dynamic", "dynamic config key=value (value parsed as JSON), repeatable")
 	flag.Parse()
@@ -182,6 +197,9 @@ func main() {
 	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, logger)
 	if err != nil {
 		fail("claim mapper: %v", err)
+	}
+	if *apiKey != "" {
+		claimMapper = apiKeyClaimMapper{key: *apiKey}
 	}
 	server, err := temporal.NewServer(
 		temporal.WithConfig(cfg),

@@ -152,12 +152,15 @@ describe('runInvocation', () => {
     expect(result.error).toBe(original);
   });
 
-  it('fails at once with InsufficientTimeError, before connecting', async () => {
+  it('fails at once with InsufficientTimeError, before connecting, and still runs the hooks', async () => {
     const connect = vi.fn();
-    const { prepared, deps } = setup(new FakeWorker(), { connect });
-    const result = await settle(runInvocation(prepared, makeContext(7_500), deps));
+    const { prepared, deps, hookTimes } = setup(new FakeWorker(), { connect });
+    const context = makeContext(7_500);
+    const result = await settle(runInvocation(prepared, context, deps));
     expect(result.error).toBeInstanceOf(InsufficientTimeError);
     expect(connect).not.toHaveBeenCalled();
+    expect(hookTimes).toHaveLength(1);
+    expect(result.at).toBeLessThan(context.deadlineMs);
   });
 
   it('ends early with endReason idle once nothing was in flight for idleExitMs, counting the tasks', async () => {
