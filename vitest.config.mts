@@ -20,6 +20,17 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      {
+        test: {
+          name: 'serverless',
+          include: ['test/serverless/**/*.test.ts'],
+          globalSetup: ['test/support/serverless-setup.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -109,7 +109,7 @@ function startBinary(target, { args, env, timeoutMs }) {
       }
     };
     child.stdout.on('data', onData);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${target} exited early (code ${code}, signal ${signal}). Its stderr:\n${stderr}`));
     });
