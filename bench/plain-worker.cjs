@@ -1,0 +1,26 @@
+// A plain Worker (no Lambda library) with the same options, for the throughput reference.
+// argv: <worker module dir> <activities> <bundle> ; env BENCH_TASK_QUEUE, BENCH_DEPLOYMENT, TEMPORAL_ADDRESS, BENCH_RUN_MS
+const path = require('node:path');
+const { NativeConnection, Worker } = require(path.join(process.argv[2], '@temporalio', 'worker'));
+
+(async () => {
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: process.env.BENCH_TASK_QUEUE,
+    workflowBundle: { codePath: process.argv[4] },
+    activities: require(process.argv[3]),
+    maxConcurrentActivityTaskExecutions: 2,
+    maxConcurrentWorkflowTaskExecutions: 10,
+    maxConcurrentLocalActivityExecutions: 2,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+    maxCachedWorkflows: 30,
+    shutdownGraceTime: 5_000,
+    workerDeploymentOptions: { version: { deploymentName: process.env.BENCH_DEPLOYMENT, buildId: 'b1' }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+  });
+  process.send({ ready: true, t0: Date.now() });
+  await worker.runUntil(new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_RUN_MS))));
+  await connection.close();
+  process.send({ done: true, maxRssKb: process.resourceUsage().maxRSS });
+})();

@@ -1,0 +1,27 @@
+// Hosts one handler in its own process, as a Lambda execution environment would, and invokes it
+// when the parent asks (IPC): { invoke: remainingMs } -> { t0, settledMs, deadlineMs, error, maxRssKb }.
+const { randomUUID } = require('node:crypto');
+
+const loadStart = Date.now();
+const { handler } = require(process.argv[2]);
+process.send({ ready: true, loadMs: Date.now() - loadStart });
+
+process.on('message', async ({ invoke }) => {
+  const t0 = Date.now();
+  const deadlineMs = t0 + invoke;
+  const context = {
+    awsRequestId: randomUUID(),
+    functionName: 'bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+    memoryLimitInMB: '256',
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+  };
+  let error;
+  try {
+    await handler({}, context);
+  } catch (caught) {
+    error = String(caught?.name ?? caught);
+  }
+  process.send({ t0, settledMs: Date.now(), deadlineMs, error, maxRssKb: process.resourceUsage().maxRSS });
+});
