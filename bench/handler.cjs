@@ -1,5 +1,5 @@
 // The example's handler (examples/basic/lib, built by npm run build:example) with the idle exit
-// taken from TLW_IDLE_EXIT_MS, for bench/idle-exit.mjs.
+// taken from TLW_IDLE_EXIT_MS (unset: off, work until the deadline), for bench/idle-exit.mjs.
 const path = require('node:path');
 const { runWorker } = require('temporal-lambda-worker');
 const { applyDefaults } = require('temporal-lambda-worker/otel');
@@ -9,6 +9,6 @@ exports.handler = runWorker({ deploymentName: 'bench', buildId: 'b1' }, (config)
   config.workerOptions.taskQueue = 'lambda-example';
   config.workerOptions.workflowBundle = { codePath: path.join(__dirname, '..', 'examples', 'basic', 'lib', 'workflow-bundle.js') };
   config.workerOptions.activities = activities;
-  if (process.env.TLW_IDLE_EXIT_MS) config.idleExitMs = Number(process.env.TLW_IDLE_EXIT_MS);
+  config.idleExitMs = process.env.TLW_IDLE_EXIT_MS ? Number(process.env.TLW_IDLE_EXIT_MS) : false;
   applyDefaults(config);
 });

@@ -1,6 +1,6 @@
 export { runWorker } from './run-worker';
 export type { ConfigureWorker, LambdaWorkerHandler, RunWorkerOptions } from './run-worker';
-export { LambdaWorkerConfig, LAMBDA_WORKER_DEFAULTS, SHUTDOWN_BUFFER_OVER_GRACE_MS } from './lambda-config';
+export { LambdaWorkerConfig, LAMBDA_WORKER_DEFAULTS, SHUTDOWN_BUFFER_OVER_GRACE_MS, DEFAULT_IDLE_EXIT_MS } from './lambda-config';
 export type { LambdaWorkerOptions } from './lambda-config';
 export type { LambdaContext } from './invocation';
 export type { ShutdownHook, ShutdownHookContext } from './hooks';

@@ -31,6 +31,9 @@ export const LAMBDA_WORKER_DEFAULTS = {
   maxCachedWorkflows: 30,
 } as const satisfies LambdaWorkerOptions;
 
+/** Default of {@link LambdaWorkerConfig.idleExitMs}, chosen from the idle-exit measurements. */
+export const DEFAULT_IDLE_EXIT_MS = 5_000;
+
 /** The shutdown buffer defaults to the grace time plus this. */
 export const SHUTDOWN_BUFFER_OVER_GRACE_MS = 2_000;
 
@@ -53,12 +56,15 @@ export class LambdaWorkerConfig {
   logger: Logger;
   /**
    * End the invocation early, with the same graceful shutdown as at the deadline, once the
-   * worker has had nothing in flight for this long. Saves billed time when work is sporadic; the
-   * Worker Controller invokes the function again when a task finds no poller.
-   * @default undefined (off: work until the deadline)
-   * @example config.idleExitMs = 30_000;
+   * worker has had nothing in flight for this long; `false` works until the deadline. The
+   * Worker Controller invokes the function again when a task finds no poller. Measured with the
+   * real controller loop (bench/RESULTS.md): a sporadic workload billed 0.11x (2 s) to 0.43x
+   * (10 s) of working to the deadline, each workflow arriving after an exit waiting about 0.45 s
+   * more for its re-invocation.
+   * @default 5000 ({@link DEFAULT_IDLE_EXIT_MS})
+   * @example config.idleExitMs = false; // steady traffic: keep polling until the deadline
    */
-  idleExitMs: number | undefined;
+  idleExitMs: number | false;
   /**
    * Keep the Temporal connection across the invocations of an execution environment, checked
    * with a cheap call after each thaw and replaced when it does not answer within 1 s.
@@ -80,7 +86,7 @@ export class LambdaWorkerConfig {
     this.runtimeOptions = {};
     this.shutdownHooks = [];
     this.logger = init.logger;
-    this.idleExitMs = undefined;
+    this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
     this.reuseConnection = true;
   }
 
@@ -137,6 +143,13 @@ function requireNonNegative(name: string, value: number): number {
   return value;
 }
 
+function requirePositive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(`${name} must be a positive number of milliseconds, or false to work until the deadline; received ${String(value)}. Set it in the configure callback.`);
+  }
+  return value;
+}
+
 /**
  * Applies what configure cannot change: the version, `useWorkerVersioning`, the
  * `TEMPORAL_TASK_QUEUE` override and no eager activities.
@@ -165,7 +178,7 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
     shutdownGraceTimeMs: graceMs,
     shutdownDeadlineBufferMs: bufferMs,
     userShutdownForceTimeMs: userForceMs,
-    idleExitMs: config.idleExitMs === undefined ? undefined : requireNonNegative('config.idleExitMs', config.idleExitMs),
+    idleExitMs: config.idleExitMs === false ? undefined : requirePositive('config.idleExitMs', config.idleExitMs),
     reuseConnection: config.reuseConnection !== false,
   };
 }

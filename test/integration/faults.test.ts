@@ -11,16 +11,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import * as activities from '../fixtures/activities';
-import { runWorker } from '../../src/run-worker';
-import { JsonLogger } from '../../src/logger';
 import { ConnectionFailedError, InsufficientTimeError, StartupTimeoutError, TlsFileNotFoundError } from '../../src/errors';
 import { SETTLE_MARGIN_MS } from '../../src/timeline';
 import type { LambdaWorkerConfig } from '../../src/lambda-config';
+import type { ShutdownHook } from '../../src/hooks';
 import { applyMetrics, applyTracing } from '../../otel/index';
 // @ts-expect-error plain ESM script without types
 import { startTestServer } from '../../scripts/testserver.mjs';
-import { emptyDir, invoke, type InvocationRecord } from '../support/invoke';
+import { testHandler } from '../support/handler';
+import { invoke, type InvocationRecord } from '../support/invoke';
 import { closedAddress, startSilentServer, uniqueName } from '../support/temporal';
 
 const API_KEY = 'tlw-fault-suite-key-7f3a9c';
@@ -75,31 +74,18 @@ afterAll(async () => {
 interface CaseSetup {
   env?: Record<string, string>;
   configure?: (config: LambdaWorkerConfig) => void;
-  hooks?: Array<() => void | Promise<void>>;
+  hooks?: ShutdownHook[];
 }
 
-/** A handler for one case, with a recording hook last, all logs captured, fast shutdown settings. */
+/** A handler for one case (API key and plaintext to the fault server), with a recording hook last. */
 function caseHandler(setup: CaseSetup = {}) {
-  const taskQueue = uniqueName('fault');
-  const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
-  const lines: string[] = [];
-  const hookEnds: number[] = [];
-  const handler = runWorker(
-    version,
-    (config) => {
-      config.workerOptions.taskQueue = taskQueue;
-      config.workerOptions.workflowBundle = { codePath: bundlePath };
-      config.workerOptions.activities = activities;
-      config.workerOptions.shutdownGraceTime = 1_000;
-      config.shutdownDeadlineBufferMs = 3_000;
-      config.logger = new JsonLogger({ write: (line) => void lines.push(line) });
-      for (const hook of setup.hooks ?? []) config.shutdownHooks.push(hook);
-      config.shutdownHooks.push(() => void hookEnds.push(Date.now()));
-      setup.configure?.(config);
-    },
-    { env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: 'false', ...setup.env }, cwd: emptyDir() },
-  );
-  return { handler, taskQueue, version, lines, hookEnds };
+  const t = testHandler({
+    bundlePath,
+    env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: 'false', ...setup.env },
+    hooks: setup.hooks,
+    configure: setup.configure,
+  });
+  return { ...t, lines: t.logs.lines, hookEnds: t.hookCalls };
 }
 
 async function makeCurrent(version: { deploymentName: string; buildId: string }): Promise<void> {

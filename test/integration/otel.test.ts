@@ -7,13 +7,11 @@ import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { getTracingSetup } from '../../otel/tracing';
 import { resolveOtelOptions } from '../../otel/options';
-import * as activities from '../fixtures/activities';
-import { runWorker } from '../../src/run-worker';
-import { JsonLogger } from '../../src/logger';
 import { applyDefaults } from '../../otel/index';
 // @ts-expect-error plain ESM script without types
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
-import { emptyDir, invoke, reportMargin } from '../support/invoke';
+import { testHandler } from '../support/handler';
+import { invoke, reportMargin } from '../support/invoke';
 import { latestCounterTotal, metricPoints, spans, type ReceivedLine } from '../support/otel';
 import { makeVersionCurrent, uniqueName } from '../support/temporal';
 
@@ -40,21 +38,11 @@ afterAll(async () => {
 
 describe('applyDefaults with a real OTLP receiver', () => {
   it('delivers the invocation metrics and the linked workflow and activity spans before the handler returns', async () => {
-    const taskQueue = uniqueName('otel');
-    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
-    const handler = runWorker(
-      version,
-      (config) => {
-        config.workerOptions.taskQueue = taskQueue;
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.workerOptions.activities = activities;
-        config.workerOptions.shutdownGraceTime = 1_000;
-        config.shutdownDeadlineBufferMs = 3_000;
-        config.logger = new JsonLogger({ write: () => undefined });
-        applyDefaults(config, { endpoint: receiver.address, serviceName: 'otel-test' });
-      },
-      { env: { TEMPORAL_ADDRESS: address, AWS_LAMBDA_FUNCTION_NAME: 'otel-fn', AWS_REGION: 'eu-west-1' }, cwd: emptyDir() },
-    );
+    const { handler, taskQueue, version } = testHandler({
+      bundlePath,
+      env: { TEMPORAL_ADDRESS: address, AWS_LAMBDA_FUNCTION_NAME: 'otel-fn', AWS_REGION: 'eu-west-1' },
+      configure: (config) => applyDefaults(config, { endpoint: receiver.address, serviceName: 'otel-test' }),
+    });
     const invocation = invoke(handler, 14_000);
     await makeVersionCurrent(client, version.deploymentName, version.buildId);
     const results = await Promise.all(

@@ -7,17 +7,15 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
-import * as activities from '../fixtures/activities';
-import { runWorker } from '../../src/run-worker';
-import { JsonLogger } from '../../src/logger';
 import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
-import type { LambdaWorkerConfig } from '../../src/lambda-config';
-import { captureLines, emptyDir, invoke, reportMargin } from '../support/invoke';
+import { testHandler } from '../support/handler';
+import { emptyDir, invoke, reportMargin } from '../support/invoke';
 import { closedAddress, connectClient, makeVersionCurrent, startSilentServer, uniqueName } from '../support/temporal';
 
 const address = inject('temporalAddress');
 const bundlePath = inject('workflowBundlePath');
 const REMAINING_MS = 12_000;
+const BUFFER_MS = 3_000;
 
 let client: Client;
 let closeClient: () => Promise<void>;
@@ -29,46 +27,25 @@ afterAll(async () => {
   await closeClient();
 });
 
-/** Fast settings for tests: 1 s grace, 3 s buffer, so a 12 s invocation works 9 s. */
-function fastShutdown(config: LambdaWorkerConfig): void {
-  config.workerOptions.shutdownGraceTime = 1_000;
-  config.shutdownDeadlineBufferMs = 3_000;
-}
-
 describe('runWorker against a real server', () => {
   it('runs a workflow with an activity, runs the hooks, and settles after work end and before the deadline', async () => {
-    const taskQueue = uniqueName('tq');
-    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
-    const logs = captureLines();
-    const hookCalls: number[] = [];
-    const handler = runWorker(
-      version,
-      (config) => {
-        config.workerOptions.taskQueue = taskQueue;
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.workerOptions.activities = activities;
-        config.logger = new JsonLogger({ write: logs.write });
-        config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
-        fastShutdown(config);
-      },
-      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
-    );
-    const invocation = invoke(handler, REMAINING_MS);
-    const current = makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address } });
+    const invocation = invoke(t.handler, REMAINING_MS);
+    const current = makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
     const workflowId = uniqueName('wf');
-    const result = await client.workflow.execute('greeting', { taskQueue, workflowId, args: ['Lambda'] });
+    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId, args: ['Lambda'] });
     await current;
     const record = await invocation;
     reportMargin('workflow with activity', record);
 
     expect(result).toBe('Hello, Lambda!');
     expect(record.error).toBeUndefined();
-    const workEndMs = record.context.deadlineMs - 3_000;
+    const workEndMs = record.context.deadlineMs - BUFFER_MS;
     expect(record.settledMs).toBeGreaterThanOrEqual(workEndMs);
     expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    expect(hookCalls).toHaveLength(1);
-    expect(hookCalls[0]).toBeGreaterThanOrEqual(workEndMs);
-    const summary = logs.records().find((line) => line.message === 'Invocation summary');
+    expect(t.hookCalls).toHaveLength(1);
+    expect(t.hookCalls[0]).toBeGreaterThanOrEqual(workEndMs);
+    const summary = t.logs.records().find((line) => line.message === 'Invocation summary');
     expect(summary).toMatchObject({ endReason: 'deadline', requestId: record.context.awsRequestId, level: 'INFO' });
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const identities = history.events!.map((event) => event.workflowTaskStartedEventAttributes?.identity).filter(Boolean);
@@ -77,131 +54,72 @@ describe('runWorker against a real server', () => {
 
   it('uses TEMPORAL_TASK_QUEUE over the code value and a temporal.toml found in LAMBDA_TASK_ROOT', async () => {
     const taskQueue = uniqueName('env-tq');
-    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
     const taskRoot = emptyDir();
     writeFileSync(path.join(taskRoot, 'temporal.toml'), `[profile.default]\naddress = "${address}"\nnamespace = "default"\n`);
-    const logs = captureLines();
-    const handler = runWorker(
-      version,
-      (config) => {
-        config.workerOptions.taskQueue = 'queue-set-in-code';
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.workerOptions.activities = activities;
-        config.logger = new JsonLogger({ write: logs.write });
-        fastShutdown(config);
-      },
-      { env: { TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: taskRoot }, cwd: emptyDir() },
-    );
-    const invocation = invoke(handler, REMAINING_MS);
-    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const t = testHandler({
+      bundlePath,
+      env: { TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: taskRoot },
+      configure: (config) => void (config.workerOptions.taskQueue = 'queue-set-in-code'),
+    });
+    const invocation = invoke(t.handler, REMAINING_MS);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
     const result = await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['env'] });
     const record = await invocation;
     reportMargin('env task queue + toml', record);
 
     expect(result).toBe('Hello, env!');
     expect(record.error).toBeUndefined();
-    const configured = logs.records().find((line) => line.message === 'Lambda worker configured');
+    const configured = t.logs.records().find((line) => line.message === 'Lambda worker configured');
     expect(configured).toMatchObject({ taskQueue, configFile: path.join(taskRoot, 'temporal.toml'), address });
   });
 
   it('settles before the deadline when an activity ignores cancellation, and the hooks still run', async () => {
-    const taskQueue = uniqueName('stubborn');
-    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
-    const hookCalls: number[] = [];
-    const logs = captureLines();
-    const handler = runWorker(
-      version,
-      (config) => {
-        config.workerOptions.taskQueue = taskQueue;
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.workerOptions.activities = activities;
-        config.logger = new JsonLogger({ write: logs.write });
-        config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
-        fastShutdown(config);
-      },
-      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
-    );
-    const invocation = invoke(handler, REMAINING_MS);
-    await makeVersionCurrent(client, version.deploymentName, version.buildId);
-    await client.workflow.start('stubborn', { taskQueue, workflowId: uniqueName('wf'), args: [60_000] });
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address } });
+    const invocation = invoke(t.handler, REMAINING_MS);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    await client.workflow.start('stubborn', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [60_000] });
     const record = await invocation;
     reportMargin('activity ignoring cancellation', record);
 
     expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    expect(record.settledMs).toBeGreaterThanOrEqual(record.context.deadlineMs - 3_000);
-    expect(hookCalls).toHaveLength(1);
-    expect(hookCalls[0]).toBeLessThan(record.context.deadlineMs);
-    expect(logs.lines.join('')).toMatch(/shutdown was forced|did not stop/);
+    expect(record.settledMs).toBeGreaterThanOrEqual(record.context.deadlineMs - BUFFER_MS);
+    expect(t.hookCalls).toHaveLength(1);
+    expect(t.hookCalls[0]).toBeLessThan(record.context.deadlineMs);
+    expect(t.logs.lines.join('')).toMatch(/shutdown was forced|did not stop/);
   });
 
   it('fails fast with a clear error when nothing listens at the address, and runs the hooks', async () => {
-    const hookCalls: number[] = [];
-    const handler = runWorker(
-      { deploymentName: uniqueName('dep'), buildId: 'b1' },
-      (config) => {
-        config.workerOptions.taskQueue = 'unreachable';
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.logger = new JsonLogger({ write: () => undefined });
-        config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
-        fastShutdown(config);
-      },
-      { env: { TEMPORAL_ADDRESS: await closedAddress() }, cwd: emptyDir() },
-    );
-    const record = await invoke(handler, REMAINING_MS);
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: await closedAddress() } });
+    const record = await invoke(t.handler, REMAINING_MS);
     reportMargin('unreachable server', record);
 
     expect(record.error).toBeInstanceOf(ConnectionFailedError);
     expect((record.error as Error).message).toMatch(/TEMPORAL_ADDRESS/);
     expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    expect(hookCalls).toHaveLength(1);
+    expect(t.hookCalls).toHaveLength(1);
   });
 
   it('settles before the deadline when the address accepts TCP and never answers', async () => {
     const silent = await startSilentServer();
     try {
-      const hookCalls: number[] = [];
-      const handler = runWorker(
-        { deploymentName: uniqueName('dep'), buildId: 'b1' },
-        (config) => {
-          config.workerOptions.taskQueue = 'silent';
-          config.workerOptions.workflowBundle = { codePath: bundlePath };
-          config.logger = new JsonLogger({ write: () => undefined });
-          config.shutdownHooks.push(() => void hookCalls.push(Date.now()));
-          fastShutdown(config);
-        },
-        { env: { TEMPORAL_ADDRESS: silent.address }, cwd: emptyDir() },
-      );
-      const record = await invoke(handler, REMAINING_MS);
+      const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: silent.address } });
+      const record = await invoke(t.handler, REMAINING_MS);
       reportMargin('silent server', record);
 
-      expect(record.error).toBeInstanceOf(Error);
       expect(record.error instanceof StartupTimeoutError || record.error instanceof ConnectionFailedError).toBe(true);
       expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-      expect(hookCalls).toHaveLength(1);
+      expect(t.hookCalls).toHaveLength(1);
     } finally {
       await silent.close();
     }
   });
 
   it('runs two concurrent invocations in one process, each completing its workflow', async () => {
-    const taskQueue = uniqueName('concurrent');
-    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
-    const logs = captureLines();
-    const handler = runWorker(
-      version,
-      (config) => {
-        config.workerOptions.taskQueue = taskQueue;
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.workerOptions.activities = activities;
-        config.logger = new JsonLogger({ write: logs.write });
-        fastShutdown(config);
-      },
-      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
-    );
-    const invocations = [invoke(handler, REMAINING_MS), invoke(handler, REMAINING_MS)];
-    await makeVersionCurrent(client, version.deploymentName, version.buildId);
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address } });
+    const invocations = [invoke(t.handler, REMAINING_MS), invoke(t.handler, REMAINING_MS)];
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
     const results = await Promise.all(
-      ['a', 'b', 'c', 'd'].map((name) => client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: [name] })),
+      ['a', 'b', 'c', 'd'].map((name) => client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [name] })),
     );
     const records = await Promise.all(invocations);
 
@@ -210,32 +128,18 @@ describe('runWorker against a real server', () => {
       expect(record.error).toBeUndefined();
       expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
     }
-    const summaries = logs.records().filter((line) => line.message === 'Invocation summary');
+    const summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
     expect(new Set(summaries.map((line) => line.requestId))).toEqual(new Set(records.map((record) => record.context.awsRequestId)));
   });
 
   it('exits early when idle, and a warm invocation reuses the kept connection', async () => {
-    const taskQueue = uniqueName('idle');
-    const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
-    const logs = captureLines();
-    const handler = runWorker(
-      version,
-      (config) => {
-        config.workerOptions.taskQueue = taskQueue;
-        config.workerOptions.workflowBundle = { codePath: bundlePath };
-        config.workerOptions.activities = activities;
-        config.logger = new JsonLogger({ write: logs.write });
-        config.idleExitMs = 2_000;
-        fastShutdown(config);
-      },
-      { env: { TEMPORAL_ADDRESS: address }, cwd: emptyDir() },
-    );
-    const cold = invoke(handler, 30_000);
-    await makeVersionCurrent(client, version.deploymentName, version.buildId);
-    expect(await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['idle'] })).toBe('Hello, idle!');
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure: (config) => void (config.idleExitMs = 2_000) });
+    const cold = invoke(t.handler, 30_000);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    expect(await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['idle'] })).toBe('Hello, idle!');
     const coldRecord = await cold;
-    const warmRecord = await invoke(handler, 30_000);
-    const summaries = logs.records().filter((line) => line.message === 'Invocation summary');
+    const warmRecord = await invoke(t.handler, 30_000);
+    const summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
     reportMargin('idle exit (cold)', coldRecord);
     console.log(`time to first poll: cold ${summaries[0]!.startupMs} ms, warm ${summaries[1]!.startupMs} ms`);
 

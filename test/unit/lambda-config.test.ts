@@ -25,6 +25,8 @@ describe('LambdaWorkerConfig', () => {
     });
     expect(options.workerDeploymentOptions?.defaultVersioningBehavior).toBe('PINNED');
     expect(config().shutdownDeadlineBufferMs).toBe(7_000);
+    expect(config().idleExitMs).toBe(5_000);
+    expect(config().reuseConnection).toBe(true);
   });
 
   it('does not share the defaults object between configs', () => {
@@ -71,6 +73,16 @@ describe('compileWorkerSettings', () => {
   it('names both places to set a missing task queue', () => {
     expect(() => compileWorkerSettings(config(), version, {})).toThrow(MissingTaskQueueError);
     expect(() => compileWorkerSettings(config(), version, {})).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+  });
+
+  it('turns idle exit off with false and rejects a non-positive value', () => {
+    const c = config();
+    c.workerOptions.taskQueue = 'tq';
+    expect(compileWorkerSettings(c, version, {}).idleExitMs).toBe(5_000);
+    c.idleExitMs = false;
+    expect(compileWorkerSettings(c, version, {}).idleExitMs).toBeUndefined();
+    c.idleExitMs = 0;
+    expect(() => compileWorkerSettings(c, version, {})).toThrow(/config\.idleExitMs.*false/);
   });
 
   it('rejects a negative buffer with the field name', () => {

@@ -1,0 +1,44 @@
+/** One way for the integration tests to build a real handler: unique names, captured logs, a recording hook. */
+import { runWorker } from '../../src/run-worker';
+import { JsonLogger } from '../../src/logger';
+import type { LambdaWorkerConfig } from '../../src/lambda-config';
+import type { ShutdownHook } from '../../src/hooks';
+import * as activities from '../fixtures/activities';
+import { captureLines, emptyDir } from './invoke';
+import { uniqueName } from './temporal';
+
+export interface TestHandlerOptions {
+  bundlePath: string;
+  env: Record<string, string>;
+  /** Hooks run before the recording one. */
+  hooks?: ShutdownHook[];
+  /** 1 s grace and 3 s buffer (default), so a 12 s invocation works 9 s. */
+  fastShutdown?: boolean;
+  /** Runs last: may override anything. */
+  configure?: (config: LambdaWorkerConfig) => void;
+}
+
+export function testHandler(options: TestHandlerOptions) {
+  const taskQueue = uniqueName('tq');
+  const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
+  const logs = captureLines();
+  const hookCalls: number[] = [];
+  const handler = runWorker(
+    version,
+    (config) => {
+      config.workerOptions.taskQueue = taskQueue;
+      config.workerOptions.workflowBundle = { codePath: options.bundlePath };
+      config.workerOptions.activities = activities;
+      config.logger = new JsonLogger({ write: logs.write });
+      config.shutdownHooks.push(...(options.hooks ?? []), () => void hookCalls.push(Date.now()));
+      config.idleExitMs = false; // the deadline behaviour, unless a test turns idle exit on
+      if (options.fastShutdown !== false) {
+        config.workerOptions.shutdownGraceTime = 1_000;
+        config.shutdownDeadlineBufferMs = 3_000;
+      }
+      options.configure?.(config);
+    },
+    { env: options.env, cwd: emptyDir() },
+  );
+  return { handler, taskQueue, version, logs, hookCalls };
+}
