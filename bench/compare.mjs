@@ -40,6 +40,8 @@ async function prepare() {
   const lib = path.join(root, 'examples', 'basic', 'lib');
   for (const dir of [path.join(work, 'ours'), officialWork]) {
     mkdirSync(dir, { recursive: true });
+    // The example compiles to CommonJS; without this the repo's "type": "module" would apply.
+    writeFileSync(path.join(dir, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
     for (const file of ['workflows.js', 'activities.js']) copyFileSync(path.join(lib, file), path.join(dir, file));
   }
   copyFileSync(path.join(bench, 'ours-handler.cjs'), path.join(work, 'ours', 'handler.cjs'));
@@ -50,7 +52,9 @@ async function prepare() {
   say('Packing ours with `temporal-lambda-worker package`');
   const oursZip = path.join(work, 'ours.zip');
   execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), 'package', '--project', path.join(work, 'ours'), '--handler', 'handler.handler', '--out', oursZip], { stdio: 'ignore' });
-  const oursDir = path.join(work, 'ours-unzipped');
+  // Unzipped outside the repo, as on Lambda: nothing but the zip's own files can be resolved.
+  const oursDir = path.join(os.tmpdir(), 'tlw-bench-ours-task');
+  rmSync(oursDir, { recursive: true, force: true });
   execFileSync('unzip', ['-q', oursZip, '-d', oursDir]);
 
   say('Packing the official way: the deploy guide\'s recipe (zip of the handler, the bundle and node_modules)');
@@ -67,13 +71,18 @@ async function prepare() {
   };
 }
 
-/** A handler in its own process; resolves once loaded. */
+/** A handler in its own process; resolves once loaded, rejects (with its stderr) if the process dies. */
 function host(side, env) {
-  const child = fork(path.join(bench, 'runner.cjs'), [side.handler], { env: { PATH: process.env.PATH, HOME: '/tmp', ...side.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const child = fork(path.join(bench, 'runner.cjs'), [side.handler], { env: { PATH: process.env.PATH, HOME: '/tmp', ...side.env, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const replies = [];
   const waiters = [];
-  child.on('message', (message) => (waiters.length ? waiters.shift()(message) : replies.push(message)));
-  const next = () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((resolve) => waiters.push(resolve)));
+  child.on('message', (message) => (waiters.length ? waiters.shift().resolve(message) : replies.push(message)));
+  child.on('exit', (code, signal) => {
+    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`${side.handler} exited (${code ?? signal}):\n${stderr}`));
+  });
+  const next = () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((resolve, reject) => waiters.push({ resolve, reject })));
   return next().then((ready) => ({
     loadMs: ready.loadMs,
     invoke: (remainingMs) => (child.send({ invoke: remainingMs }), next()),
@@ -175,7 +184,10 @@ async function plainWorkerThroughput(client, address, oursWork) {
     env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: address, BENCH_TASK_QUEUE: taskQueue, BENCH_DEPLOYMENT: deployment, BENCH_RUN_MS: '60000' },
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
-  await new Promise((resolve) => child.once('message', resolve));
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`plain-worker.cjs exited ${code} before it was ready`)));
+  });
   await makeCurrent(client, deployment);
   const ids = Array.from({ length: 200 }, (_, i) => `${taskQueue}-${i}`);
   await Promise.all(ids.map((workflowId) => client.workflow.start('greet', { taskQueue, workflowId, args: ['load'] })));

@@ -165,15 +165,28 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
         namespace: prepared.namespace,
         identity: settings.workerOptions.identity ?? `${context.awsRequestId}@${context.invokedFunctionArn}`,
         shutdownForceTime: plan.shutdownForceTimeMs,
+        // Read by Worker.create though WorkerOptions does not list it.
+        ...(settings.inProcessWorkflows ? { isolateExecutionTimeout: plan.activationLimitMs } : {}),
       } as WorkerOptions & { connection: ConnectionLike }),
       plan,
       deps.now,
       (late) => late.shutdown(),
       'Check the namespace and the worker options (workflow bundle, task queue).',
     );
-    const idleExitMs = monitor.attach(worker) ? settings.idleExitMs : undefined;
+    const servesNexus = (settings.workerOptions.nexusServices?.length ?? 0) > 0;
+    const watched = monitor.attach(worker, servesNexus);
+    if (!watched && settings.idleExitMs !== undefined) {
+      logger.warn('Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task counts; the worker runs until the deadline');
+    }
+    const idleExitMs = watched ? settings.idleExitMs : undefined;
     firstPollMs = deps.now();
-    logger.info('Worker polling', { taskQueue: settings.workerOptions.taskQueue, startupMs: firstPollMs - startMs, connectionReused: reused, workEndInMs: plan.workEndMs - firstPollMs });
+    logger.info('Worker polling', {
+      taskQueue: settings.workerOptions.taskQueue,
+      startupMs: firstPollMs - startMs,
+      connectionReused: reused,
+      workEndInMs: plan.workEndMs - firstPollMs,
+      activationLimitMs: settings.inProcessWorkflows ? plan.activationLimitMs : undefined,
+    });
     ended = await runUntilWorkEnd(worker, plan, monitor, idleExitMs, deps, logger);
     workEndedMs = deps.now();
   } catch (error) {

@@ -56,7 +56,8 @@ export class LambdaWorkerConfig {
   logger: Logger;
   /**
    * End the invocation early, with the same graceful shutdown as at the deadline, once the
-   * worker has had nothing in flight for this long; `false` works until the deadline. The
+   * worker has had nothing in flight (workflow activations, activities, Nexus operations) for
+   * this long, counted from when polling starts; `false` works until the deadline. The
    * Worker Controller invokes the function again when a task finds no poller. Measured with the
    * real controller loop (bench/RESULTS.md): a sporadic workload billed 0.11x (2 s) to 0.43x
    * (10 s) of working to the deadline, each workflow arriving after an exit waiting about 0.45 s
@@ -65,6 +66,20 @@ export class LambdaWorkerConfig {
    * @example config.idleExitMs = false; // steady traffic: keep polling until the deadline
    */
   idleExitMs: number | false;
+  /**
+   * Run workflow code in a worker thread of its own, as a plain Worker does. Off by default: the
+   * workflows then run in a VM context in the handler's thread (the SDK's `debugMode` sandbox),
+   * because the worker thread and its copy of the workflow bundle would be created anew by every
+   * invocation. Measured (bench/RESULTS.md): about 0.4 s less from invocation start to first
+   * poll, warm or cold, and a lower peak RSS. Deadlock detection stays on: an activation that
+   * runs longer than the time between the worker's forced stop and the deadline (1 s to 5 s)
+   * fails as a potential deadlock, so a workflow that never yields cannot hold the handler past
+   * the deadline. A function with a full vCPU or more (1,769 MB) that runs CPU-heavy workflows
+   * next to activities may want it on. An explicit `workerOptions.debugMode` wins.
+   * @default false
+   * @example config.workflowThread = true;
+   */
+  workflowThread: boolean;
   /**
    * Keep the Temporal connection across the invocations of an execution environment, checked
    * with a cheap call after each thaw and replaced when it does not answer within 1 s.
@@ -88,6 +103,7 @@ export class LambdaWorkerConfig {
     this.logger = init.logger;
     this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
     this.reuseConnection = true;
+    this.workflowThread = false;
   }
 
   /**
@@ -128,6 +144,8 @@ export function validateVersion(version: WorkerDeploymentVersion | undefined): W
 /** The worker options of one process, ready for `Worker.create` but for connection and identity. */
 export interface CompiledWorkerSettings {
   workerOptions: LambdaWorkerOptions & { taskQueue: string };
+  /** Workflows run in the handler's thread; each invocation then bounds an activation's run time. */
+  inProcessWorkflows: boolean;
   shutdownGraceTimeMs: number;
   shutdownDeadlineBufferMs: number;
   /** The user's own `shutdownForceTime`, if set; the library never lets it pass the deadline. */
@@ -152,7 +170,8 @@ function requirePositive(name: string, value: number): number {
 
 /**
  * Applies what configure cannot change: the version, `useWorkerVersioning`, the
- * `TEMPORAL_TASK_QUEUE` override and no eager activities.
+ * `TEMPORAL_TASK_QUEUE` override and no eager activities; and where workflows run
+ * ({@link LambdaWorkerConfig.workflowThread}).
  *
  * @throws {@link MissingTaskQueueError} or {@link InvalidOptionError}.
  */
@@ -168,9 +187,11 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
   const graceMs = requireNonNegative('config.workerOptions.shutdownGraceTime', shutdownGraceTimeMs(options));
   const bufferMs = requireNonNegative('config.shutdownDeadlineBufferMs', config.shutdownDeadlineBufferMs);
   const userForceMs = options.shutdownForceTime === undefined ? undefined : requireNonNegative('config.workerOptions.shutdownForceTime', msToNumber(options.shutdownForceTime));
+  const inProcessWorkflows = config.workflowThread !== true && options.debugMode === undefined;
   return {
     workerOptions: {
       ...options,
+      ...(inProcessWorkflows ? { debugMode: true } : {}),
       taskQueue,
       maxEagerActivityReservationsPerWorkflowTask: 0,
       workerDeploymentOptions: { version: { ...version }, useWorkerVersioning: true, defaultVersioningBehavior: behavior ?? 'PINNED' },
@@ -180,5 +201,6 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
     userShutdownForceTimeMs: userForceMs,
     idleExitMs: config.idleExitMs === false ? undefined : requirePositive('config.idleExitMs', config.idleExitMs),
     reuseConnection: config.reuseConnection !== false,
+    inProcessWorkflows,
   };
 }

@@ -61,6 +61,7 @@ async function prepare(version: WorkerDeploymentVersion, configure: ConfigureWor
       shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
       idleExitMs: settings.idleExitMs,
       reuseConnection: settings.reuseConnection,
+      workflowThread: settings.workerOptions.debugMode !== true,
       runtimeInstalled: installedNow ? 'now' : 'reused',
     });
     return {

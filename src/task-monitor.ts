@@ -12,6 +12,7 @@ export interface CountObservable {
 /** The observables of a `Worker` that the monitor reads; all optional for fakes. */
 export interface ObservableWorker {
   numInFlightActivations$?: CountObservable;
+  /** Activities in flight, local ones included. */
   numInFlightActivities$?: CountObservable;
 }
 
@@ -19,13 +20,23 @@ export interface ObservableWorker {
 export interface TaskCounts {
   workflowActivations: number;
   activities: number;
+  nexusOperations: number;
+}
+
+/**
+ * `@temporalio/worker` 1.24 keeps its count of in-flight Nexus operations on a protected
+ * `BehaviorSubject` and exposes no public observable for it; read it when it is there.
+ */
+function nexusOperationsInFlight(worker: ObservableWorker): CountObservable | undefined {
+  const subject = (worker as { numInFlightNexusOperationsSubject?: Partial<CountObservable> }).numInFlightNexusOperationsSubject;
+  return typeof subject?.subscribe === 'function' ? (subject as CountObservable) : undefined;
 }
 
 export class TaskMonitor {
-  readonly counts: TaskCounts = { workflowActivations: 0, activities: 0 };
+  readonly counts: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
   /** Clock reading of the first task, if any. */
   firstTaskMs: number | undefined;
-  private readonly inFlight: Record<keyof TaskCounts, number> = { workflowActivations: 0, activities: 0 };
+  private readonly inFlight: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
   private lastBusyMs: number;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
@@ -33,8 +44,13 @@ export class TaskMonitor {
     this.lastBusyMs = now();
   }
 
-  /** Starts counting; returns false when the worker exposes no observables (idle exit is then off). */
-  attach(worker: ObservableWorker): boolean {
+  /**
+   * Starts counting; the idle time counts from here (polling starts), not from the invocation
+   * start. Returns false when the worker does not expose what idle exit needs (idle exit is then
+   * off): the activation and activity counts, and the Nexus count when `servesNexus`.
+   */
+  attach(worker: ObservableWorker, servesNexus: boolean): boolean {
+    this.lastBusyMs = this.now();
     const watch = (observable: CountObservable | undefined, kind: keyof TaskCounts) => {
       if (observable === undefined) return false;
       this.subscriptions.push(
@@ -52,12 +68,13 @@ export class TaskMonitor {
     };
     const activations = watch(worker.numInFlightActivations$, 'workflowActivations');
     const activities = watch(worker.numInFlightActivities$, 'activities');
-    return activations && activities;
+    const nexus = watch(nexusOperationsInFlight(worker), 'nexusOperations');
+    return activations && activities && (nexus || !servesNexus);
   }
 
   /** True while any task is in flight. */
   get busy(): boolean {
-    return this.inFlight.workflowActivations > 0 || this.inFlight.activities > 0;
+    return this.inFlight.workflowActivations > 0 || this.inFlight.activities > 0 || this.inFlight.nexusOperations > 0;
   }
 
   /** How long the worker has had nothing in flight (0 while busy). */

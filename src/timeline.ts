@@ -13,6 +13,10 @@ export const CLOSE_RESERVE_MS = 250;
 export const HOOKS_RESERVE_MAX_MS = 1_000;
 /** Time between the worker's forced shutdown and giving up waiting for it. */
 export const FORCE_SLACK_MS = 250;
+/** Bounds of the run time of one in-process workflow activation (deadlock detection). */
+export const MIN_ACTIVATION_LIMIT_MS = 1_000;
+/** The SDK's own deadlock detection limit for threaded workflows. */
+export const MAX_ACTIVATION_LIMIT_MS = 5_000;
 /** An invocation with this much work time or less fails at once. */
 export const MIN_WORK_TIME_MS = 1_000;
 /** An invocation with less work time than this logs a warning. */
@@ -45,6 +49,11 @@ export interface InvocationPlan {
   hooksEndByMs: number;
   /** The handler settles here at the latest. */
   settleByMs: number;
+  /**
+   * Longest run of one in-process workflow activation before it fails as a potential deadlock:
+   * an activation that starts before the worker's forced stop still ends before the deadline.
+   */
+  activationLimitMs: number;
   /** True when the work time is under {@link LOW_WORK_TIME_MS}. */
   lowWorkTime: boolean;
 }
@@ -82,6 +91,7 @@ export function planInvocation(timing: InvocationTiming): InvocationPlan {
     workerStopByMs,
     hooksEndByMs,
     settleByMs,
+    activationLimitMs: Math.floor(Math.min(MAX_ACTIVATION_LIMIT_MS, Math.max(MIN_ACTIVATION_LIMIT_MS, settleByMs - workerStopByMs))),
     lowWorkTime: workTimeMs < LOW_WORK_TIME_MS || graceMs > shutdownForceTimeMs,
   };
 }

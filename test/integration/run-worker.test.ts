@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
+import { echoHandler } from '../fixtures/nexus-handler';
 import { testHandler } from '../support/handler';
 import { emptyDir, invoke, reportMargin } from '../support/invoke';
 import { closedAddress, connectClient, makeVersionCurrent, startSilentServer, uniqueName } from '../support/temporal';
@@ -150,5 +151,63 @@ describe('runWorker against a real server', () => {
     expect(coldRecord.marginMs).toBeGreaterThan(15_000);
     expect(summaries[1]).toMatchObject({ endReason: 'idle', connectionReused: true });
     expect(warmRecord.settledMs - warmRecord.startedMs).toBeLessThan(5_000);
+  });
+
+  it('serves a Nexus operation: idle exit waits for it, and the summary counts it', async () => {
+    const t = testHandler({
+      bundlePath,
+      env: { TEMPORAL_ADDRESS: address },
+      configure: (config) => {
+        config.idleExitMs = 1_500;
+        config.workerOptions.nexusServices = [echoHandler];
+      },
+    });
+    const endpoint = uniqueName('tlw-echo');
+    await client.connection.operatorService.createNexusEndpoint({ spec: { name: endpoint, target: { worker: { namespace: 'default', taskQueue: t.taskQueue } } } });
+    const invocation = invoke(t.handler, 30_000);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    const result = await client.workflow.execute('nexusEcho', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [endpoint, 'nexus', 4_000] });
+    const record = await invocation;
+    reportMargin('Nexus operation with idle exit', record);
+
+    expect(result).toBe('echo: nexus');
+    expect(record.error).toBeUndefined();
+    const summary = t.logs.records().find((line) => line.message === 'Invocation summary');
+    expect(summary).toMatchObject({ endReason: 'idle', tasks: { nexusOperations: 1 } });
+    expect(record.marginMs).toBeGreaterThan(10_000);
+  });
+
+  it('fails a workflow that never yields as a deadlock and still settles before the deadline (in-process workflows)', async () => {
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address } });
+    const invocation = invoke(t.handler, REMAINING_MS);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    const workflowId = uniqueName('wf');
+    await client.workflow.start('spin', { taskQueue: t.taskQueue, workflowId });
+    const record = await invocation;
+    reportMargin('workflow that never yields', record);
+
+    expect(record.error).toBeUndefined();
+    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+    expect(t.hookCalls).toHaveLength(1);
+    const polling = t.logs.records().find((line) => line.message === 'Worker polling');
+    expect(polling).toMatchObject({ activationLimitMs: 1_000 });
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const failures = history.events!.map((event) => event.workflowTaskFailedEventAttributes?.failure?.message).filter(Boolean);
+    expect(failures.join('\n')).toMatch(/Script execution timed out after 1000ms/);
+  });
+
+  it('runs workflows in a worker thread when config.workflowThread is set', async () => {
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure: (config) => void (config.workflowThread = true) });
+    const invocation = invoke(t.handler, REMAINING_MS);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['thread'] });
+    const record = await invocation;
+    reportMargin('workflow in a worker thread', record);
+
+    expect(result).toBe('Hello, thread!');
+    expect(record.error).toBeUndefined();
+    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
+    expect(t.logs.records().find((line) => line.message === 'Lambda worker configured')).toMatchObject({ workflowThread: true });
+    expect(t.logs.records().find((line) => line.message === 'Worker polling')).not.toHaveProperty('activationLimitMs');
   });
 });

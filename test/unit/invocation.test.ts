@@ -42,7 +42,7 @@ class FakeWorker implements WorkerLike {
   }
 }
 
-function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, bufferMs = 7_000, extra: { idleExitMs?: number; reuseConnection?: boolean } = {}) {
+function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, bufferMs = 7_000, extra: { idleExitMs?: number; reuseConnection?: boolean; inProcessWorkflows?: boolean } = {}) {
   const lines: string[] = [];
   const logger = new JsonLogger({ write: (line) => void lines.push(line) });
   const closed = vi.fn(async () => undefined);
@@ -56,6 +56,7 @@ function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, buff
       userShutdownForceTimeMs: undefined,
       idleExitMs: extra.idleExitMs,
       reuseConnection: extra.reuseConnection ?? false,
+      inProcessWorkflows: extra.inProcessWorkflows ?? false,
     },
     connectionOptions: { address: 'h:1' },
     connections: new ConnectionCache({ address: 'h:1' }, extra.reuseConnection ?? false, logger),
@@ -182,6 +183,61 @@ describe('runInvocation', () => {
     expect(worker.shutdownAtMs! - lastBusyMs).toBeLessThan(11_000);
     expect(hookTimes).toHaveLength(1);
     expect(summary()).toMatchObject({ endReason: 'idle', tasks: { workflowActivations: 1, activities: 1 }, timeToFirstTaskMs: 2_000 });
+  });
+
+  it('gives in-process workflows the planned activation limit, and threaded ones none', async () => {
+    const inProcess = setup(new FakeWorker(), {}, 7_000, { inProcessWorkflows: true });
+    await settle(runInvocation(inProcess.prepared, makeContext(60_000), inProcess.deps));
+    expect(inProcess.createdWith[0]).toMatchObject({ isolateExecutionTimeout: 1_250 });
+    const threaded = setup(new FakeWorker());
+    await settle(runInvocation(threaded.prepared, makeContext(60_000), threaded.deps));
+    expect(threaded.createdWith[0]).not.toHaveProperty('isolateExecutionTimeout');
+  });
+
+  it('counts idle time from when polling starts, not from the invocation start', async () => {
+    const worker = new FakeWorker();
+    const slowConnect = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      return { close: async () => undefined };
+    };
+    const { prepared, deps, summary } = setup(worker, { connect: slowConnect }, 7_000, { idleExitMs: 2_000 });
+    const context = makeContext(60_000);
+    const startMs = Date.now();
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.error).toBeUndefined();
+    expect(worker.shutdownAtMs! - startMs).toBeGreaterThanOrEqual(3_000 + 2_000);
+    expect(worker.shutdownAtMs! - startMs).toBeLessThan(3_000 + 2_000 + 1_000);
+    expect(summary()).toMatchObject({ endReason: 'idle', startupMs: 3_000, tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 } });
+  });
+
+  it('keeps polling while a Nexus operation is in flight, and counts it', async () => {
+    const worker = Object.assign(new FakeWorker(), { numInFlightNexusOperationsSubject: new Count() });
+    const { prepared, deps, summary } = setup(worker, {}, 7_000, { idleExitMs: 2_000 });
+    prepared.settings.workerOptions.nexusServices = [{} as never];
+    const startMs = Date.now();
+    const running = runInvocation(prepared, makeContext(60_000), deps);
+    await vi.advanceTimersByTimeAsync(1_000);
+    worker.numInFlightNexusOperationsSubject.set(1);
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(worker.shutdownAtMs).toBeUndefined();
+    worker.numInFlightNexusOperationsSubject.set(0);
+    const result = await settle(running);
+    expect(result.error).toBeUndefined();
+    expect(worker.shutdownAtMs! - startMs).toBeGreaterThanOrEqual(7_000 + 2_000);
+    expect(worker.shutdownAtMs! - startMs).toBeLessThan(7_000 + 3_000);
+    expect(summary()).toMatchObject({ endReason: 'idle', tasks: { nexusOperations: 1 }, timeToFirstTaskMs: 1_000 });
+  });
+
+  it('turns idle exit off, with a warning, when the worker serves Nexus but hides its Nexus count', async () => {
+    const worker = new FakeWorker();
+    const { prepared, deps, summary, lines } = setup(worker, {}, 7_000, { idleExitMs: 2_000 });
+    prepared.settings.workerOptions.nexusServices = [{} as never];
+    const context = makeContext(30_000);
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.error).toBeUndefined();
+    expect(worker.shutdownAtMs).toBe(context.deadlineMs - 7_000);
+    expect(summary()).toMatchObject({ endReason: 'deadline' });
+    expect(lines.join('\n')).toMatch(/Idle exit is off for this invocation/);
   });
 
   it('reuses a kept connection that answers its check, and replaces one that does not', async () => {

@@ -85,6 +85,20 @@ describe('compileWorkerSettings', () => {
     expect(() => compileWorkerSettings(c, version, {})).toThrow(/config\.idleExitMs.*false/);
   });
 
+  it('runs workflows in process with deadlock detection kept, unless a worker thread is asked for', () => {
+    const c = config();
+    c.workerOptions.taskQueue = 'tq';
+    expect(c.workflowThread).toBe(false);
+    expect(compileWorkerSettings(c, version, {})).toMatchObject({ inProcessWorkflows: true, workerOptions: { debugMode: true } });
+    c.workflowThread = true;
+    const threaded = compileWorkerSettings(c, version, {});
+    expect(threaded.inProcessWorkflows).toBe(false);
+    expect(threaded.workerOptions).not.toHaveProperty('debugMode');
+    c.workflowThread = false;
+    c.workerOptions.debugMode = false;
+    expect(compileWorkerSettings(c, version, {})).toMatchObject({ inProcessWorkflows: false, workerOptions: { debugMode: false } });
+  });
+
   it('rejects a negative buffer with the field name', () => {
     const c = config();
     c.workerOptions.taskQueue = 'tq';

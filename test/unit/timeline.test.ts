@@ -20,6 +20,16 @@ describe('planInvocation', () => {
     expect(plan.hooksEndByMs - plan.workerStopByMs).toBe(1_000);
   });
 
+  it('bounds an in-process activation so that one starting before the forced stop ends before the deadline', () => {
+    const defaults = planInvocation({ startMs: 0, remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
+    expect(defaults.activationLimitMs).toBe(defaults.settleByMs - defaults.workerStopByMs);
+    expect(defaults.activationLimitMs).toBe(1_250);
+    const shortForce = planInvocation({ startMs: 0, remainingMs: 600_000, shutdownDeadlineBufferMs: 30_000, shutdownGraceTimeMs: 1_000, userShutdownForceTimeMs: 2_000 });
+    expect(shortForce.activationLimitMs).toBe(5_000);
+    const tight = planInvocation({ startMs: 0, remainingMs: 12_000, shutdownDeadlineBufferMs: 3_000, shutdownGraceTimeMs: 1_000 });
+    expect(tight.activationLimitMs).toBe(1_000);
+  });
+
   it('keeps a user shutdownForceTime that is shorter', () => {
     const plan = planInvocation({ startMs: 0, remainingMs: 60_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 1_000, userShutdownForceTimeMs: 2_000 });
     expect(plan.shutdownForceTimeMs).toBe(2_000);
