@@ -80,7 +80,26 @@ export async function startOtlpReceiver({ timeoutMs = 30_000 } = {}) {
   return { ...started, received: () => received.slice() };
 }
 
-function startBinary(target, { args, env, timeoutMs }) {
+/** Attempts at starting a server whose free port was taken by another process meanwhile. */
+const PORT_RACE_ATTEMPTS = 3;
+
+/**
+ * Starts a binary and waits for READY. The Go programs pick free ports by listening on port 0
+ * and closing, then bind them later: a server starting at the same moment can take one first
+ * ("address already in use"). Such a start is tried again with new ports.
+ */
+async function startBinary(target, options) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBinaryOnce(target, options);
+    } catch (error) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !/address already in use/.test(String(error?.message))) throw error;
+      process.stderr.write(`${target}: a port was taken while it started (attempt ${attempt} of ${PORT_RACE_ATTEMPTS}); trying again\n`);
+    }
+  }
+}
+
+function startBinaryOnce(target, { args, env, timeoutMs }) {
   const binary = ensureBinary(target);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
