@@ -119,6 +119,7 @@ async function packageCommand(args: string[]): Promise<number> {
         `  zipped:   ${mb(report.zippedBytes)} of Lambda's 50 MB direct-upload limit`,
         `  unzipped: ${mb(report.unzippedBytes)} of Lambda's 250 MB limit`,
         report.stubbed.length > 0 ? `  left out (workflow bundler, unused with a pre-built bundle): ${report.stubbed.join(', ')}` : '',
+        report.singleFile.length > 0 ? `  loaded from its single-file build (faster cold start): ${report.singleFile.join(', ')}` : '',
       ]
         .filter(Boolean)
         .join('\n') + '\n',

@@ -60,6 +60,12 @@ describe('temporal-lambda-worker package', () => {
     expect(entries).toContain('otel-collector-config.yaml');
     expect(entries.filter((entry) => entry.startsWith('node_modules/webpack/'))).toEqual(['node_modules/webpack/index.js', 'node_modules/webpack/package.json']);
     expect(entries.some((entry) => entry.startsWith('src/') || entry.includes('core-bridge/sdk-core/') || entry.endsWith('.ts'))).toBe(false);
+    expect(packageOutput).toMatch(/single-file build.*: rxjs/);
+    expect(entries.filter((entry) => entry.startsWith('node_modules/rxjs/dist/')).sort()).toEqual([
+      'node_modules/rxjs/dist/bundles/rxjs.umd.min.js',
+      'node_modules/rxjs/dist/cjs/index.js',
+      'node_modules/rxjs/dist/cjs/operators/index.js',
+    ]);
   });
 
   it('builds a zip that runs: unzipped, its handler completes a workflow against the real server', async () => {
