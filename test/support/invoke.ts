@@ -42,7 +42,7 @@ export function captureLines(): { lines: string[]; write: (line: string) => void
   };
 }
 
-/** Appends one margin measurement to a file when TLW_MARGINS_FILE is set, for the closing notes. */
+/** Prints one margin measurement (deadline minus settle time) to the test output, for the closing notes. */
 export function reportMargin(name: string, record: InvocationRecord): void {
   const line = `${name}: settled ${record.marginMs} ms before the deadline (invocation ${record.settledMs - record.startedMs} ms)`;
   console.log(line);
