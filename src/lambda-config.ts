@@ -60,7 +60,7 @@ export class LambdaWorkerConfig {
    * this long, counted from when polling starts; `false` works until the deadline. The
    * Worker Controller invokes the function again when a task finds no poller. Measured with the
    * real controller loop (bench/RESULTS.md): a sporadic workload billed 0.11x (2 s) to 0.43x
-   * (10 s) of working to the deadline, each workflow arriving after an exit waiting about 0.45 s
+   * (10 s) of working to the deadline, each workflow arriving after an exit waiting 0.25-0.4 s
    * more for its re-invocation.
    * @default 5000 ({@link DEFAULT_IDLE_EXIT_MS})
    * @example config.idleExitMs = false; // steady traffic: keep polling until the deadline
