@@ -99,9 +99,14 @@ function startNode(script, args, env, profile, stderr = 'ignore') {
   return spawn(file, rest, { env, stdio: ['ignore', 'ignore', stderr, 'ipc'] });
 }
 
+/** The environment of a process hosting one side's handler: nothing of the bench's own. */
+function handlerEnv(side, env) {
+  return { PATH: process.env.PATH, HOME: '/tmp', ...side.env, ...env };
+}
+
 /** A handler in its own process; resolves once loaded, rejects (with its stderr) if the process dies. */
 function host(side, env, profile = UNCONSTRAINED) {
-  const child = startNode(path.join(bench, 'runner.cjs'), [side.handler], { PATH: process.env.PATH, HOME: '/tmp', ...side.env, ...env }, profile, 'pipe');
+  const child = startNode(path.join(bench, 'runner.cjs'), [side.handler], handlerEnv(side, env), profile, 'pipe');
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const replies = [];
@@ -111,8 +116,7 @@ function host(side, env, profile = UNCONSTRAINED) {
     for (const waiter of waiters.splice(0)) waiter.reject(new Error(`${side.handler} exited (${code ?? signal}):\n${stderr}`));
   });
   const next = () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((resolve, reject) => waiters.push({ resolve, reject })));
-  return next().then((ready) => ({
-    loadMs: ready.loadMs,
+  return next().then(() => ({
     invoke: (remainingMs) => (child.send({ invoke: remainingMs }), next()),
     kill: () => child.kill('SIGKILL'),
   }));
@@ -122,7 +126,7 @@ function host(side, env, profile = UNCONSTRAINED) {
 function coldInit(side, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(side.handler)}); process.stdout.write('ready'); process.exit(0)`], { env: { PATH: process.env.PATH, HOME: '/tmp', ...side.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(side.handler)}); process.stdout.write('ready'); process.exit(0)`], { env: handlerEnv(side, env), stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.once('data', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
     child.on('exit', (code) => code !== 0 && reject(new Error(`cold init exited ${code}`)));
   });
@@ -191,7 +195,7 @@ async function measureSide(name, side, client, address) {
       result.marginMs.push(reply.deadlineMs - reply.settledMs);
     }
   }
-  return { deployment, taskQueue, env, ...result };
+  return result;
 }
 
 async function silentServerMargin(side) {

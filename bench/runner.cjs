@@ -2,9 +2,8 @@
 // when the parent asks (IPC): { invoke: remainingMs } -> { t0, settledMs, deadlineMs, error, maxRssKb }.
 const { randomUUID } = require('node:crypto');
 
-const loadStart = Date.now();
 const { handler } = require(process.argv[2]);
-process.send({ ready: true, loadMs: Date.now() - loadStart });
+process.send({ ready: true });
 
 process.on('message', async ({ invoke }) => {
   const t0 = Date.now();

@@ -141,7 +141,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
       stubbed.add(name);
     }
   }
-  const singleFile = useSingleFileRxjs(entries, traced.reasons) ? ['rxjs'] : [];
+  const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => zipPathOf(path.join('/', file), projectDir, projectPackage)) ? ['rxjs'] : [];
   if (!options.allowPrivateKeys) refusePrivateKeys(entries);
   const report = await writeZip(entries, path.resolve(options.outFile));
   const result = { handler: `${modulePath}.${exportName}`, outFile: path.resolve(options.outFile), files: entries.size, ...report, stubbed: [...stubbed].sort(), singleFile };
@@ -164,17 +164,20 @@ const RXJS_BUNDLE = 'node_modules/rxjs/dist/bundles/rxjs.umd.min.js';
  * left out. Skipped when any other traced file reaches into rxjs's modules directly (two copies
  * of its classes would then meet).
  */
-function useSingleFileRxjs(entries: Map<string, { source: string } | { content: string }>, reasons: Map<string, { parents: Set<string> }>): boolean {
+function useSingleFileRxjs(
+  entries: Map<string, { source: string } | { content: string }>,
+  reasons: Map<string, { parents: Set<string> }>,
+  zipPathOfTraced: (file: string) => string | undefined,
+): boolean {
   const index = entries.get(`${RXJS_CJS}index.js`);
   if (index === undefined || !('source' in index)) return false;
   const bundle = path.resolve(path.dirname(index.source), '..', 'bundles', 'rxjs.umd.min.js');
   if (!existsSync(bundle)) return false;
-  const rxjsCjs = `${path.sep}${RXJS_CJS.split('/').join(path.sep)}`;
-  const entryPoints = new Set(['index.js', 'operators/index.js'].map((file) => `${rxjsCjs}${file.split('/').join(path.sep)}`));
+  const entryPoints = new Set([`${RXJS_CJS}index.js`, `${RXJS_CJS}operators/index.js`]);
+  const inRxjs = (file: string) => zipPathOfTraced(file)?.startsWith(RXJS_CJS) === true;
   for (const [file, reason] of reasons) {
-    const absolute = path.join('/', file);
-    if (!absolute.includes(rxjsCjs) || entryPoints.has(absolute.slice(absolute.lastIndexOf(rxjsCjs)))) continue;
-    if ([...reason.parents].some((parent) => !path.join('/', parent).includes(rxjsCjs))) return false;
+    if (!inRxjs(file) || entryPoints.has(zipPathOfTraced(file)!)) continue;
+    if ([...reason.parents].some((parent) => !inRxjs(parent))) return false;
   }
   for (const key of [...entries.keys()]) if (key.startsWith(RXJS_CJS)) entries.delete(key);
   entries.set(RXJS_BUNDLE, { source: bundle });

@@ -79,13 +79,12 @@ interface CaseSetup {
 
 /** A handler for one case (API key and plaintext to the fault server), with a recording hook last. */
 function caseHandler(setup: CaseSetup = {}) {
-  const t = testHandler({
+  return testHandler({
     bundlePath,
     env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: 'false', ...setup.env },
     hooks: setup.hooks,
     configure: setup.configure,
   });
-  return { ...t, lines: t.logs.lines, hookEnds: t.hookCalls };
 }
 
 async function makeCurrent(version: { deploymentName: string; buildId: string }): Promise<void> {
@@ -102,7 +101,7 @@ async function makeCurrent(version: { deploymentName: string; buildId: string })
 
 /** Asserts the common properties and records the row. */
 function check(fault: string, c: ReturnType<typeof caseHandler>, records: InvocationRecord[], workflow: string, expectedError?: { name: string }): void {
-  const output = c.lines.join('');
+  const output = c.logs.lines.join('');
   const secretPrinted = [API_KEY, WRONG_KEY].some((secret) => output.includes(secret) || records.some((r) => String((r.error as Error)?.message ?? '').includes(secret)));
   for (const record of records) expect(record.settledMs, `${fault}: settled after the deadline`).toBeLessThan(record.context.deadlineMs);
   const first = records[0]!;
@@ -111,14 +110,14 @@ function check(fault: string, c: ReturnType<typeof caseHandler>, records: Invoca
   expect(secretPrinted).toBe(false);
   const setupFailed = expectedError?.name === TlsFileNotFoundError.name;
   if (!setupFailed) {
-    expect(c.hookEnds.length, `${fault}: hooks did not run`).toBeGreaterThanOrEqual(1);
-    expect(c.hookEnds[0]!).toBeLessThanOrEqual(first.context.deadlineMs - SETTLE_MARGIN_MS);
+    expect(c.hookCalls.length, `${fault}: hooks did not run`).toBeGreaterThanOrEqual(1);
+    expect(c.hookCalls[0]!).toBeLessThanOrEqual(first.context.deadlineMs - SETTLE_MARGIN_MS);
   }
   rows.push({
     fault,
     outcome: first.error ? `${(first.error as Error).name}` : 'success',
     marginMs: first.marginMs,
-    hooks: setupFailed ? 'none registered (setup failed before configure)' : `ran, ${first.context.deadlineMs - c.hookEnds[0]!} ms before deadline`,
+    hooks: setupFailed ? 'none registered (setup failed before configure)' : `ran, ${first.context.deadlineMs - c.hookCalls[0]!} ms before deadline`,
     secretPrinted,
     workflow,
   });
@@ -187,7 +186,7 @@ describe('fault suite', () => {
     await makeCurrent(c.version);
     expect(await client.workflow.execute('greeting', { taskQueue: c.taskQueue, workflowId: uniqueName('wf'), args: ['h'] })).toBe('Hello, h!');
     const record = await invocation;
-    expect(c.lines.join('')).toMatch(/did not finish in its time/);
+    expect(c.logs.lines.join('')).toMatch(/did not finish in its time/);
     check('Shutdown hook hangs', c, [record], 'completed in the same invocation');
   });
 
@@ -197,7 +196,7 @@ describe('fault suite', () => {
     await makeCurrent(c.version);
     expect(await client.workflow.execute('greeting', { taskQueue: c.taskQueue, workflowId: uniqueName('wf'), args: ['t'] })).toBe('Hello, t!');
     const record = await invocation;
-    expect(c.lines.join('')).toMatch(/Shutdown hook failed/);
+    expect(c.logs.lines.join('')).toMatch(/Shutdown hook failed/);
     check('Shutdown hook throws', c, [record], 'completed in the same invocation');
   });
 

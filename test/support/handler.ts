@@ -12,8 +12,6 @@ export interface TestHandlerOptions {
   env: Record<string, string>;
   /** Hooks run before the recording one. */
   hooks?: ShutdownHook[];
-  /** 1 s grace and 3 s buffer (default), so a 12 s invocation works 9 s. */
-  fastShutdown?: boolean;
   /** Runs last: may override anything. */
   configure?: (config: LambdaWorkerConfig) => void;
 }
@@ -32,10 +30,8 @@ export function testHandler(options: TestHandlerOptions) {
       config.logger = new JsonLogger({ write: logs.write });
       config.shutdownHooks.push(...(options.hooks ?? []), () => void hookCalls.push(Date.now()));
       config.idleExitMs = false; // the deadline behaviour, unless a test turns idle exit on
-      if (options.fastShutdown !== false) {
-        config.workerOptions.shutdownGraceTime = 1_000;
-        config.shutdownDeadlineBufferMs = 3_000;
-      }
+      config.workerOptions.shutdownGraceTime = 1_000; // with a 3 s buffer, a 12 s invocation works 9 s
+      config.shutdownDeadlineBufferMs = 3_000;
       options.configure?.(config);
     },
     { env: options.env, cwd: emptyDir() },
