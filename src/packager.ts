@@ -7,6 +7,7 @@
  */
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { bundleHandler } from './bundle';
 import { LambdaWorkerError } from './errors';
 
 /** Lambda's limit on a zip uploaded directly. */
@@ -20,6 +21,10 @@ export type LambdaArchitecture = keyof typeof CORE_BRIDGE_TARGETS;
 
 /** Packages only the workflow bundler loads; replaced by stubs unless `keepBundler`. */
 export const BUNDLER_PACKAGES = ['webpack', 'memfs', 'unionfs', 'swc-loader', '@swc/core', 'source-map-loader', 'terser', 'esbuild'];
+/** Of those, the ones `@temporalio/worker` requires at import time: a stub takes their place. */
+const STUBBED_AT_IMPORT = ['webpack', 'memfs', 'unionfs'];
+
+type Entry = { source: string } | { content: string };
 
 /** A packaging step that cannot go on; the message names the fix. */
 export class PackageError extends LambdaWorkerError {
@@ -40,6 +45,14 @@ export interface PackageOptions {
   keepBundler?: boolean;
   /** Pack files that hold a TLS private key. */
   allowPrivateKeys?: boolean;
+  /**
+   * Bundle the handler and what it loads into one file in the handler's place (faster cold
+   * start). Skipped for ES module handlers and with `keepBundler`.
+   * @default true
+   */
+  bundle?: boolean;
+  /** With the bundle, also pack its source map (`lib/index.js.map`); run with `NODE_OPTIONS=--enable-source-maps` to use it. */
+  sourceMap?: boolean;
 }
 
 export interface PackageReport {
@@ -51,6 +64,10 @@ export interface PackageReport {
   stubbed: string[];
   /** Packages whose CommonJS entry points load the single-file build the package ships. */
   singleFile: string[];
+  /** The handler bundled into one file: how many modules it holds and its size. */
+  bundle?: { modules: number; bytes: number };
+  /** Why the handler was not bundled, when bundling was asked for. */
+  notBundled?: string;
 }
 
 /** Files no handler runs: type declarations, TypeScript sources, source maps. */
@@ -109,13 +126,15 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   const { nodeFileTrace } = await import('@vercel/nft');
   const target = CORE_BRIDGE_TARGETS[options.arch];
   const ignoreBundler = (file: string) => !options.keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
-  const traced = await nodeFileTrace([entry, ...extras.filter((file) => statSync(file).isFile())], {
-    base: '/',
-    processCwd: projectDir,
-    ignore: (file) => ignoreBundler(`/${file}`) || /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
-  });
+  const trace = (files: string[]) =>
+    nodeFileTrace(files, {
+      base: '/',
+      processCwd: projectDir,
+      ignore: (file) => ignoreBundler(`/${file}`) || /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
+    });
+  const traced = await trace([entry, ...extras.filter((file) => statSync(file).isFile())]);
   const projectPackage = existsSync(path.join(projectDir, 'package.json')) ? (JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { name?: string }).name : undefined;
-  const entries = new Map<string, { source: string } | { content: string }>();
+  const entries = new Map<string, Entry>();
   const stubbed = new Set<string>();
   const addFile = (absolute: string) => {
     const zipPath = zipPathOf(absolute, projectDir, projectPackage);
@@ -135,7 +154,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   entries.set(`${path.dirname(bridgeIndex)}/releases/${target}/index.node`, { source: binary });
   if (!options.keepBundler) {
     // Stub what the worker requires at import time but never runs with a pre-built bundle.
-    for (const name of ['webpack', 'memfs', 'unionfs']) {
+    for (const name of STUBBED_AT_IMPORT) {
       entries.set(`node_modules/${name}/package.json`, { content: JSON.stringify({ name, version: '0.0.0-left-out', main: 'index.js' }) });
       entries.set(`node_modules/${name}/index.js`, { content: stubSource(name) });
       stubbed.add(name);
@@ -143,8 +162,13 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   }
   const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => zipPathOf(path.join('/', file), projectDir, projectPackage)) ? ['rxjs'] : [];
   if (!options.allowPrivateKeys) refusePrivateKeys(entries);
+  const notBundled = options.bundle === false ? undefined : options.keepBundler ? '--keep-bundler loads webpack from node_modules' : isEsModule(entry) ? 'the handler is an ES module' : undefined;
+  const bundle =
+    options.bundle === false || notBundled !== undefined
+      ? undefined
+      : await bundleInto(entries, { entry, singleFile, trace, zipPath: zipPathOf(entry, projectDir, projectPackage)!, zipPathOf: (file) => zipPathOf(file, projectDir, projectPackage), sourceMap: options.sourceMap === true, addFile });
   const report = await writeZip(entries, path.resolve(options.outFile));
-  const result = { handler: `${modulePath}.${exportName}`, outFile: path.resolve(options.outFile), files: entries.size, ...report, stubbed: [...stubbed].sort(), singleFile };
+  const result = { handler: `${modulePath}.${exportName}`, outFile: path.resolve(options.outFile), files: entries.size, ...report, stubbed: [...stubbed].sort(), singleFile, bundle, notBundled };
   if (result.zippedBytes > DIRECT_UPLOAD_LIMIT_BYTES || result.unzippedBytes > UNZIPPED_LIMIT_BYTES) {
     throw new PackageError(
       `${result.outFile} is ${mb(result.zippedBytes)} zipped and ${mb(result.unzippedBytes)} unzipped, over Lambda's limits (50 MB zipped for direct upload, 250 MB unzipped). ` +
@@ -152,6 +176,68 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
     );
   }
   return result;
+}
+
+function isEsModule(file: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (file.endsWith('.cjs')) return false;
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module';
+  }
+  return false;
+}
+
+interface BundleContext {
+  entry: string;
+  /** The handler module's path in the zip: the bundle takes its place. */
+  zipPath: string;
+  zipPathOf: (file: string) => string | undefined;
+  sourceMap: boolean;
+  singleFile: string[];
+  trace: (files: string[]) => Promise<{ fileList: Set<string> }>;
+  addFile: (absolute: string) => void;
+}
+
+/**
+ * Puts the bundle in the handler's place, in place of the files it holds. Files it leaves to run
+ * time (loaded by path, such as the workflow bundle and the workflow worker thread, or through a
+ * computed name) stay, and what they require is traced and packed again.
+ */
+async function bundleInto(entries: Map<string, Entry>, context: BundleContext): Promise<PackageReport['bundle']> {
+  const virtualModules = new Map(STUBBED_AT_IMPORT.map((name) => [name, stubSource(name)]));
+  const redirects = new Map<string, string>();
+  const rxjsBundle = entries.get(RXJS_BUNDLE);
+  if (context.singleFile.includes('rxjs') && rxjsBundle !== undefined && 'source' in rxjsBundle) {
+    redirects.set('rxjs', rxjsBundle.source);
+    virtualModules.set('rxjs/operators', "module.exports = require('rxjs').operators;");
+  }
+  let bundled;
+  try {
+    bundled = await bundleHandler({ entry: context.entry, zipPathOf: context.zipPathOf, virtualModules, redirects, sourceMap: context.sourceMap });
+  } catch (error) {
+    throw new PackageError(`Could not bundle ${context.entry} into one file:\n  ${(error as Error).message}\nFix the module named above, or package without bundling (--no-bundle).`, { cause: error });
+  }
+  // What the tracer found and esbuild did not inline is loaded at run time: keep it, with what it requires.
+  const leftToRunTime: string[] = [];
+  for (const [zipPath, entry] of [...entries]) {
+    if (!('source' in entry)) continue;
+    if (bundled.inputs.has(entry.source) && !bundled.resolvedAtRunTime.has(entry.source)) entries.delete(zipPath);
+    else if (/\.[cm]?js$/.test(entry.source)) leftToRunTime.push(entry.source);
+  }
+  for (const file of (await context.trace(leftToRunTime)).fileList) context.addFile(path.join('/', file));
+  for (const [zipPath, entry] of [...entries]) if ('content' in entry && !isStillNeeded(zipPath, entries)) entries.delete(zipPath);
+  entries.set(context.zipPath, { content: bundled.code });
+  if (bundled.map !== undefined) entries.set(`${context.zipPath}.map`, { content: bundled.map });
+  else entries.delete(`${context.zipPath}.map`);
+  return { modules: bundled.inputs.size, bytes: Buffer.byteLength(bundled.code) };
+}
+
+/** Stubs and shims stay only while a packed file may load them. */
+function isStillNeeded(zipPath: string, entries: Map<string, Entry>): boolean {
+  if (zipPath.startsWith(RXJS_CJS)) return entries.has(RXJS_BUNDLE);
+  if (STUBBED_AT_IMPORT.some((name) => zipPath.startsWith(`node_modules/${name}/`))) return entries.has('node_modules/@temporalio/worker/lib/workflow/bundler.js');
+  return true;
 }
 
 const RXJS_CJS = 'node_modules/rxjs/dist/cjs/';
@@ -165,7 +251,7 @@ const RXJS_BUNDLE = 'node_modules/rxjs/dist/bundles/rxjs.umd.min.js';
  * of its classes would then meet).
  */
 function useSingleFileRxjs(
-  entries: Map<string, { source: string } | { content: string }>,
+  entries: Map<string, Entry>,
   reasons: Map<string, { parents: Set<string> }>,
   zipPathOfTraced: (file: string) => string | undefined,
 ): boolean {
@@ -192,7 +278,7 @@ function splitHandler(handler: string): [string, string] {
   return [handler.slice(0, dot), handler.slice(dot + 1)];
 }
 
-function refusePrivateKeys(entries: Map<string, { source: string } | { content: string }>): void {
+function refusePrivateKeys(entries: Map<string, Entry>): void {
   for (const [zipPath, entry] of entries) {
     if (zipPath.startsWith('node_modules/') || !('source' in entry)) continue;
     const size = statSync(entry.source).size;
@@ -207,7 +293,7 @@ export function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-async function writeZip(entries: Map<string, { source: string } | { content: string }>, outFile: string): Promise<{ unzippedBytes: number; zippedBytes: number }> {
+async function writeZip(entries: Map<string, Entry>, outFile: string): Promise<{ unzippedBytes: number; zippedBytes: number }> {
   const { ZipFile } = await import('yazl');
   const zip = new ZipFile();
   let unzippedBytes = 0;

@@ -1,10 +1,11 @@
 /**
  * `temporal-lambda-worker package` on examples/basic: the zip holds one core-bridge binary and no
- * bundler, is under Lambda's limits, refuses private keys, and runs, unzipped, against the real
- * server through the local invoke CLI.
+ * workflow bundler, is under Lambda's limits, refuses private keys, and runs, unzipped, against the
+ * real server through the local invoke CLI: bundled into one file (the default), with workflows in
+ * a worker thread from the bundle, and with --no-bundle.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,10 +18,14 @@ const cli = path.join(root, 'dist', 'cli.cjs');
 const address = inject('temporalAddress');
 const workDir = mkdtempSync(path.join(tmpdir(), 'tlw-package-'));
 const zipFile = path.join(workDir, 'function.zip');
+const unbundledZipFile = path.join(workDir, 'unbundled.zip');
+// A project inside the repo (so that it resolves temporal-lambda-worker) whose handler runs workflows in a worker thread.
+const threadProject = path.join(root, `.test-work-thread-${process.pid}`);
 
 let client: Client;
 let closeClient: () => Promise<void>;
 let packageOutput: string;
+let unbundledOutput: string;
 
 function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -39,28 +44,74 @@ beforeAll(async () => {
   expect(packaged.code, packaged.stderr).toBe(0);
   packageOutput = packaged.stdout;
   console.log(packageOutput.trim());
+  const unbundled = await run(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--out', unbundledZipFile, '--no-bundle']);
+  expect(unbundled.code, unbundled.stderr).toBe(0);
+  unbundledOutput = unbundled.stdout;
 });
 afterAll(async () => {
   await closeClient();
   rmSync(workDir, { recursive: true, force: true });
+  rmSync(threadProject, { recursive: true, force: true });
 });
 
+function zipEntries(file: string): string[] {
+  return execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' }).trim().split('\n');
+}
+
+/** Unzips `zip`, invokes `handlerModule` in it for 12 s and runs the example's workflow on `taskQueue` meanwhile. */
+async function runUnzipped(zip: string, handlerModule: string, env: Record<string, string>, taskQueue: string, deploymentName = 'sdk-demo'): Promise<string> {
+  const unzipped = path.join(workDir, path.basename(zip, '.zip'));
+  execFileSync('unzip', ['-q', zip, '-d', unzipped]);
+  const invocation = run(['invoke', `${handlerModule}#handler`, '--timeout', '12'], {
+    cwd: unzipped,
+    env: { TEMPORAL_ADDRESS: address, LAMBDA_TASK_ROOT: unzipped, OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9', ...env },
+  });
+  await makeVersionCurrent(client, deploymentName, 'v1');
+  const result = await client.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['zip'] });
+  const { code, stdout, stderr } = await invocation;
+  expect(result).toBe('Hello, zip!');
+  expect(code, stderr + stdout.slice(-2000)).toBe(0);
+  expect(stdout).toMatch(/"endReason":"(deadline|idle)"/);
+  return stdout + stderr;
+}
+
 describe('temporal-lambda-worker package', () => {
-  it('reports the handler and the sizes against the limits, with one core-bridge binary and no bundler', () => {
+  it('reports the handler and the sizes against the limits, with one core-bridge binary and no workflow bundler', () => {
     expect(packageOutput).toMatch(/handler: +lib\/index\.handler/);
     const zipped = Number(packageOutput.match(/zipped: +([\d.]+) MB of Lambda's 50 MB/)![1]);
     const unzipped = Number(packageOutput.match(/unzipped: +([\d.]+) MB of Lambda's 250 MB/)![1]);
     expect(zipped).toBeLessThan(20);
     expect(unzipped).toBeLessThan(250);
-    const entries = execFileSync('unzip', ['-Z1', zipFile], { encoding: 'utf8' }).trim().split('\n');
+    const entries = zipEntries(zipFile);
     expect(entries.filter((entry) => entry.endsWith('.node'))).toEqual(['node_modules/@temporalio/core-bridge/releases/x86_64-unknown-linux-gnu/index.node']);
-    expect(entries).toContain('lib/index.js');
-    expect(entries).toContain('lib/workflow-bundle.js');
-    expect(entries).toContain('temporal.toml');
-    expect(entries).toContain('otel-collector-config.yaml');
+    for (const file of ['lib/index.js', 'lib/workflow-bundle.js', 'temporal.toml', 'otel-collector-config.yaml']) expect(entries).toContain(file);
+    expect(entries.some((entry) => /^node_modules\/(webpack|memfs|unionfs|@swc|terser|esbuild)\//.test(entry))).toBe(false);
+    expect(entries.some((entry) => entry.startsWith('src/') || entry.includes('core-bridge/sdk-core/') || entry.endsWith('.ts') || entry.endsWith('.map'))).toBe(false);
+  });
+
+  it('bundles the handler into one minified file, keeping what it loads by path', () => {
+    const modules = Number(packageOutput.match(/bundled: +lib\/index holds (\d+) modules in one file/)![1]);
+    expect(modules).toBeGreaterThan(300);
+    const bundle = execFileSync('unzip', ['-p', zipFile, 'lib/index.js'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(bundle).not.toBe(readFileSync(path.join(exampleDir, 'lib', 'index.js'), 'utf8'));
+    // The SDK and its dependencies are inside; only Node's own modules are required by name.
+    expect(bundle).not.toMatch(/require\("(@temporalio\/(worker|client|proto)|@grpc\/grpc-js|protobufjs|temporal-lambda-worker)"\)/);
+    expect(bundle).toContain('addJSON(JSON.parse(');
+    const entries = zipEntries(zipFile);
+    expect(entries).not.toContain('node_modules/@temporalio/worker/lib/worker.js');
+    // Loaded by path at run time: the workflow worker thread (with what it requires) and the workflow bundle.
+    expect(entries).toContain('node_modules/@temporalio/worker/lib/workflow/workflow-worker-thread.js');
+    expect(entries).toContain('node_modules/@temporalio/common/lib/index.js');
+    expect(bundle).toContain('require.resolve("./workflow-bundle.js")');
+  });
+
+  it('packs the traced files as they are with --no-bundle, rxjs from its single-file build', () => {
+    expect(unbundledOutput).not.toMatch(/bundled:/);
+    const entries = zipEntries(unbundledZipFile);
+    expect(execFileSync('unzip', ['-p', unbundledZipFile, 'lib/index.js'], { encoding: 'utf8' })).toBe(readFileSync(path.join(exampleDir, 'lib', 'index.js'), 'utf8'));
+    expect(entries).toContain('node_modules/@temporalio/worker/lib/worker.js');
     expect(entries.filter((entry) => entry.startsWith('node_modules/webpack/'))).toEqual(['node_modules/webpack/index.js', 'node_modules/webpack/package.json']);
-    expect(entries.some((entry) => entry.startsWith('src/') || entry.includes('core-bridge/sdk-core/') || entry.endsWith('.ts'))).toBe(false);
-    expect(packageOutput).toMatch(/single-file build.*: rxjs/);
+    expect(unbundledOutput).toMatch(/single-file build.*: rxjs/);
     expect(entries.filter((entry) => entry.startsWith('node_modules/rxjs/dist/')).sort()).toEqual([
       'node_modules/rxjs/dist/bundles/rxjs.umd.min.js',
       'node_modules/rxjs/dist/cjs/index.js',
@@ -68,20 +119,39 @@ describe('temporal-lambda-worker package', () => {
     ]);
   });
 
-  it('builds a zip that runs: unzipped, its handler completes a workflow against the real server', async () => {
-    const unzipped = path.join(workDir, 'task');
-    execFileSync('unzip', ['-q', zipFile, '-d', unzipped]);
+  it('builds a zip that runs: unzipped, its bundled handler completes a workflow against the real server', async () => {
     const taskQueue = uniqueName('zip');
-    const invocation = run(['invoke', 'lib/index.js#handler', '--timeout', '12'], {
-      cwd: unzipped,
-      env: { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: unzipped, OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9' },
-    });
-    await makeVersionCurrent(client, 'sdk-demo', 'v1');
-    const result = await client.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['zip'] });
-    const { code, stdout, stderr } = await invocation;
-    expect(result).toBe('Hello, zip!');
-    expect(code, stderr + stdout.slice(-2000)).toBe(0);
-    expect(stdout).toMatch(/"endReason":"(deadline|idle)"/);
+    await runUnzipped(zipFile, 'lib/index.js', { TEMPORAL_TASK_QUEUE: taskQueue }, taskQueue);
+  });
+
+  it('builds a zip that runs with --no-bundle', async () => {
+    const taskQueue = uniqueName('zip-unbundled');
+    await runUnzipped(unbundledZipFile, 'lib/index.js', { TEMPORAL_TASK_QUEUE: taskQueue }, taskQueue);
+  });
+
+  it('runs workflows in a worker thread from a bundled handler (the thread loads its file from the zip)', async () => {
+    mkdirSync(threadProject, { recursive: true });
+    writeFileSync(path.join(threadProject, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
+    for (const file of ['activities.js', 'workflow-bundle.js']) copyFileSync(path.join(exampleDir, 'lib', file), path.join(threadProject, file));
+    writeFileSync(
+      path.join(threadProject, 'handler.js'),
+      `const { runWorker } = require('temporal-lambda-worker');
+exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, buildId: 'v1' }, (config) => {
+  config.workerOptions.taskQueue = process.env.TLW_TASK_QUEUE;
+  config.workerOptions.workflowBundle = { codePath: require.resolve('./workflow-bundle.js') };
+  config.workerOptions.activities = require('./activities.js');
+  config.workflowThread = true;
+});
+`,
+    );
+    const threadZip = path.join(workDir, 'thread.zip');
+    const packaged = await run(['package', '--project', threadProject, '--handler', 'handler.handler', '--out', threadZip]);
+    expect(packaged.code, packaged.stderr).toBe(0);
+    expect(packaged.stdout).toMatch(/bundled: +handler holds \d+ modules/);
+    const taskQueue = uniqueName('zip-thread');
+    const deploymentName = uniqueName('thread');
+    const output = await runUnzipped(threadZip, 'handler.js', { TLW_TASK_QUEUE: taskQueue, TLW_DEPLOYMENT_NAME: deploymentName }, taskQueue, deploymentName);
+    expect(output).toContain('"workflowThread":true');
   });
 
   it('refuses to pack a TLS private key unless asked', async () => {
