@@ -3,6 +3,9 @@
  * real runtime client (aws-lambda-ric on Node 22), whose deadline kills the runtime like Lambda
  * does; and the real Temporal Worker Controller scales the function from zero.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -72,6 +75,33 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     expect(lines).not.toMatch(/Task timed out/);
     expect(lines).toMatch(/"endReason":"deadline"/);
     expect(lines).toMatch(/test hook ran/);
+  });
+
+  it("runs the example's packed zip (bundled handler) and completes its workflow", async () => {
+    const root = path.join(import.meta.dirname, '..', '..');
+    const work = mkdtempSync(path.join(tmpdir(), 'tlw-emulated-zip-'));
+    cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
+    execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), 'package', '--project', path.join(root, 'examples', 'basic'), '--handler', 'lib/index.handler', '--out', path.join(work, 'function.zip')]);
+    execFileSync('unzip', ['-q', path.join(work, 'function.zip'), '-d', path.join(work, 'task')]);
+    const server = await startTestServer();
+    cleanups.push(() => server.stop());
+    const temporal = await client(server.address);
+    const taskQueue = uniqueName('emu-zip');
+    const emu = (await startLambdaEmulator({
+      taskRoot: path.join(work, 'task'),
+      handler: 'lib/index.handler',
+      timeoutSeconds: 12,
+      env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9' },
+    })) as Emulated;
+    cleanups.push(() => emu.stop());
+    const invocation = emu.invoke({});
+    await makeVersionCurrent(temporal, 'sdk-demo', 'v1');
+    expect(await temporal.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['packed'] })).toBe('Hello, packed!');
+    const result = await invocation;
+    console.log(`emulator, packed zip: invocation ended ${result.marginMs} ms before the emulator's 12 s deadline`);
+    expect(result.outcome).toBe('ok');
+    expect(result.marginMs).toBeGreaterThan(0);
+    expect(linesOf(emu, result.requestId).join('\n')).toMatch(/"endReason":"(idle|deadline)"/);
   });
 
   it('ends before the emulator kills it when an activity ignores cancellation, and the hooks ran', async () => {
