@@ -229,7 +229,6 @@ async function bundleInto(entries: Map<string, Entry>, context: BundleContext): 
   for (const [zipPath, entry] of [...entries]) if ('content' in entry && !isStillNeeded(zipPath, entries)) entries.delete(zipPath);
   entries.set(context.zipPath, { content: bundled.code });
   if (bundled.map !== undefined) entries.set(`${context.zipPath}.map`, { content: bundled.map });
-  else entries.delete(`${context.zipPath}.map`);
   return { modules: bundled.inputs.size, bytes: Buffer.byteLength(bundled.code) };
 }
 

@@ -75,6 +75,15 @@ describe('bundleHandler', () => {
     expect(report.schema.added).toEqual([{ nested: { Braces: { comment: 'a } and a { and a " inside', id: 1 } } }]);
   });
 
+  it('writes a source map that names the original files when asked', async () => {
+    const entry = path.join(project, 'lib', 'handler.js');
+    const bundled = await bundleHandler({ entry, zipPathOf: (file) => path.relative(project, file), virtualModules: new Map(), redirects: new Map(), sourceMap: true });
+    expect(bundled.code.trimEnd().endsWith('//# sourceMappingURL=handler.js.map')).toBe(true);
+    const map = JSON.parse(bundled.map!) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources).toEqual(expect.arrayContaining(['deep/located.js', 'deep/schema.js', 'handler.js']));
+    expect(map.sourcesContent).toBeUndefined();
+  });
+
   it('names the file and line when esbuild cannot bundle', async () => {
     write('lib/broken.js', "const missing = require('./not-there.js');\n");
     const entry = path.join(project, 'lib', 'broken.js');
