@@ -25,10 +25,10 @@ const USAGE = `Usage:
   package: builds a Lambda zip of what the handler loads (traced with @vercel/nft): production files,
   one architecture's Temporal core-bridge binary, temporal.toml and otel-collector-config.yaml when
   present; the workflow bundler is left out (a pre-built workflowBundle does not need it) unless
-  --keep-bundler. A CommonJS handler and what it loads are bundled with esbuild into one minified
-  file in the handler's place, for a faster cold start (--source-map adds its map; --no-bundle packs
-  the traced files as they are). Fails
-  over Lambda's 50 MB zipped / 250 MB unzipped limits, and on TLS private keys unless
+  --keep-bundler. A CommonJS handler and what it loads are bundled with esbuild into one file
+  (minified, names kept) in the handler's place, for a faster cold start; --source-map adds its
+  map, --no-bundle packs the traced files as they are. Fails over Lambda's 50 MB zipped / 250 MB
+  unzipped limits, and on TLS private keys unless
   --allow-private-keys.`;
 
 const BOOLEAN_FLAGS = new Set(['keep-bundler', 'no-bundle', 'source-map', 'allow-private-keys', 'help']);

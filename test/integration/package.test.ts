@@ -89,7 +89,7 @@ describe('temporal-lambda-worker package', () => {
     expect(entries.some((entry) => entry.startsWith('src/') || entry.includes('core-bridge/sdk-core/') || entry.endsWith('.ts') || entry.endsWith('.map'))).toBe(false);
   });
 
-  it('bundles the handler into one minified file, keeping what it loads by path', () => {
+  it('bundles the handler into one minified file with its names, keeping what it loads by path', () => {
     const modules = Number(packageOutput.match(/bundled: +lib\/index holds (\d+) modules in one file/)![1]);
     expect(modules).toBeGreaterThan(300);
     const bundle = execFileSync('unzip', ['-p', zipFile, 'lib/index.js'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -97,6 +97,8 @@ describe('temporal-lambda-worker package', () => {
     // The SDK and its dependencies are inside; only Node's own modules are required by name.
     expect(bundle).not.toMatch(/require\("(@temporalio\/(worker|client|proto)|@grpc\/grpc-js|protobufjs|temporal-lambda-worker)"\)/);
     expect(bundle).toContain('addJSON(JSON.parse(');
+    expect(bundle).toMatch(/function runWorker\(/); // identifiers are not minified
+    expect(bundle.split('\n').length).toBeLessThan(bundle.length / 200); // whitespace is
     const entries = zipEntries(zipFile);
     expect(entries).not.toContain('node_modules/@temporalio/worker/lib/worker.js');
     // Loaded by path at run time: the workflow worker thread (with what it requires) and the workflow bundle.

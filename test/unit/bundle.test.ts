@@ -34,7 +34,8 @@ write(
   `"use strict";
 const fs = require('fs');
 const path = require('path');
-module.exports = { dir: __dirname, file: __filename, data: fs.readFileSync(path.join(__dirname, 'data.txt'), 'utf8'), resolved: require.resolve('./data.txt') };
+class LocatedThing {}
+module.exports = { name: LocatedThing.name, dir: __dirname, file: __filename, data: fs.readFileSync(path.join(__dirname, 'data.txt'), 'utf8'), resolved: require.resolve('./data.txt') };
 `,
 );
 write('lib/deep/data.txt', 'next to the deep module');
@@ -67,6 +68,7 @@ describe('bundleHandler', () => {
     expect(report.handlerDir).toBe(path.join(task, 'lib'));
     expect(report.asset).toBe('next to the handler');
     expect(report.located).toEqual({
+      name: 'LocatedThing',
       dir: path.join(task, 'lib', 'deep'),
       file: path.join(task, 'lib', 'deep', 'located.js'),
       data: 'next to the deep module',
