@@ -282,7 +282,7 @@ try {
     '',
     `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Linux ${os.release()}.`,
     'Both run the same example workflow and activity (examples/basic) against the same local Temporal server in one run, each in its own',
-    'processes with its own @temporalio packages (ours 1.24.0 from the packed zip; official 1.23.0 from bench/node_modules).',
+    'processes with its own @temporalio packages (ours 1.24.0 from the packed zip, its handler bundled into one file as the package command does by default; official 1.23.0 from bench/node_modules).',
     'First poll = invocation start to the server\'s WorkflowTaskStarted event of a workflow queued before the invocation.',
     `Load measures run under two profiles: the ${LAMBDA_PROFILE.name.replace(' (', ': ').replace(/\)$/, '')} (${LAMBDA_PROFILE.nodeArgs.join(' ')}, as the Lambda Node.js runtime starts node), and ${UNCONSTRAINED.name}.`,
     '',
