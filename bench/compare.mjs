@@ -151,7 +151,8 @@ async function firstTaskDelayMs(client, workflowId, t0) {
   return ms - t0;
 }
 
-async function measureSide(name, side, client, address) {
+/** `afterLoadRun(profile)`, when given, runs after each load run: the plain Worker's run, interleaved with ours. */
+async function measureSide(name, side, client, address, afterLoadRun) {
   const deployment = `bench-${name}-${Date.now()}`;
   const taskQueue = `bench-${name}-${Date.now()}`;
   const env = { TEMPORAL_ADDRESS: address, BENCH_DEPLOYMENT: deployment, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR' };
@@ -193,6 +194,7 @@ async function measureSide(name, side, client, address) {
       load.workflowsPerSecond.push(+(200 / loadSeconds).toFixed(1));
       load.peakRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
       result.marginMs.push(reply.deadlineMs - reply.settledMs);
+      await afterLoadRun?.(profile);
     }
   }
   return result;
@@ -209,15 +211,6 @@ async function silentServerMargin(side) {
   sockets.forEach((socket) => socket.destroy());
   server.close();
   return reply.deadlineMs - reply.settledMs;
-}
-
-async function plainWorkerThroughput(client, address, oursWork) {
-  const runs = {};
-  for (const profile of PROFILES) {
-    runs[profile.name] = [];
-    for (let run = 0; run < LOAD_RUNS; run++) runs[profile.name].push(await plainWorkerRun(client, address, oursWork, profile));
-  }
-  return runs;
 }
 
 async function plainWorkerRun(client, address, oursWork, profile) {
@@ -252,10 +245,14 @@ try {
   const coldEnv = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: 'cold', BENCH_TASK_QUEUE: 'cold', LOG_LEVEL: 'ERROR' };
   const cold = { ours: [], official: [] };
   for (let i = 0; i < COLD_RUNS; i++) for (const name of ['ours', 'official']) cold[name].push(await coldInit(sides[name], coldEnv));
-  const ours = await measureSide('ours', sides.ours, client, server.address);
+  // The plain Worker runs right after each of ours, same profile: the VM's speed drifts over minutes.
+  const plainWps = Object.fromEntries(PROFILES.map((profile) => [profile.name, []]));
+  const plainRun = async (profile) => {
+    say(`plain Worker: 200 workflows, ${profile.name}`);
+    plainWps[profile.name].push(await plainWorkerRun(client, server.address, path.join(work, 'ours'), profile));
+  };
+  const ours = await measureSide('ours', sides.ours, client, server.address, plainRun);
   const official = await measureSide('official', sides.official, client, server.address);
-  say('plain Worker throughput');
-  const plainWps = await plainWorkerThroughput(client, server.address, path.join(work, 'ours'));
   say('silent server');
   const silent = { ours: await silentServerMargin(sides.ours), official: await silentServerMargin(sides.official) };
   const ratio = (a, b) => +(a / b).toFixed(2);
@@ -270,7 +267,7 @@ try {
       return [
         [`Peak RSS, 200 workflows + 200 activities in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.peakRssMb)} MB`, `${median(f.peakRssMb)} MB`, ratio(median(o.peakRssMb), median(f.peakRssMb)), '<= 160 MB'],
         [`Workflows per second in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.workflowsPerSecond)}`, `${median(f.workflowsPerSecond)}`, ratio(median(o.workflowsPerSecond), median(f.workflowsPerSecond)), ''],
-        [`Workflows per second, plain Worker with the same options, ${profile.name} (median of ${LOAD_RUNS})`, `${median(plain)}`, '', `ours/plain ${ratio(median(o.workflowsPerSecond), median(plain))}`, '>= 0.95 x plain'],
+        [`Workflows per second, plain Worker with the same options, ${profile.name} (median of ${LOAD_RUNS}, each run right after one of ours)`, `${median(plain)}`, '', `ours/plain ${ratio(median(o.workflowsPerSecond), median(plain))}`, '>= 0.95 x plain'],
       ];
     }),
     ['Zip size (ours: package command; official: the guide\'s recipe)', `${mb(sides.ours.zipBytes)} MB`, `${mb(sides.official.zipBytes)} MB`, ratio(sides.ours.zipBytes, sides.official.zipBytes), '<= 20 MB'],
