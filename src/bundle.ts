@@ -143,14 +143,14 @@ function substitutePlugin(virtualModules: Map<string, string>, redirects: Map<st
 /** Bundles the handler; when esbuild cannot, throws an error listing each file and line it stopped at. */
 export async function bundleHandler(options: BundleOptions): Promise<BundleResult> {
   const { build } = await import('esbuild');
-  const bundleDir = path.dirname(options.entry);
+  const entryDir = path.dirname(options.entry);
   const resolvedAtRunTime = new Set<string>();
   let result;
   try {
     result = await build({
       entryPoints: [options.entry],
       outfile: options.entry,
-      absWorkingDir: bundleDir,
+      absWorkingDir: entryDir,
       bundle: true,
       write: false,
       platform: 'node',
@@ -178,7 +178,7 @@ export async function bundleHandler(options: BundleOptions): Promise<BundleResul
   const inputs = new Set(
     Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes(':'))
-      .map((input) => path.resolve(bundleDir, input)),
+      .map((input) => path.resolve(entryDir, input)),
   );
   const output = (extension: string) => result.outputFiles.find((file) => file.path.endsWith(extension))?.text;
   return { code: output(path.extname(options.entry))!, map: output('.map'), inputs, resolvedAtRunTime };

@@ -75,15 +75,34 @@ const NOT_RUN = /\.(d\.[cm]?ts|ts|map)$/;
 const DEFAULT_EXTRAS = ['temporal.toml', 'otel-collector-config.yaml'];
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
-function packageNameOf(file: string): { name: string; root: string } | undefined {
+interface Manifest {
+  name?: string;
+  type?: string;
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  const file = path.join(dir, 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Manifest) : undefined;
+}
+
+/** The package.json files of the folders above `file`, nearest first. */
+function* manifestsAbove(file: string): Generator<{ dir: string; manifest: Manifest }> {
   for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
-      if (name) return { name, root: dir };
-    }
+    const manifest = readManifest(dir);
+    if (manifest !== undefined) yield { dir, manifest };
   }
+}
+
+function packageNameOf(file: string): { name: string; root: string } | undefined {
+  for (const { dir, manifest } of manifestsAbove(file)) if (manifest.name) return { name: manifest.name, root: dir };
   return undefined;
+}
+
+/** As Node decides: by extension, else by the nearest package.json's `type`. */
+function isEsModule(file: string): boolean {
+  if (file.endsWith('.mjs') || file.endsWith('.cjs')) return file.endsWith('.mjs');
+  for (const { manifest } of manifestsAbove(file)) return manifest.type === 'module';
+  return false;
 }
 
 /** Where a traced file goes in the zip: project files at the root, packages under node_modules/. */
@@ -133,11 +152,12 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
       ignore: (file) => ignoreBundler(`/${file}`) || /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
     });
   const traced = await trace([entry, ...extras.filter((file) => statSync(file).isFile())]);
-  const projectPackage = existsSync(path.join(projectDir, 'package.json')) ? (JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { name?: string }).name : undefined;
+  const projectPackage = readManifest(projectDir)?.name;
+  const toZipPath = (file: string) => zipPathOf(file, projectDir, projectPackage);
   const entries = new Map<string, Entry>();
   const stubbed = new Set<string>();
   const addFile = (absolute: string) => {
-    const zipPath = zipPathOf(absolute, projectDir, projectPackage);
+    const zipPath = toZipPath(absolute);
     if (zipPath === undefined || NOT_RUN.test(zipPath) || !statSync(absolute).isFile()) return;
     const bundler = options.keepBundler ? undefined : BUNDLER_PACKAGES.find((name) => zipPath.startsWith(`node_modules/${name}/`));
     if (bundler !== undefined) return void stubbed.add(bundler);
@@ -160,13 +180,11 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
       stubbed.add(name);
     }
   }
-  const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => zipPathOf(path.join('/', file), projectDir, projectPackage)) ? ['rxjs'] : [];
+  const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => toZipPath(path.join('/', file))) ? ['rxjs'] : [];
   if (!options.allowPrivateKeys) refusePrivateKeys(entries);
-  const notBundled = options.bundle === false ? undefined : options.keepBundler ? '--keep-bundler loads webpack from node_modules' : isEsModule(entry) ? 'the handler is an ES module' : undefined;
-  const bundle =
-    options.bundle === false || notBundled !== undefined
-      ? undefined
-      : await bundleInto(entries, { entry, singleFile, trace, zipPath: zipPathOf(entry, projectDir, projectPackage)!, zipPathOf: (file) => zipPathOf(file, projectDir, projectPackage), sourceMap: options.sourceMap === true, addFile });
+  const bundleWanted = options.bundle !== false;
+  const notBundled = !bundleWanted ? undefined : options.keepBundler ? '--keep-bundler loads webpack from node_modules' : isEsModule(entry) ? 'the handler is an ES module' : undefined;
+  const bundle = bundleWanted && notBundled === undefined ? await bundleInto(entries, { entry, trace, toZipPath, sourceMap: options.sourceMap === true, addFile }) : undefined;
   const report = await writeZip(entries, path.resolve(options.outFile));
   const result = { handler: `${modulePath}.${exportName}`, outFile: path.resolve(options.outFile), files: entries.size, ...report, stubbed: [...stubbed].sort(), singleFile, bundle, notBundled };
   if (result.zippedBytes > DIRECT_UPLOAD_LIMIT_BYTES || result.unzippedBytes > UNZIPPED_LIMIT_BYTES) {
@@ -178,23 +196,11 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   return result;
 }
 
-function isEsModule(file: string): boolean {
-  if (file.endsWith('.mjs')) return true;
-  if (file.endsWith('.cjs')) return false;
-  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module';
-  }
-  return false;
-}
-
 interface BundleContext {
+  /** The handler module: the bundle takes its place in the zip. */
   entry: string;
-  /** The handler module's path in the zip: the bundle takes its place. */
-  zipPath: string;
-  zipPathOf: (file: string) => string | undefined;
+  toZipPath: (file: string) => string | undefined;
   sourceMap: boolean;
-  singleFile: string[];
   trace: (files: string[]) => Promise<{ fileList: Set<string> }>;
   addFile: (absolute: string) => void;
 }
@@ -207,14 +213,14 @@ interface BundleContext {
 async function bundleInto(entries: Map<string, Entry>, context: BundleContext): Promise<PackageReport['bundle']> {
   const virtualModules = new Map(STUBBED_AT_IMPORT.map((name) => [name, stubSource(name)]));
   const redirects = new Map<string, string>();
-  const rxjsBundle = entries.get(RXJS_BUNDLE);
-  if (context.singleFile.includes('rxjs') && rxjsBundle !== undefined && 'source' in rxjsBundle) {
+  const rxjsBundle = entries.get(RXJS_BUNDLE); // packed when rxjs loads from its single-file build
+  if (rxjsBundle !== undefined && 'source' in rxjsBundle) {
     redirects.set('rxjs', rxjsBundle.source);
     virtualModules.set('rxjs/operators', "module.exports = require('rxjs').operators;");
   }
   let bundled;
   try {
-    bundled = await bundleHandler({ entry: context.entry, zipPathOf: context.zipPathOf, virtualModules, redirects, sourceMap: context.sourceMap });
+    bundled = await bundleHandler({ entry: context.entry, zipPathOf: context.toZipPath, virtualModules, redirects, sourceMap: context.sourceMap });
   } catch (error) {
     throw new PackageError(`Could not bundle ${context.entry} into one file:\n  ${(error as Error).message}\nFix the module named above, or package without bundling (--no-bundle).`, { cause: error });
   }
@@ -227,8 +233,9 @@ async function bundleInto(entries: Map<string, Entry>, context: BundleContext): 
   }
   for (const file of (await context.trace(leftToRunTime)).fileList) context.addFile(path.join('/', file));
   for (const [zipPath, entry] of [...entries]) if ('content' in entry && !isStillNeeded(zipPath, entries)) entries.delete(zipPath);
-  entries.set(context.zipPath, { content: bundled.code });
-  if (bundled.map !== undefined) entries.set(`${context.zipPath}.map`, { content: bundled.map });
+  const handlerZipPath = context.toZipPath(context.entry)!;
+  entries.set(handlerZipPath, { content: bundled.code });
+  if (bundled.map !== undefined) entries.set(`${handlerZipPath}.map`, { content: bundled.map });
   return { modules: bundled.inputs.size, bytes: Buffer.byteLength(bundled.code) };
 }
 

@@ -2,23 +2,22 @@
  * The spec's handler (examples/basic, only the import path changed), compiled to CJS and run by
  * the `temporal-lambda-worker invoke` CLI in its own Node process against the real server.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
+import { CLI, runCli } from '../support/cli';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const exampleDir = path.join(root, 'examples', 'basic');
-const cli = path.join(root, 'dist', 'cli.cjs');
 const address = inject('temporalAddress');
 
 let client: Client;
 let closeClient: () => Promise<void>;
 
 beforeAll(async () => {
-  for (const file of [cli, path.join(exampleDir, 'lib', 'index.js'), path.join(exampleDir, 'lib', 'workflow-bundle.js')]) {
+  for (const file of [CLI, path.join(exampleDir, 'lib', 'index.js'), path.join(exampleDir, 'lib', 'workflow-bundle.js')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build && npm run build:example\` (npm test does).`);
   }
   ({ client, close: closeClient } = await connectClient(address));
@@ -27,24 +26,12 @@ afterAll(async () => {
   await closeClient();
 });
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: exampleDir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('examples/basic through `temporal-lambda-worker invoke`', () => {
   it('runs the spec handler in its own process: a workflow completes and the invocation ends before its deadline', async () => {
     const taskQueue = uniqueName('example');
     const invocation = runCli(['invoke', 'lib/index.js#handler', '--timeout', '12', '--function-name', 'example-fn'], {
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      LAMBDA_TASK_ROOT: exampleDir,
+      cwd: exampleDir,
+      env: { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: exampleDir },
     });
     await makeVersionCurrent(client, 'sdk-demo', 'v1');
     const result = await client.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['CLI'] });
@@ -64,7 +51,7 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
   });
 
   it('reports a missing task queue with the names of both fixes, and exits 1', async () => {
-    const { code, stdout } = await runCli(['invoke', path.join(root, 'test', 'fixtures', 'no-task-queue.cjs'), '--timeout', '10'], { TEMPORAL_ADDRESS: address });
+    const { code, stdout } = await runCli(['invoke', path.join(root, 'test', 'fixtures', 'no-task-queue.cjs'), '--timeout', '10'], { cwd: exampleDir, env: { TEMPORAL_ADDRESS: address } });
     expect(code).toBe(1);
     expect(stdout).toMatch(/MissingTaskQueueError/);
     expect(stdout).toMatch(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);

@@ -4,17 +4,17 @@
  * real server through the local invoke CLI: bundled into one file (the default), with workflows in
  * a worker thread from the bundle, and with --no-bundle.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
+import { runCli } from '../support/cli';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const exampleDir = path.join(root, 'examples', 'basic');
-const cli = path.join(root, 'dist', 'cli.cjs');
 const address = inject('temporalAddress');
 const workDir = mkdtempSync(path.join(tmpdir(), 'tlw-package-'));
 const zipFile = path.join(workDir, 'function.zip');
@@ -22,21 +22,13 @@ const unbundledZipFile = path.join(workDir, 'unbundled.zip');
 // A project inside the repo (so that it resolves temporal-lambda-worker) whose handler runs workflows in a worker thread.
 const threadProject = path.join(root, `.test-work-thread-${process.pid}`);
 
+/** The command, from the repo root unless `cwd` says otherwise. */
+const run = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) => runCli(args, { cwd: options.cwd ?? root, env: options.env });
+
 let client: Client;
 let closeClient: () => Promise<void>;
 let packageOutput: string;
 let unbundledOutput: string;
-
-function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd ?? root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient(address));

@@ -1,0 +1,16 @@
+/** Runs the built `temporal-lambda-worker` command in its own Node process, with a minimal env. */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+export const CLI = path.join(import.meta.dirname, '..', '..', 'dist', 'cli.cjs');
+
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
