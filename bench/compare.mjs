@@ -17,12 +17,27 @@ const work = path.join(root, '.bench-work'); // ours: resolves the root's @tempo
 const officialWork = path.join(bench, '.work'); // official: resolves bench/node_modules (1.23)
 const say = (message) => console.error(`[bench] ${message}`);
 /** Fresh processes for the throughput and memory measures; their medians are reported. */
-const LOAD_RUNS = 3;
+const LOAD_RUNS = 5;
+/** Workflows (one activity each) queued before each load run's worker starts. */
+const LOAD_WORKFLOWS = 200;
 /** Fresh processes for cold init, ours and official alternating. */
 const COLD_RUNS = 9;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(1);
+
+/**
+ * The literal environment variables of the example's function template (examples/basic/cloudformation/
+ * function.yaml), e.g. MALLOC_ARENA_MAX: ours runs with what a user deploying the example gets.
+ * Values given by `!Ref`/`!If` (the connection settings) are left out: the bench sets its own.
+ */
+function templateEnv() {
+  const template = readFileSync(path.join(root, 'examples', 'basic', 'cloudformation', 'function.yaml'), 'utf8');
+  const block = template.match(/\n( +)Environment:\n\1  Variables:\n((?:\1    .*\n)+)/);
+  if (!block) throw new Error('examples/basic/cloudformation/function.yaml: no Environment.Variables block');
+  const literal = [...block[2].matchAll(/^ +([A-Z_][A-Z0-9_]*): +(?![ !])'?([^'\n]*?)'?$/gm)];
+  return Object.fromEntries(literal.map(([, name, value]) => [name, value]));
+}
 
 function duBytes(...paths) {
   return paths.reduce((sum, p) => sum + Number(execFileSync('du', ['-sb', p], { encoding: 'utf8' }).split('\t')[0]), 0);
@@ -65,7 +80,7 @@ async function prepare() {
   const officialZip = path.join(work, 'official.zip');
   execFileSync('zip', ['-qr', officialZip, 'official-handler.cjs', '.work', 'node_modules'], { cwd: bench });
   return {
-    ours: { handler: path.join(oursDir, 'handler.cjs'), env: {}, zipBytes: statSync(oursZip).size, unzippedBytes: duBytes(oursDir) },
+    ours: { handler: path.join(oursDir, 'handler.cjs'), env: templateEnv(), zipBytes: statSync(oursZip).size, unzippedBytes: duBytes(oursDir) },
     official: {
       handler: path.join(bench, 'official-handler.cjs'),
       env: { BENCH_ACTIVITIES: path.join(officialWork, 'activities.js'), BENCH_BUNDLE: path.join(officialWork, 'workflow-bundle.js') },
@@ -76,27 +91,34 @@ async function prepare() {
 }
 
 /**
+ * The bench process and the Temporal server keep to CPU 0 (pinned at start, children inherit it);
+ * a function process under the Lambda profile gets CPU 1 to itself, as a function's vCPU share is
+ * its own, and the server's work does not land on it.
+ */
+const CORES = os.cpus().length;
+const BENCH_CPU = '0';
+
+/**
  * The AWS Lambda Node.js runtime starts node for a function of M MB with a new space of M/10,
- * half of it as semi-space, and the rest as old space (its bootstrap script). The Lambda profile
- * runs a process with those V8 flags on one CPU: a 256 MB function has a fraction of one vCPU.
+ * half of it as semi-space, and the rest as old space, next to --expose-gc and
+ * --max-http-header-size (its bootstrap script). The Lambda profile runs a process with those
+ * flags on one CPU: a 256 MB function has a fraction of one vCPU.
  */
 function lambdaProfile(memoryMb) {
   const newSpaceMb = Math.floor(memoryMb / 10);
   return {
     name: `${memoryMb} MB Lambda profile (1 CPU, Lambda's V8 heap flags)`,
-    cpu: '1',
-    nodeArgs: [`--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`, `--max-old-space-size=${memoryMb - newSpaceMb}`],
+    cpu: CORES > 1 ? '1' : '0',
+    nodeArgs: ['--expose-gc', '--max-http-header-size=81920', `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`, `--max-old-space-size=${memoryMb - newSpaceMb}`],
   };
 }
 const LAMBDA_PROFILE = lambdaProfile(256);
-const UNCONSTRAINED = { name: `unconstrained (${os.cpus().length} cores, default V8 flags)`, cpu: undefined, nodeArgs: [] };
+const UNCONSTRAINED = { name: `unconstrained (${CORES} cores, default V8 flags)`, cpu: `0-${CORES - 1}`, nodeArgs: [] };
 const PROFILES = [LAMBDA_PROFILE, UNCONSTRAINED];
 
-/** Starts a node script with an IPC channel under a profile (taskset pins the CPU). */
+/** Starts a node script with an IPC channel under a profile (taskset pins the CPUs). */
 function startNode(script, args, env, profile, stderr = 'ignore') {
-  const command = [process.execPath, ...profile.nodeArgs, script, ...args];
-  const [file, ...rest] = profile.cpu === undefined ? command : ['taskset', '-c', profile.cpu, ...command];
-  return spawn(file, rest, { env, stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+  return spawn('taskset', ['-c', profile.cpu, process.execPath, ...profile.nodeArgs, script, ...args], { env, stdio: ['ignore', 'ignore', stderr, 'ipc'] });
 }
 
 /** The environment of a process hosting one side's handler: nothing of the bench's own. */
@@ -126,7 +148,8 @@ function host(side, env, profile = UNCONSTRAINED) {
 function coldInit(side, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(side.handler)}); process.stdout.write('ready'); process.exit(0)`], { env: handlerEnv(side, env), stdio: ['ignore', 'pipe', 'ignore'] });
+    const script = `require(${JSON.stringify(side.handler)}); process.stdout.write('ready'); process.exit(0)`;
+    const child = spawn('taskset', ['-c', UNCONSTRAINED.cpu, process.execPath, '-e', script], { env: handlerEnv(side, env), stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.once('data', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
     child.on('exit', (code) => code !== 0 && reject(new Error(`cold init exited ${code}`)));
   });
@@ -151,8 +174,40 @@ async function firstTaskDelayMs(client, workflowId, t0) {
   return ms - t0;
 }
 
-/** `afterLoadRun(profile)`, when given, runs after each load run: the plain Worker's run, interleaved with ours. */
-async function measureSide(name, side, client, address, afterLoadRun) {
+/**
+ * One load run: LOAD_WORKFLOWS workflows are queued, then `startWorker()` starts the worker, which
+ * drains them. Results are awaited one at a time (one long poll open, not hundreds, so the server's
+ * work is the worker's). Workflows per second come from the server's own event times, first
+ * workflow task started to last workflow closed: the same clock for every worker, and startup
+ * (measured by the first-poll rows) is left out for all. `startWorker` resolves to a function that
+ * stops the worker and resolves to what its process reported.
+ */
+async function drain(client, taskQueue, prefix, startWorker) {
+  const ids = Array.from({ length: LOAD_WORKFLOWS }, (_, i) => `${prefix}-${i}`);
+  await Promise.all(ids.map((workflowId) => client.workflow.start('greet', { taskQueue, workflowId, args: ['load'] })));
+  const stop = await startWorker();
+  for (const workflowId of ids) await client.workflow.getHandle(workflowId).result();
+  const reply = await stop();
+  let first = Infinity;
+  let last = 0;
+  for (const workflowId of ids) {
+    const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+    first = Math.min(first, eventMs(events.find((event) => event.workflowTaskStartedEventAttributes)));
+    last = Math.max(last, eventMs(events.at(-1)));
+  }
+  return { workflowsPerSecond: +(ids.length / ((last - first) / 1000)).toFixed(1), reply };
+}
+
+function eventMs(event) {
+  return Number(event.eventTime.seconds) * 1000 + event.eventTime.nanos / 1e6;
+}
+
+/**
+ * `pairedRun(profile)`, when given, is the plain Worker's load run, paired with each of ours: after
+ * it in even runs, before it in odd runs, so a drift of the VM's speed weighs on both alike.
+ * `loadOnly` skips the first-poll measures.
+ */
+async function measureSide(name, side, client, address, { pairedRun, profiles = PROFILES, loadOnly = false } = {}) {
   const deployment = `bench-${name}-${Date.now()}`;
   const taskQueue = `bench-${name}-${Date.now()}`;
   const env = { TEMPORAL_ADDRESS: address, BENCH_DEPLOYMENT: deployment, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR' };
@@ -165,8 +220,8 @@ async function measureSide(name, side, client, address, afterLoadRun) {
   await registering;
   warmup.kill();
 
-  say(`${name}: invocation start to first poll, cold and warm`);
-  for (let i = 0; i < 3; i++) {
+  if (!loadOnly) say(`${name}: invocation start to first poll, cold and warm`);
+  for (let i = 0; i < (loadOnly ? 0 : 3); i++) {
     const process = await host(side, env);
     for (const kind of ['firstPollColdMs', 'firstPollWarmMs']) {
       const workflowId = `${taskQueue}-${kind}-${i}`;
@@ -178,23 +233,24 @@ async function measureSide(name, side, client, address, afterLoadRun) {
     process.kill();
   }
 
-  for (const profile of PROFILES) {
+  for (const profile of profiles) {
     const load = (result.load[profile.name] = { workflowsPerSecond: [], peakRssMb: [] });
     for (let run = 0; run < LOAD_RUNS; run++) {
-      say(`${name}: 200 workflows with one activity each in one invocation, ${profile.name} (${run + 1}/${LOAD_RUNS})`);
-      const runner = await host(side, env, profile);
-      const ids = Array.from({ length: 200 }, (_, i) => `${taskQueue}-load-${profile.cpu ?? 'all'}-${run}-${i}`);
-      await Promise.all(ids.map((workflowId) => client.workflow.start('greet', { taskQueue, workflowId, args: ['load'] })));
-      const invocation = runner.invoke(30_000);
-      const t0 = Date.now();
-      await Promise.all(ids.map((workflowId) => client.workflow.getHandle(workflowId).result()));
-      const loadSeconds = (Date.now() - t0) / 1000;
-      const reply = await invocation;
-      runner.kill();
-      load.workflowsPerSecond.push(+(200 / loadSeconds).toFixed(1));
+      if (run % 2 === 1) await pairedRun?.(profile);
+      say(`${name}: ${LOAD_WORKFLOWS} workflows with one activity each in one invocation, ${profile.name} (${run + 1}/${LOAD_RUNS})`);
+      const { workflowsPerSecond, reply } = await drain(client, taskQueue, `${taskQueue}-load-${profile.cpu}-${run}`, async () => {
+        const runner = await host(side, env, profile);
+        const invocation = runner.invoke(30_000);
+        return async () => {
+          const reply = await invocation;
+          runner.kill();
+          return reply;
+        };
+      });
+      load.workflowsPerSecond.push(workflowsPerSecond);
       load.peakRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
       result.marginMs.push(reply.deadlineMs - reply.settledMs);
-      await afterLoadRun?.(profile);
+      if (run % 2 === 0) await pairedRun?.(profile);
     }
   }
   return result;
@@ -213,30 +269,37 @@ async function silentServerMargin(side) {
   return reply.deadlineMs - reply.settledMs;
 }
 
-async function plainWorkerRun(client, address, oursWork, profile) {
+/**
+ * The plain Worker of the throughput reference: its version is registered once (a first process polls
+ * until it is current), then each load run starts a fresh process on a queue of waiting workflows, as
+ * an invocation of ours does. It gets ours' environment from the function template, so the two
+ * differ only in the library.
+ */
+async function plainWorker(client, address, oursWork, templateEnv) {
   const taskQueue = `bench-plain-${Date.now()}`;
-  const deployment = `bench-plain-${Date.now()}`;
-  const child = startNode(
-    path.join(bench, 'plain-worker.cjs'),
-    [path.join(root, 'node_modules'), path.join(oursWork, 'activities.js'), path.join(oursWork, 'workflow-bundle.js')],
-    { PATH: process.env.PATH, TEMPORAL_ADDRESS: address, BENCH_TASK_QUEUE: taskQueue, BENCH_DEPLOYMENT: deployment, BENCH_RUN_MS: '60000' },
-    profile,
-  );
-  await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`plain-worker.cjs exited ${code} before it was ready`)));
-  });
+  const deployment = taskQueue;
+  const start = async (profile) => {
+    const child = startNode(
+      path.join(bench, 'plain-worker.cjs'),
+      [path.join(root, 'node_modules'), path.join(oursWork, 'activities.js'), path.join(oursWork, 'workflow-bundle.js')],
+      { ...templateEnv, PATH: process.env.PATH, HOME: '/tmp', TEMPORAL_ADDRESS: address, BENCH_TASK_QUEUE: taskQueue, BENCH_DEPLOYMENT: deployment, BENCH_RUN_MS: '60000' },
+      profile,
+    );
+    await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`plain-worker.cjs exited ${code} before it was ready`)));
+    });
+    return async () => child.kill('SIGKILL');
+  };
+  const stopRegistering = await start(UNCONSTRAINED);
   await makeCurrent(client, deployment);
-  const ids = Array.from({ length: 200 }, (_, i) => `${taskQueue}-${i}`);
-  await Promise.all(ids.map((workflowId) => client.workflow.start('greet', { taskQueue, workflowId, args: ['load'] })));
-  const t0 = Date.now();
-  await Promise.all(ids.map((workflowId) => client.workflow.getHandle(workflowId).result()));
-  const seconds = (Date.now() - t0) / 1000;
-  child.kill('SIGKILL');
-  return +(200 / seconds).toFixed(1);
+  await stopRegistering();
+  let runs = 0;
+  return async (profile) => (await drain(client, taskQueue, `${taskQueue}-${runs++}`, () => start(profile))).workflowsPerSecond;
 }
 
 const sides = await prepare();
+if (CORES > 1) execFileSync('taskset', ['-a', '-p', '-c', BENCH_CPU, String(process.pid)], { stdio: 'ignore' });
 const server = await startTestServer();
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
@@ -245,13 +308,16 @@ try {
   const coldEnv = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: 'cold', BENCH_TASK_QUEUE: 'cold', LOG_LEVEL: 'ERROR' };
   const cold = { ours: [], official: [] };
   for (let i = 0; i < COLD_RUNS; i++) for (const name of ['ours', 'official']) cold[name].push(await coldInit(sides[name], coldEnv));
-  // The plain Worker runs right after each of ours, same profile: the VM's speed drifts over minutes.
+  // The plain Worker runs next to each of ours, same profile: the VM's speed drifts over minutes.
   const plainWps = Object.fromEntries(PROFILES.map((profile) => [profile.name, []]));
+  const plainDrain = await plainWorker(client, server.address, path.join(work, 'ours'), sides.ours.env);
   const plainRun = async (profile) => {
-    say(`plain Worker: 200 workflows, ${profile.name}`);
-    plainWps[profile.name].push(await plainWorkerRun(client, server.address, path.join(work, 'ours'), profile));
+    say(`plain Worker: ${LOAD_WORKFLOWS} workflows, ${profile.name}`);
+    plainWps[profile.name].push(await plainDrain(profile));
   };
-  const ours = await measureSide('ours', sides.ours, client, server.address, plainRun);
+  const ours = await measureSide('ours', sides.ours, client, server.address, { pairedRun: plainRun });
+  // Ours again without the template's environment: what the library gives on glibc's defaults.
+  const oursDefaults = await measureSide('ours-glibc-defaults', { ...sides.ours, env: {} }, client, server.address, { profiles: [LAMBDA_PROFILE], loadOnly: true });
   const official = await measureSide('official', sides.official, client, server.address);
   say('silent server');
   const silent = { ours: await silentServerMargin(sides.ours), official: await silentServerMargin(sides.official) };
@@ -265,9 +331,12 @@ try {
     ...PROFILES.flatMap((profile) => {
       const [o, f, plain] = [ours.load[profile.name], official.load[profile.name], plainWps[profile.name]];
       return [
-        [`Peak RSS, 200 workflows + 200 activities in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.peakRssMb)} MB`, `${median(f.peakRssMb)} MB`, ratio(median(o.peakRssMb), median(f.peakRssMb)), '<= 160 MB'],
+        [`Peak RSS, ${LOAD_WORKFLOWS} workflows + ${LOAD_WORKFLOWS} activities in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.peakRssMb)} MB`, `${median(f.peakRssMb)} MB`, ratio(median(o.peakRssMb), median(f.peakRssMb)), '<= 160 MB'],
+        ...(profile === LAMBDA_PROFILE
+          ? [[`Peak RSS, the same, ours without the template's environment (glibc's malloc defaults) (median of ${LOAD_RUNS})`, `${median(oursDefaults.load[profile.name].peakRssMb)} MB`, '', '', '']]
+          : []),
         [`Workflows per second in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.workflowsPerSecond)}`, `${median(f.workflowsPerSecond)}`, ratio(median(o.workflowsPerSecond), median(f.workflowsPerSecond)), ''],
-        [`Workflows per second, plain Worker with the same options, ${profile.name} (median of ${LOAD_RUNS}, each run right after one of ours)`, `${median(plain)}`, '', `ours/plain ${ratio(median(o.workflowsPerSecond), median(plain))}`, '>= 0.95 x plain'],
+        [`Workflows per second, plain Worker with the same options and environment, ${profile.name} (median of ${LOAD_RUNS}, runs paired with ours, alternating which goes first)`, `${median(plain)}`, '', `ours/plain ${ratio(median(o.workflowsPerSecond), median(plain))}`, '>= 0.95 x plain'],
       ];
     }),
     ['Zip size (ours: package command; official: the guide\'s recipe)', `${mb(sides.ours.zipBytes)} MB`, `${mb(sides.official.zipBytes)} MB`, ratio(sides.ours.zipBytes, sides.official.zipBytes), '<= 20 MB'],
@@ -281,13 +350,16 @@ try {
     'Both run the same example workflow and activity (examples/basic) against the same local Temporal server in one run, each in its own',
     'processes with its own @temporalio packages (ours 1.24.0 from the packed zip, its handler bundled into one file as the package command does by default; official 1.23.0 from bench/node_modules).',
     'First poll = invocation start to the server\'s WorkflowTaskStarted event of a workflow queued before the invocation.',
+    `Ours runs with the literal environment of the example's function template (${Object.entries(sides.ours.env).map(([k, v]) => `${k}=${v}`).join(', ')}); the official with the deploy guide's (HOME=/tmp).`,
+    `Load runs: ${LOAD_WORKFLOWS} workflows are queued, then a fresh worker process drains them; workflows per second = ${LOAD_WORKFLOWS} / (first WorkflowTaskStarted to last workflow closed, server event times).`,
+    `The bench and the Temporal server run on CPU ${BENCH_CPU}; a Lambda-profile process has CPU ${LAMBDA_PROFILE.cpu} to itself.`,
     `Load measures run under two profiles: the ${LAMBDA_PROFILE.name.replace(' (', ': ').replace(/\)$/, '')} (${LAMBDA_PROFILE.nodeArgs.join(' ')}, as the Lambda Node.js runtime starts node), and ${UNCONSTRAINED.name}.`,
     '',
     '| Measure | Ours | Official | Ours/official | Target |',
     '|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
-    `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, plainWorkflowsPerSecond: plainWps, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
+    `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, oursGlibcDefaults: oursDefaults.load, plainWorkflowsPerSecond: plainWps, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
     '',
   ].join('\n');
   console.log(section);

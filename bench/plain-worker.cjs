@@ -17,6 +17,7 @@ const { NativeConnection, Worker } = require(path.join(process.argv[2], '@tempor
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
     maxCachedWorkflows: 30,
     shutdownGraceTime: 5_000,
+    maxEagerActivityReservationsPerWorkflowTask: 0,
     workerDeploymentOptions: { version: { deploymentName: process.env.BENCH_DEPLOYMENT, buildId: 'b1' }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
   });
   process.send({ ready: true, t0: Date.now() });
