@@ -90,13 +90,20 @@ async function prepare() {
   };
 }
 
-/**
- * The bench process and the Temporal server keep to CPU 0 (pinned at start, children inherit it);
- * a function process under the Lambda profile gets CPU 1 to itself, as a function's vCPU share is
- * its own, and the server's work does not land on it.
- */
 const CORES = os.cpus().length;
-const BENCH_CPU = '0';
+const ALL_CPUS = `0-${CORES - 1}`;
+/** The Temporal server's process id, for `pinHost`. */
+let serverPid;
+
+/**
+ * Pins the bench process and the Temporal server, all their threads, to `cpus` (taskset). Under the
+ * Lambda profile they keep to CPU 0 and the function's process has CPU 1 to itself, as a function's
+ * vCPU share is its own; otherwise nothing is pinned.
+ */
+function pinHost(cpus) {
+  if (CORES === 1) return;
+  for (const pid of [process.pid, serverPid]) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
 
 /**
  * The AWS Lambda Node.js runtime starts node for a function of M MB with a new space of M/10,
@@ -109,11 +116,12 @@ function lambdaProfile(memoryMb) {
   return {
     name: `${memoryMb} MB Lambda profile (1 CPU, Lambda's V8 heap flags)`,
     cpu: CORES > 1 ? '1' : '0',
+    hostCpus: '0',
     nodeArgs: ['--expose-gc', '--max-http-header-size=81920', `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`, `--max-old-space-size=${memoryMb - newSpaceMb}`],
   };
 }
 const LAMBDA_PROFILE = lambdaProfile(256);
-const UNCONSTRAINED = { name: `unconstrained (${CORES} cores, default V8 flags)`, cpu: `0-${CORES - 1}`, nodeArgs: [] };
+const UNCONSTRAINED = { name: `unconstrained (${CORES} cores, default V8 flags)`, cpu: ALL_CPUS, hostCpus: ALL_CPUS, nodeArgs: [] };
 const PROFILES = [LAMBDA_PROFILE, UNCONSTRAINED];
 
 /** Starts a node script with an IPC channel under a profile (taskset pins the CPUs). */
@@ -234,6 +242,7 @@ async function measureSide(name, side, client, address, { pairedRun, profiles = 
   }
 
   for (const profile of profiles) {
+    pinHost(profile.hostCpus);
     const load = (result.load[profile.name] = { workflowsPerSecond: [], peakRssMb: [] });
     for (let run = 0; run < LOAD_RUNS; run++) {
       if (run % 2 === 1) await pairedRun?.(profile);
@@ -253,6 +262,7 @@ async function measureSide(name, side, client, address, { pairedRun, profiles = 
       if (run % 2 === 0) await pairedRun?.(profile);
     }
   }
+  pinHost(ALL_CPUS);
   return result;
 }
 
@@ -299,8 +309,8 @@ async function plainWorker(client, address, oursWork, templateEnv) {
 }
 
 const sides = await prepare();
-if (CORES > 1) execFileSync('taskset', ['-a', '-p', '-c', BENCH_CPU, String(process.pid)], { stdio: 'ignore' });
 const server = await startTestServer();
+serverPid = server.pid;
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 try {
@@ -352,7 +362,7 @@ try {
     'First poll = invocation start to the server\'s WorkflowTaskStarted event of a workflow queued before the invocation.',
     `Ours runs with the literal environment of the example's function template (${Object.entries(sides.ours.env).map(([k, v]) => `${k}=${v}`).join(', ')}); the official with the deploy guide's (HOME=/tmp).`,
     `Load runs: ${LOAD_WORKFLOWS} workflows are queued, then a fresh worker process drains them; workflows per second = ${LOAD_WORKFLOWS} / (first WorkflowTaskStarted to last workflow closed, server event times).`,
-    `The bench and the Temporal server run on CPU ${BENCH_CPU}; a Lambda-profile process has CPU ${LAMBDA_PROFILE.cpu} to itself.`,
+    `Under the Lambda profile the bench and the Temporal server keep to CPU ${LAMBDA_PROFILE.hostCpus} and the function's process has CPU ${LAMBDA_PROFILE.cpu} to itself; otherwise nothing is pinned.`,
     `Load measures run under two profiles: the ${LAMBDA_PROFILE.name.replace(' (', ': ').replace(/\)$/, '')} (${LAMBDA_PROFILE.nodeArgs.join(' ')}, as the Lambda Node.js runtime starts node), and ${UNCONSTRAINED.name}.`,
     '',
     '| Measure | Ours | Official | Ours/official | Target |',
