@@ -101,8 +101,7 @@ function packageNameOf(file: string): { name: string; root: string } | undefined
 /** As Node decides: by extension, else by the nearest package.json's `type`. */
 function isEsModule(file: string): boolean {
   if (file.endsWith('.mjs') || file.endsWith('.cjs')) return file.endsWith('.mjs');
-  for (const { manifest } of manifestsAbove(file)) return manifest.type === 'module';
-  return false;
+  return manifestsAbove(file).next().value?.manifest.type === 'module';
 }
 
 /** Where a traced file goes in the zip: project files at the root, packages under node_modules/. */

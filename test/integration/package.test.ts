@@ -22,9 +22,6 @@ const unbundledZipFile = path.join(workDir, 'unbundled.zip');
 // A project inside the repo (so that it resolves temporal-lambda-worker) whose handler runs workflows in a worker thread.
 const threadProject = path.join(root, `.test-work-thread-${process.pid}`);
 
-/** The command, from the repo root unless `cwd` says otherwise. */
-const run = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) => runCli(args, { cwd: options.cwd ?? root, env: options.env });
-
 let client: Client;
 let closeClient: () => Promise<void>;
 let packageOutput: string;
@@ -32,11 +29,11 @@ let unbundledOutput: string;
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient(address));
-  const packaged = await run(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--arch', 'x86_64', '--out', zipFile]);
+  const packaged = await runCli(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--arch', 'x86_64', '--out', zipFile]);
   expect(packaged.code, packaged.stderr).toBe(0);
   packageOutput = packaged.stdout;
   console.log(packageOutput.trim());
-  const unbundled = await run(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--out', unbundledZipFile, '--no-bundle']);
+  const unbundled = await runCli(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--out', unbundledZipFile, '--no-bundle']);
   expect(unbundled.code, unbundled.stderr).toBe(0);
   unbundledOutput = unbundled.stdout;
 });
@@ -54,7 +51,7 @@ function zipEntries(file: string): string[] {
 async function runUnzipped(zip: string, handlerModule: string, env: Record<string, string>, taskQueue: string, deploymentName = 'sdk-demo'): Promise<string> {
   const unzipped = path.join(workDir, path.basename(zip, '.zip'));
   execFileSync('unzip', ['-q', zip, '-d', unzipped]);
-  const invocation = run(['invoke', `${handlerModule}#handler`, '--timeout', '12'], {
+  const invocation = runCli(['invoke', `${handlerModule}#handler`, '--timeout', '12'], {
     cwd: unzipped,
     env: { TEMPORAL_ADDRESS: address, LAMBDA_TASK_ROOT: unzipped, OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9', ...env },
   });
@@ -139,7 +136,7 @@ exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, b
 `,
     );
     const threadZip = path.join(workDir, 'thread.zip');
-    const packaged = await run(['package', '--project', threadProject, '--handler', 'handler.handler', '--out', threadZip]);
+    const packaged = await runCli(['package', '--project', threadProject, '--handler', 'handler.handler', '--out', threadZip]);
     expect(packaged.code, packaged.stderr).toBe(0);
     expect(packaged.stdout).toMatch(/bundled: +handler holds \d+ modules/);
     const taskQueue = uniqueName('zip-thread');
@@ -152,11 +149,11 @@ exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, b
     const keyFile = path.join(exampleDir, `test-client-${process.pid}.key`);
     writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n');
     try {
-      const refused = await run(['package', '--project', exampleDir, '--out', path.join(workDir, 'k.zip'), '--include', keyFile]);
+      const refused = await runCli(['package', '--project', exampleDir, '--out', path.join(workDir, 'k.zip'), '--include', keyFile]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/holds a TLS private key.*--allow-private-keys/);
       expect(refused.stderr).not.toContain('MIIEvQ');
-      const allowed = await run(['package', '--project', exampleDir, '--out', path.join(workDir, 'k.zip'), '--include', keyFile, '--allow-private-keys']);
+      const allowed = await runCli(['package', '--project', exampleDir, '--out', path.join(workDir, 'k.zip'), '--include', keyFile, '--allow-private-keys']);
       expect(allowed.code, allowed.stderr).toBe(0);
     } finally {
       rmSync(keyFile, { force: true });
