@@ -92,17 +92,15 @@ async function prepare() {
 
 const CORES = os.cpus().length;
 const ALL_CPUS = `0-${CORES - 1}`;
-/** The Temporal server's process id, for `pinHost`. */
-let serverPid;
 
 /**
  * Pins the bench process and the Temporal server, all their threads, to `cpus` (taskset). Under the
  * Lambda profile they keep to CPU 0 and the function's process has CPU 1 to itself, as a function's
  * vCPU share is its own; otherwise nothing is pinned.
  */
-function pinHost(cpus) {
+function pinHost(cpus, server) {
   if (CORES === 1) return;
-  for (const pid of [process.pid, serverPid]) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  for (const pid of [process.pid, server.pid]) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /**
@@ -177,9 +175,7 @@ async function makeCurrent(client, deploymentName) {
 
 async function firstTaskDelayMs(client, workflowId, t0) {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const started = history.events.find((event) => event.workflowTaskStartedEventAttributes);
-  const ms = Number(started.eventTime.seconds) * 1000 + Math.floor(started.eventTime.nanos / 1e6);
-  return ms - t0;
+  return Math.floor(eventMs(history.events.find((event) => event.workflowTaskStartedEventAttributes))) - t0;
 }
 
 /**
@@ -210,15 +206,28 @@ function eventMs(event) {
   return Number(event.eventTime.seconds) * 1000 + event.eventTime.nanos / 1e6;
 }
 
+/** A `startWorker` for `drain`: the handler in a fresh process under `profile`, invoked once for 30 s. */
+function invokeOnce(side, env, profile) {
+  return async () => {
+    const runner = await host(side, env, profile);
+    const invocation = runner.invoke(30_000);
+    return async () => {
+      const reply = await invocation;
+      runner.kill();
+      return reply;
+    };
+  };
+}
+
 /**
- * `pairedRun(profile)`, when given, is the plain Worker's load run, paired with each of ours: after
- * it in even runs, before it in odd runs, so a drift of the VM's speed weighs on both alike.
- * `loadOnly` skips the first-poll measures.
+ * `pairedRun(profile, env)`, when given, runs next to each of this side's load runs (with this
+ * side's `env`: its task queue and version): after it in even runs, before it in odd runs, so a
+ * drift of the VM's speed weighs on both alike.
  */
-async function measureSide(name, side, client, address, { pairedRun, profiles = PROFILES, loadOnly = false } = {}) {
+async function measureSide(name, side, client, server, pairedRun) {
   const deployment = `bench-${name}-${Date.now()}`;
   const taskQueue = `bench-${name}-${Date.now()}`;
-  const env = { TEMPORAL_ADDRESS: address, BENCH_DEPLOYMENT: deployment, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR' };
+  const env = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: deployment, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR' };
   const result = { firstPollColdMs: [], firstPollWarmMs: [], marginMs: [], load: {} };
 
   say(`${name}: registering the version`);
@@ -228,8 +237,8 @@ async function measureSide(name, side, client, address, { pairedRun, profiles = 
   await registering;
   warmup.kill();
 
-  if (!loadOnly) say(`${name}: invocation start to first poll, cold and warm`);
-  for (let i = 0; i < (loadOnly ? 0 : 3); i++) {
+  say(`${name}: invocation start to first poll, cold and warm`);
+  for (let i = 0; i < 3; i++) {
     const process = await host(side, env);
     for (const kind of ['firstPollColdMs', 'firstPollWarmMs']) {
       const workflowId = `${taskQueue}-${kind}-${i}`;
@@ -241,28 +250,20 @@ async function measureSide(name, side, client, address, { pairedRun, profiles = 
     process.kill();
   }
 
-  for (const profile of profiles) {
-    pinHost(profile.hostCpus);
+  for (const profile of PROFILES) {
+    pinHost(profile.hostCpus, server);
     const load = (result.load[profile.name] = { workflowsPerSecond: [], peakRssMb: [] });
     for (let run = 0; run < LOAD_RUNS; run++) {
-      if (run % 2 === 1) await pairedRun?.(profile);
+      if (run % 2 === 1) await pairedRun?.(profile, env);
       say(`${name}: ${LOAD_WORKFLOWS} workflows with one activity each in one invocation, ${profile.name} (${run + 1}/${LOAD_RUNS})`);
-      const { workflowsPerSecond, reply } = await drain(client, taskQueue, `${taskQueue}-load-${profile.cpu}-${run}`, async () => {
-        const runner = await host(side, env, profile);
-        const invocation = runner.invoke(30_000);
-        return async () => {
-          const reply = await invocation;
-          runner.kill();
-          return reply;
-        };
-      });
+      const { workflowsPerSecond, reply } = await drain(client, taskQueue, `${taskQueue}-load-${profile.cpu}-${run}`, invokeOnce(side, env, profile));
       load.workflowsPerSecond.push(workflowsPerSecond);
       load.peakRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
       result.marginMs.push(reply.deadlineMs - reply.settledMs);
-      if (run % 2 === 0) await pairedRun?.(profile);
+      if (run % 2 === 0) await pairedRun?.(profile, env);
     }
   }
-  pinHost(ALL_CPUS);
+  pinHost(ALL_CPUS, server);
   return result;
 }
 
@@ -310,7 +311,6 @@ async function plainWorker(client, address, oursWork, templateEnv) {
 
 const sides = await prepare();
 const server = await startTestServer();
-serverPid = server.pid;
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 try {
@@ -318,17 +318,22 @@ try {
   const coldEnv = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: 'cold', BENCH_TASK_QUEUE: 'cold', LOG_LEVEL: 'ERROR' };
   const cold = { ours: [], official: [] };
   for (let i = 0; i < COLD_RUNS; i++) for (const name of ['ours', 'official']) cold[name].push(await coldInit(sides[name], coldEnv));
-  // The plain Worker runs next to each of ours, same profile: the VM's speed drifts over minutes.
+  // Next to each of ours, same profile (the VM's speed drifts over minutes): the plain Worker, and
+  // under the Lambda profile ours again without the template's environment (glibc's defaults).
   const plainWps = Object.fromEntries(PROFILES.map((profile) => [profile.name, []]));
+  const defaultsRssMb = [];
   const plainDrain = await plainWorker(client, server.address, path.join(work, 'ours'), sides.ours.env);
-  const plainRun = async (profile) => {
+  const pairedRun = async (profile, oursEnv) => {
     say(`plain Worker: ${LOAD_WORKFLOWS} workflows, ${profile.name}`);
     plainWps[profile.name].push(await plainDrain(profile));
+    if (profile !== LAMBDA_PROFILE) return;
+    say(`ours on glibc's defaults: ${LOAD_WORKFLOWS} workflows, ${profile.name}`);
+    const taskQueue = oursEnv.BENCH_TASK_QUEUE;
+    const { reply } = await drain(client, taskQueue, `${taskQueue}-defaults-${defaultsRssMb.length}`, invokeOnce({ ...sides.ours, env: {} }, oursEnv, profile));
+    defaultsRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
   };
-  const ours = await measureSide('ours', sides.ours, client, server.address, { pairedRun: plainRun });
-  // Ours again without the template's environment: what the library gives on glibc's defaults.
-  const oursDefaults = await measureSide('ours-glibc-defaults', { ...sides.ours, env: {} }, client, server.address, { profiles: [LAMBDA_PROFILE], loadOnly: true });
-  const official = await measureSide('official', sides.official, client, server.address);
+  const ours = await measureSide('ours', sides.ours, client, server, pairedRun);
+  const official = await measureSide('official', sides.official, client, server);
   say('silent server');
   const silent = { ours: await silentServerMargin(sides.ours), official: await silentServerMargin(sides.official) };
   const ratio = (a, b) => +(a / b).toFixed(2);
@@ -343,10 +348,16 @@ try {
       return [
         [`Peak RSS, ${LOAD_WORKFLOWS} workflows + ${LOAD_WORKFLOWS} activities in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.peakRssMb)} MB`, `${median(f.peakRssMb)} MB`, ratio(median(o.peakRssMb), median(f.peakRssMb)), '<= 160 MB'],
         ...(profile === LAMBDA_PROFILE
-          ? [[`Peak RSS, the same, ours without the template's environment (glibc's malloc defaults) (median of ${LOAD_RUNS})`, `${median(oursDefaults.load[profile.name].peakRssMb)} MB`, '', '', '']]
+          ? [[`Peak RSS, the same, ours without the template's environment (glibc's malloc defaults) (median of ${LOAD_RUNS}, each run next to one of ours)`, `${median(defaultsRssMb)} MB`, '', '', '']]
           : []),
         [`Workflows per second in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.workflowsPerSecond)}`, `${median(f.workflowsPerSecond)}`, ratio(median(o.workflowsPerSecond), median(f.workflowsPerSecond)), ''],
-        [`Workflows per second, plain Worker with the same options and environment, ${profile.name} (median of ${LOAD_RUNS}, runs paired with ours, alternating which goes first)`, `${median(plain)}`, '', `ours/plain ${ratio(median(o.workflowsPerSecond), median(plain))}`, '>= 0.95 x plain'],
+        [
+          `Workflows per second, plain Worker with the same options and environment, ${profile.name} (median of ${LOAD_RUNS}, runs paired with ours, alternating which goes first; ours/plain = median of the ${LOAD_RUNS} pairs' ratios)`,
+          `${median(plain)}`,
+          '',
+          `ours/plain ${median(plain.map((wps, run) => ratio(o.workflowsPerSecond[run], wps)))} (ratio of medians ${ratio(median(o.workflowsPerSecond), median(plain))})`,
+          '>= 0.95 x plain',
+        ],
       ];
     }),
     ['Zip size (ours: package command; official: the guide\'s recipe)', `${mb(sides.ours.zipBytes)} MB`, `${mb(sides.official.zipBytes)} MB`, ratio(sides.ours.zipBytes, sides.official.zipBytes), '<= 20 MB'],
@@ -369,7 +380,7 @@ try {
     '|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
-    `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, oursGlibcDefaults: oursDefaults.load, plainWorkflowsPerSecond: plainWps, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
+    `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, oursGlibcDefaultsPeakRssMb: defaultsRssMb, plainWorkflowsPerSecond: plainWps, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
     '',
   ].join('\n');
   console.log(section);
