@@ -7,7 +7,8 @@ import { Resource } from '@opentelemetry/resources';
 /** Options of {@link applyDefaults}, {@link applyMetrics}, {@link applyTracing} and {@link makeOtelPlugin}. */
 export interface OtelOptions {
   /**
-   * OTLP/gRPC endpoint, as `host:port` or a URL (`http://host:port`; `https://` turns TLS on).
+   * OTLP/gRPC endpoint, as `host:port` or a URL: `http://host:port` or `grpc://host:port`
+   * (plaintext; the official package's form), `https://` or `grpcs://` (TLS).
    * @default `OTEL_EXPORTER_OTLP_ENDPOINT`, else `localhost:4317` (the ADOT collector layer)
    */
   endpoint?: string;
@@ -43,14 +44,26 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** Turns `host:port` or a URL into the URL form the gRPC exporters take. */
+/** URL schemes accepted for the endpoint, and the scheme the gRPC exporters are given for each. */
+const SCHEMES: Readonly<Record<string, 'http:' | 'https:'>> = { 'http:': 'http:', 'https:': 'https:', 'grpc:': 'http:', 'grpcs:': 'https:' };
+
+/**
+ * Turns `host:port` or a URL into the URL form the gRPC exporters take (`http://` for plaintext,
+ * `https://` for TLS). `grpc://` and `grpcs://` are read as plaintext and TLS.
+ *
+ * @example normalizeEndpoint('grpc://localhost:4317') // 'http://localhost:4317'
+ * @throws TypeError naming the endpoint option and `OTEL_EXPORTER_OTLP_ENDPOINT` for any other form.
+ */
 export function normalizeEndpoint(endpoint: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) {
     const url = new URL(endpoint);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`OTLP endpoint '${endpoint}' must use http:// or https://, or be host:port. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);
+    const scheme = SCHEMES[url.protocol];
+    if (scheme === undefined || url.host === '') {
+      throw new TypeError(
+        `OTLP endpoint '${endpoint}' must use http://, https://, grpc:// or grpcs:// with a host, or be host:port. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`,
+      );
     }
-    return `${url.protocol}//${url.host}`;
+    return `${scheme}//${url.host}`;
   }
   if (!/^[^\s/:]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(endpoint)) {
     throw new TypeError(`OTLP endpoint '${endpoint}' is neither host:port nor a URL. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);

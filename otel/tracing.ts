@@ -6,7 +6,7 @@
  */
 import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { context, propagation, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -79,9 +79,21 @@ export function applyTracing(config: LambdaWorkerConfig, options?: OtelOptions):
   return setup;
 }
 
+/** What {@link makeOtelPlugin} returns. */
+export interface OtelPluginSetup {
+  /** For `bundleWorkflowCode({ plugins: [plugin] })` and `config.workerOptions.plugins`. */
+  plugin: OpenTelemetryPlugin;
+  /**
+   * The span processor the plugin exports through (a batch processor shared by the process):
+   * flush it with `await spanProcessor.forceFlush()`; never shut it down between invocations.
+   */
+  spanProcessor: SpanProcessor;
+}
+
 /**
  * The OpenTelemetry plugin, for `bundleWorkflowCode({ plugins: [plugin] })`: it puts the
- * workflow tracing interceptors into a pre-built bundle.
+ * workflow tracing interceptors into a pre-built bundle. Takes an options object, or the official
+ * package's two positional arguments `(endpoint, serviceName)`.
  *
  * @example
  * ```ts
@@ -89,6 +101,15 @@ export function applyTracing(config: LambdaWorkerConfig, options?: OtelOptions):
  * const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), plugins: [plugin] });
  * ```
  */
-export function makeOtelPlugin(options?: OtelOptions): { plugin: OpenTelemetryPlugin } {
-  return { plugin: getTracingSetup(resolveOtelOptions(options)).plugin };
+export function makeOtelPlugin(options?: OtelOptions): OtelPluginSetup;
+/**
+ * @param endpoint - OTLP/gRPC endpoint (see {@link OtelOptions.endpoint}).
+ * @param serviceName - `service.name` (see {@link OtelOptions.serviceName}).
+ * @example const { plugin, spanProcessor } = makeOtelPlugin('grpc://localhost:4317', 'orders');
+ */
+export function makeOtelPlugin(endpoint?: string, serviceName?: string): OtelPluginSetup;
+export function makeOtelPlugin(first?: OtelOptions | string, serviceName?: string): OtelPluginSetup {
+  const options: OtelOptions = typeof first === 'object' && first !== null ? first : { endpoint: first, serviceName };
+  const setup = getTracingSetup(resolveOtelOptions(options));
+  return { plugin: setup.plugin, spanProcessor: setup.spanProcessor };
 }

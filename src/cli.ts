@@ -4,8 +4,10 @@
  *   temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON] [--function-name NAME]
  *
  * Loads the module (CJS or ESM), calls its handler once with a Lambda-like context and a real
- * deadline, prints a JSON result line, and exits 0 on success, 1 on error or timeout.
+ * deadline, prints a JSON result line, and exits 0 on success, 1 on error, timeout, or an error
+ * thrown while the module loads (`outcome: 'init-error'`, as Lambda's init phase fails).
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LambdaContext } from './invocation';
@@ -56,18 +58,26 @@ function parseFlags(args: string[]): { positional: string[]; flags: Record<strin
   return { positional, flags, repeated };
 }
 
-async function loadHandler(spec: string): Promise<(event: unknown, context: LambdaContext) => unknown> {
+type LoadedHandler = ((event: unknown, context: LambdaContext) => unknown) | { initError: unknown };
+
+/** Loads the handler module; an error its own code throws while loading is an init error, as on Lambda. */
+async function loadHandler(spec: string): Promise<LoadedHandler> {
   const [file, exportName = 'handler'] = spec.split('#') as [string, string?];
   const resolved = path.resolve(file);
+  if (!existsSync(resolved)) fail(`Cannot load ${resolved}: no such file.`);
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
   } catch (error) {
-    fail(`Cannot load ${resolved}: ${(error as Error).message}`);
+    return { initError: error };
   }
   const handler = loaded[exportName] ?? (loaded.default as Record<string, unknown> | undefined)?.[exportName];
   if (typeof handler !== 'function') fail(`${resolved} has no exported function '${exportName}'. Name it after '#', e.g. ${file}#handler.`);
   return handler as (event: unknown, context: LambdaContext) => unknown;
+}
+
+function describeError(error: unknown): unknown {
+  return error instanceof Error ? { name: error.name, message: error.message } : error;
 }
 
 async function invokeCommand(args: string[]): Promise<number> {
@@ -88,9 +98,12 @@ async function invokeCommand(args: string[]): Promise<number> {
     }
   }
   const handler = await loadHandler(positional[0]!);
+  if (typeof handler !== 'function') {
+    process.stdout.write(`${JSON.stringify({ localInvoke: { outcome: 'init-error', error: describeError(handler.initError), timeoutMs: timeoutSeconds * 1000 } })}\n`);
+    return 1;
+  }
   const result = await invokeLocally(handler, { timeoutMs: timeoutSeconds * 1000, event, functionName: flags['function-name'] });
-  const error = result.error instanceof Error ? { name: result.error.name, message: result.error.message } : result.error;
-  process.stdout.write(`${JSON.stringify({ localInvoke: { ...result, error, timeoutMs: timeoutSeconds * 1000 } })}\n`);
+  process.stdout.write(`${JSON.stringify({ localInvoke: { ...result, error: describeError(result.error), timeoutMs: timeoutSeconds * 1000 } })}\n`);
   if (result.outcome === 'timeout') process.stderr.write(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds\n`);
   return result.outcome === 'ok' ? 0 : 1;
 }

@@ -1,12 +1,12 @@
 export { runWorker } from './run-worker';
-export type { ConfigureWorker, LambdaWorkerHandler, RunWorkerOptions } from './run-worker';
+export type { ConfigureWorker, LambdaHandler, LambdaWorkerHandler, RunWorkerOptions } from './run-worker';
 export { LambdaWorkerConfig, LAMBDA_WORKER_DEFAULTS, SHUTDOWN_BUFFER_OVER_GRACE_MS, DEFAULT_IDLE_EXIT_MS } from './lambda-config';
 export type { LambdaWorkerOptions } from './lambda-config';
 export type { LambdaContext } from './invocation';
 export type { ShutdownHook, ShutdownHookContext } from './hooks';
 export { JsonLogger } from './logger';
 export type { JsonLoggerOptions } from './logger';
-export { fromPowertoolsLogger, loadPowertoolsLogger } from './powertools';
+export { fromPowertoolsLogger, loadPowertoolsLogger, PowertoolsLoggerAdapter } from './powertools';
 export type { PowertoolsLoggerLike } from './powertools';
 export { SecretScrubber } from './redact';
 export { CONFIG_FILE_NAME } from './connection-config';

@@ -6,13 +6,22 @@
 import type { Logger } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { NativeConnectionOptions, RuntimeOptions, WorkerOptions } from '@temporalio/worker';
-import type { WorkerDeploymentVersion } from '@temporalio/common';
+import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
 import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from './errors';
 import type { ShutdownHook } from './hooks';
 
-/** Worker options as the configure callback sees them: everything but the connection. */
-export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'namespace'>>;
+/**
+ * Worker options as the configure callback sees them: everything but the connection and the
+ * namespace. Of `workerDeploymentOptions`, only `defaultVersioningBehavior` is yours to choose:
+ * `runWorker` applies the deployment version and `useWorkerVersioning: true` after configure.
+ *
+ * @example config.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'AUTO_UPGRADE' };
+ */
+export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'workerDeploymentOptions'>> & {
+  /** @default `{ defaultVersioningBehavior: 'PINNED' }` */
+  workerDeploymentOptions?: { defaultVersioningBehavior?: VersioningBehavior };
+};
 
 /**
  * The defaults of the spec's table, suited to short-lived invocations on small functions.
@@ -48,7 +57,11 @@ export class LambdaWorkerConfig {
   connectionOptions: NativeConnectionOptions;
   /** Namespace loaded from the config (`default` when unset). */
   namespace: string;
-  /** Options of the Temporal Runtime, installed once per process after configure. */
+  /**
+   * Options of the Temporal Runtime, installed once per process after configure; pre-filled with
+   * `shutdownSignals: []` (Lambda owns the process). A `logger` set here, with
+   * {@link LambdaWorkerConfig.logger} left alone, also receives this library's own lines.
+   */
   runtimeOptions: RuntimeOptions;
   /** Run in order after every invocation's worker shut down, each isolated and time-bounded. */
   shutdownHooks: ShutdownHook[];
@@ -88,17 +101,18 @@ export class LambdaWorkerConfig {
   reuseConnection: boolean;
   private explicitBufferMs: number | undefined;
 
-  constructor(init: { version: WorkerDeploymentVersion; connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
+  /** `version` is accepted and unused: `runWorker` applies the version after configure. */
+  constructor(init: { version?: WorkerDeploymentVersion; connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
     this.workerOptions = {
       ...LAMBDA_WORKER_DEFAULTS,
       workflowTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior },
       activityTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.activityTaskPollerBehavior },
       nexusTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.nexusTaskPollerBehavior },
-      workerDeploymentOptions: { version: { ...init.version }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+      workerDeploymentOptions: { defaultVersioningBehavior: 'PINNED' },
     };
     this.connectionOptions = init.connectionOptions;
     this.namespace = init.namespace;
-    this.runtimeOptions = {};
+    this.runtimeOptions = { shutdownSignals: [] };
     this.shutdownHooks = [];
     this.logger = init.logger;
     this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
@@ -108,14 +122,14 @@ export class LambdaWorkerConfig {
 
   /**
    * How long before the Lambda deadline the worker starts its graceful shutdown.
-   * Reads as the value in force; set it to fix it.
+   * Reads as the value in force; set it to fix it, or to `undefined` to go back to the default.
    * @default the worker's `shutdownGraceTime` + 2000 (7000 with the default grace time)
    */
   get shutdownDeadlineBufferMs(): number {
     return this.explicitBufferMs ?? shutdownGraceTimeMs(this.workerOptions) + SHUTDOWN_BUFFER_OVER_GRACE_MS;
   }
 
-  set shutdownDeadlineBufferMs(value: number) {
+  set shutdownDeadlineBufferMs(value: number | undefined) {
     this.explicitBufferMs = value;
   }
 }
@@ -143,7 +157,7 @@ export function validateVersion(version: WorkerDeploymentVersion | undefined): W
 
 /** The worker options of one process, ready for `Worker.create` but for connection and identity. */
 export interface CompiledWorkerSettings {
-  workerOptions: LambdaWorkerOptions & { taskQueue: string };
+  workerOptions: Partial<Omit<WorkerOptions, 'connection' | 'namespace'>> & { taskQueue: string };
   /** Workflows run in the handler's thread; each invocation then bounds an activation's run time. */
   inProcessWorkflows: boolean;
   shutdownGraceTimeMs: number;
@@ -183,7 +197,7 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
       `No task queue is set. Set the ${TEMPORAL_TASK_QUEUE} env var on the function, or config.workerOptions.taskQueue in the configure callback.`,
     );
   }
-  const behavior = options.workerDeploymentOptions?.useWorkerVersioning === false ? undefined : options.workerDeploymentOptions?.defaultVersioningBehavior;
+  const behavior = options.workerDeploymentOptions?.defaultVersioningBehavior;
   const graceMs = requireNonNegative('config.workerOptions.shutdownGraceTime', shutdownGraceTimeMs(options));
   const bufferMs = requireNonNegative('config.shutdownDeadlineBufferMs', config.shutdownDeadlineBufferMs);
   const userForceMs = options.shutdownForceTime === undefined ? undefined : requireNonNegative('config.workerOptions.shutdownForceTime', msToNumber(options.shutdownForceTime));

@@ -1,11 +1,12 @@
 /**
- * Adapter from `@aws-lambda-powertools/logger` to Temporal's {@link Logger}, for users who
- * already log with Powertools. The package is an optional peer: it is only loaded by
+ * Adapter from `@aws-lambda-powertools/logger` to Temporal's {@link Logger}
+ * ({@link PowertoolsLoggerAdapter}), for users who already log with Powertools. The package is an optional peer: it is only loaded by
  * {@link loadPowertoolsLogger}, through a dynamic `import()` that works from the ESM and the
  * CJS build alike.
  */
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
 import { InvalidOptionError } from './errors';
+import type { LambdaContext } from './invocation';
 import { currentInvocationLogFields } from './logger';
 import { SecretScrubber } from './redact';
 
@@ -15,9 +16,13 @@ export interface PowertoolsLoggerLike {
   info(message: string, ...extra: object[]): void;
   warn(message: string, ...extra: object[]): void;
   error(message: string, ...extra: object[]): void;
+  /** Powertools' own: adds the Lambda context's fields (request id, cold start, ...) to its lines. */
+  addContext?(context: LambdaContext): void;
 }
 
-const METHOD: Record<LogLevel, keyof PowertoolsLoggerLike> = {
+type LogMethodName = 'debug' | 'info' | 'warn' | 'error';
+
+const METHOD: Record<LogLevel, LogMethodName> = {
   TRACE: 'debug',
   DEBUG: 'debug',
   INFO: 'info',
@@ -26,8 +31,68 @@ const METHOD: Record<LogLevel, keyof PowertoolsLoggerLike> = {
 };
 
 /**
+ * A Temporal {@link Logger} that writes through an AWS Lambda Powertools `Logger`, so that the
+ * Temporal Runtime, the worker and this library log as the rest of your function does. Each line
+ * carries the invocation's `requestId`, secrets are scrubbed first, and `TRACE` lines go to
+ * Powertools' `debug` with `traceLevel: true`. Same constructor as the official package's class
+ * of this name, so it can be set as `config.logger` or `config.runtimeOptions.logger`.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { PowertoolsLoggerAdapter, runWorker } from 'temporal-lambda-worker';
+ *
+ * export const handler = runWorker(version, (config) => {
+ *   config.runtimeOptions.logger = new PowertoolsLoggerAdapter(new Logger({ serviceName: 'orders' }));
+ * });
+ * ```
+ */
+export class PowertoolsLoggerAdapter implements Logger {
+  /** Known secrets; {@link runWorker} registers the API key and TLS private key in it. */
+  readonly scrubber: SecretScrubber;
+
+  /**
+   * @param powertools - a Powertools `Logger` (or anything with its four level methods).
+   * @param scrubber - the scrubber of known secrets. @default a new, empty {@link SecretScrubber}
+   */
+  constructor(
+    private readonly powertools: PowertoolsLoggerLike,
+    scrubber: SecretScrubber = new SecretScrubber(),
+  ) {
+    this.scrubber = scrubber;
+  }
+
+  /** Passes the invocation's Lambda context to Powertools (`runWorker` calls it at every invocation). */
+  addContext(context: LambdaContext): void {
+    this.powertools.addContext?.(context);
+  }
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    const fields = currentInvocationLogFields();
+    const extra: Record<string, unknown> = { ...(this.scrubber.scrub(meta ?? {}) as object), ...(fields ? { requestId: fields.requestId } : {}) };
+    if (level === 'TRACE') extra.traceLevel = true;
+    this.powertools[METHOD[level]](this.scrubber.scrubText(message), extra);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+/**
  * Wraps a Powertools logger so that the Temporal Runtime, the worker and this library log
- * through it. Each line carries the invocation's `requestId`; secrets are scrubbed first.
+ * through it: the same as `new PowertoolsLoggerAdapter(powertools, scrubber)`.
  *
  * @example
  * ```ts
@@ -37,21 +102,8 @@ const METHOD: Record<LogLevel, keyof PowertoolsLoggerLike> = {
  * });
  * ```
  */
-export function fromPowertoolsLogger(powertools: PowertoolsLoggerLike, scrubber = new SecretScrubber()): Logger & { scrubber: SecretScrubber } {
-  const log = (level: LogLevel, message: string, meta?: LogMetadata): void => {
-    const fields = currentInvocationLogFields();
-    const extra = { ...(scrubber.scrub(meta ?? {}) as object), ...(fields ? { requestId: fields.requestId } : {}) };
-    powertools[METHOD[level]](scrubber.scrubText(message), extra);
-  };
-  return {
-    scrubber,
-    log,
-    trace: (message, meta) => log('TRACE', message, meta),
-    debug: (message, meta) => log('DEBUG', message, meta),
-    info: (message, meta) => log('INFO', message, meta),
-    warn: (message, meta) => log('WARN', message, meta),
-    error: (message, meta) => log('ERROR', message, meta),
-  };
+export function fromPowertoolsLogger(powertools: PowertoolsLoggerLike, scrubber = new SecretScrubber()): PowertoolsLoggerAdapter {
+  return new PowertoolsLoggerAdapter(powertools, scrubber);
 }
 
 /**
@@ -60,7 +112,7 @@ export function fromPowertoolsLogger(powertools: PowertoolsLoggerLike, scrubber 
  *
  * @throws {@link InvalidOptionError} naming the package to install when it is missing.
  */
-export async function loadPowertoolsLogger(options: Record<string, unknown> = {}): Promise<Logger & { scrubber: SecretScrubber }> {
+export async function loadPowertoolsLogger(options: Record<string, unknown> = {}): Promise<PowertoolsLoggerAdapter> {
   const moduleName = '@aws-lambda-powertools/logger';
   let loaded: { Logger: new (options: Record<string, unknown>) => PowertoolsLoggerLike };
   try {

@@ -23,7 +23,8 @@ describe('LambdaWorkerConfig', () => {
       shutdownGraceTime: 5_000,
       maxCachedWorkflows: 30,
     });
-    expect(options.workerDeploymentOptions?.defaultVersioningBehavior).toBe('PINNED');
+    expect(options.workerDeploymentOptions).toEqual({ defaultVersioningBehavior: 'PINNED' });
+    expect(config().runtimeOptions).toEqual({ shutdownSignals: [] });
     expect(config().shutdownDeadlineBufferMs).toBe(7_000);
     expect(config().idleExitMs).toBe(5_000);
     expect(config().reuseConnection).toBe(true);
@@ -49,16 +50,16 @@ describe('compileWorkerSettings', () => {
   it('applies the version and versioning after configure and keeps only the default behaviour', () => {
     const c = config();
     c.workerOptions.taskQueue = 'tq';
-    c.workerOptions.workerDeploymentOptions = { version: { deploymentName: 'other', buildId: 'x' }, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' };
+    c.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'AUTO_UPGRADE' };
     const settings = compileWorkerSettings(c, version, {});
     expect(settings.workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' });
   });
 
-  it('turns versioning back on when configure turned it off', () => {
+  it('ignores a version or useWorkerVersioning that untyped code set, keeping its behaviour', () => {
     const c = config();
     c.workerOptions.taskQueue = 'tq';
-    c.workerOptions.workerDeploymentOptions = { version, useWorkerVersioning: false };
-    expect(compileWorkerSettings(c, version, {}).workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' });
+    Object.assign(c.workerOptions, { workerDeploymentOptions: { version: { deploymentName: 'other', buildId: 'x' }, useWorkerVersioning: false, defaultVersioningBehavior: 'AUTO_UPGRADE' } });
+    expect(compileWorkerSettings(c, version, {}).workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' });
   });
 
   it('lets TEMPORAL_TASK_QUEUE override the code and reserves no eager activities', () => {

@@ -22,8 +22,14 @@ describe('resolveOtelOptions', () => {
     expect(resource.attributes).toEqual({ 'service.name': 'fn', 'faas.name': 'fn', 'faas.version': '7', 'cloud.provider': 'aws', 'cloud.region': 'eu-west-1' });
   });
 
+  it('reads the official package\'s grpc:// default as plaintext and grpcs:// as TLS', () => {
+    expect(normalizeEndpoint('grpc://localhost:4317')).toBe('http://localhost:4317');
+    expect(normalizeEndpoint('grpcs://collector.example:443/')).toBe('https://collector.example:443');
+    expect(resolveOtelOptions({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://localhost:4317' } }).endpointUrl).toBe('http://localhost:4317');
+  });
+
   it('rejects endpoints that are neither host:port nor http(s) URLs, and bad intervals', () => {
-    expect(() => normalizeEndpoint('grpc://x:1')).toThrow(/http:\/\/ or https:\/\//);
+    expect(() => normalizeEndpoint('ftp://x:1')).toThrow(/http:\/\/, https:\/\/, grpc:\/\/ or grpcs:\/\//);
     expect(() => normalizeEndpoint('not a host')).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
     expect(() => resolveOtelOptions({ metricExportIntervalMs: 0, env: {} })).toThrow(/metricExportIntervalMs/);
   });
