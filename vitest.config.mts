@@ -22,6 +22,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'compat',
+          include: ['test/compat/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
           name: 'serverless',
           include: ['test/serverless/**/*.test.ts'],
           globalSetup: ['test/support/serverless-setup.ts'],

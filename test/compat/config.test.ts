@@ -1,0 +1,157 @@
+/**
+ * The official package's tests of the config, its defaults and the final worker options
+ * (temporalio/sdk-typescript packages/test/src/test-lambda-worker.ts), ported to our public API
+ * against the real test server. Each `it` names the official test it ports.
+ */
+import { describe, expect, it } from 'vitest';
+import { LAMBDA_WORKER_DEFAULTS, MissingTaskQueueError, type LambdaWorkerConfig } from '../../src/index';
+import { compatHandler, lambdaContext, TEST_VERSION } from './support';
+
+describe('config and defaults', () => {
+  // official: 'workerDeploymentOptions defaults to PINNED in config'
+  it('pre-fills workerDeploymentOptions with PINNED', () => {
+    let captured: LambdaWorkerConfig | undefined;
+    compatHandler((config, q) => {
+      captured = config;
+      config.workerOptions.taskQueue = q;
+    });
+    expect(captured!.workerOptions.workerDeploymentOptions?.defaultVersioningBehavior).toBe('PINNED');
+  });
+
+  // official: 'workerDeploymentOptions on final WorkerOptions includes version and useWorkerVersioning'
+  it('gives the worker the version, useWorkerVersioning and PINNED', async () => {
+    const { handler, recorder } = compatHandler((config, q) => {
+      config.workerOptions.taskQueue = q;
+    });
+    await handler({}, lambdaContext(60_000));
+    const options = recorder.lastWorkerOptions.workerDeploymentOptions;
+    expect(options?.version).toEqual(TEST_VERSION);
+    expect(options?.useWorkerVersioning).toBe(true);
+    expect(options?.defaultVersioningBehavior).toBe('PINNED');
+  });
+
+  // official: 'user can override defaultVersioningBehavior to AUTO_UPGRADE'
+  it('lets configure choose AUTO_UPGRADE, the version and versioning still applied', async () => {
+    const { handler, recorder } = compatHandler((config, q) => {
+      config.workerOptions.taskQueue = q;
+      config.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'AUTO_UPGRADE' };
+    });
+    await handler({}, lambdaContext(60_000));
+    const options = recorder.lastWorkerOptions.workerDeploymentOptions;
+    expect(options?.defaultVersioningBehavior).toBe('AUTO_UPGRADE');
+    expect(options?.useWorkerVersioning).toBe(true);
+    expect(options?.version).toEqual(TEST_VERSION);
+  });
+
+  describe('deliberate difference: message texts', () => {
+    // official: 'throws if taskQueue is not set' (matches /taskQueue is required/)
+    it('throws from runWorker when a synchronous configure sets no task queue, naming both fixes', () => {
+      const setUp = () => compatHandler(() => undefined);
+      expect(setUp).toThrow(MissingTaskQueueError);
+      expect(setUp).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+    });
+  });
+
+  // official: 'Lambda defaults applied to workerOptions'
+  it('pre-fills the Lambda defaults', () => {
+    let captured: LambdaWorkerConfig | undefined;
+    compatHandler((config, q) => {
+      captured = config;
+      config.workerOptions.taskQueue = q;
+    });
+    const options = captured!.workerOptions;
+    expect(options.maxConcurrentActivityTaskExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions);
+    expect(options.maxConcurrentWorkflowTaskExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions);
+    expect(options.maxConcurrentLocalActivityExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentLocalActivityExecutions);
+    expect(options.maxConcurrentNexusTaskExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentNexusTaskExecutions);
+    expect(options.shutdownGraceTime).toBe(LAMBDA_WORKER_DEFAULTS.shutdownGraceTime); // 5000 ms here, '5s' there: the same time
+    expect(options.maxCachedWorkflows).toBe(LAMBDA_WORKER_DEFAULTS.maxCachedWorkflows);
+    expect(options.workflowTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior);
+    expect(options.activityTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.activityTaskPollerBehavior);
+    expect(options.nexusTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.nexusTaskPollerBehavior);
+  });
+
+  // official: 'user overrides take precedence over Lambda defaults'
+  it('lets configure override the defaults', async () => {
+    const { handler, recorder, taskQueue } = compatHandler((config, q) => {
+      config.workerOptions.taskQueue = q;
+      config.workerOptions.maxConcurrentActivityTaskExecutions = 99;
+    });
+    await handler({}, lambdaContext(60_000));
+    expect(recorder.lastWorkerOptions.taskQueue).toBe(taskQueue);
+    expect(recorder.lastWorkerOptions.maxConcurrentActivityTaskExecutions).toBe(99);
+  });
+
+  // official: 'configure callback receives pre-populated config with defaults'
+  it('hands configure a pre-filled config with no shutdown hooks', () => {
+    let captured: LambdaWorkerConfig | undefined;
+    compatHandler((config, q) => {
+      captured = config;
+      config.workerOptions.taskQueue = q;
+    });
+    expect(captured!.workerOptions.maxConcurrentActivityTaskExecutions).toBe(2);
+    expect(captured!.workerOptions.workerDeploymentOptions!.defaultVersioningBehavior).toBe('PINNED');
+    expect(captured!.shutdownHooks).toEqual([]);
+  });
+
+  // official: 'runtimeOptions pre-populated with shutdownSignals disabled'
+  it('pre-fills runtimeOptions with no shutdown signals', () => {
+    let captured: LambdaWorkerConfig | undefined;
+    compatHandler((config, q) => {
+      captured = config;
+      config.workerOptions.taskQueue = q;
+    });
+    expect(captured!.runtimeOptions.shutdownSignals).toEqual([]);
+  });
+
+  // official: 'task queue from configure callback'
+  it('uses the task queue set in configure', async () => {
+    const { handler, recorder, taskQueue } = compatHandler((config, q) => {
+      config.workerOptions.taskQueue = q;
+    });
+    await handler({}, lambdaContext(60_000));
+    expect(recorder.lastWorkerOptions.taskQueue).toBe(taskQueue);
+  });
+
+  // official: 'task queue pre-populated from TEMPORAL_TASK_QUEUE env var'
+  it('shows configure the task queue of TEMPORAL_TASK_QUEUE', () => {
+    let seen: string | undefined;
+    compatHandler(
+      (config) => {
+        seen = config.workerOptions.taskQueue;
+      },
+      { TEMPORAL_TASK_QUEUE: 'env-queue' },
+    );
+    expect(seen).toBe('env-queue');
+  });
+
+  describe('deliberate difference: TEMPORAL_TASK_QUEUE overrides the code (not in the official file)', () => {
+    it('serves the env var\'s queue even when configure set another', async () => {
+      const { handler, recorder } = compatHandler((config) => {
+        config.workerOptions.taskQueue = 'from-code';
+      }, { TEMPORAL_TASK_QUEUE: 'compat-env-queue' });
+      await handler({}, lambdaContext(60_000));
+      expect(recorder.lastWorkerOptions.taskQueue).toBe('compat-env-queue');
+    });
+  });
+
+  // official: 'user namespace override applied'
+  it('gives the worker the namespace set in configure', async () => {
+    const { handler, recorder } = compatHandler((config, q) => {
+      config.workerOptions.taskQueue = q;
+      config.namespace = 'custom-ns';
+    });
+    // The test server has no such namespace: the worker is created with it, then fails its check.
+    await handler({}, lambdaContext(60_000)).catch(() => undefined);
+    expect(recorder.lastWorkerOptions.namespace).toBe('custom-ns');
+  });
+
+  // official: 'identity built from Lambda context'
+  it('builds the identity from the request id and function ARN', async () => {
+    const { handler, recorder } = compatHandler((config, q) => {
+      config.workerOptions.taskQueue = q;
+    });
+    await handler({}, lambdaContext(60_000, 'req-abc-123', 'arn:aws:lambda:us-east-1:123456:function:my-func'));
+    expect(recorder.lastWorkerOptions.identity).toBe('req-abc-123@arn:aws:lambda:us-east-1:123456:function:my-func');
+  });
+});
