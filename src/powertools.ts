@@ -12,12 +12,16 @@ import { SecretScrubber } from './redact';
 
 /** The part of a Powertools `Logger` this adapter uses. */
 export interface PowertoolsLoggerLike {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
-  /** Powertools' own: adds the Lambda context's fields (request id, cold start, ...) to its lines. */
-  addContext?(context: LambdaContext): void;
+  debug(message: string, extra: Record<string, unknown>): void;
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+  /**
+   * Powertools' own: adds the Lambda context's fields (request id, cold start, ...) to its lines.
+   * Called with the invocation's Lambda `Context`; typed `never` so that Powertools' signature,
+   * which takes `aws-lambda`'s full `Context`, fits without this package depending on those types.
+   */
+  addContext?(context: never): void;
 }
 
 type LogMethodName = 'debug' | 'info' | 'warn' | 'error';
@@ -64,7 +68,8 @@ export class PowertoolsLoggerAdapter implements Logger {
 
   /** Passes the invocation's Lambda context to Powertools (`runWorker` calls it at every invocation). */
   addContext(context: LambdaContext): void {
-    this.powertools.addContext?.(context);
+    const addContext = this.powertools.addContext as ((context: LambdaContext) => void) | undefined;
+    addContext?.call(this.powertools, context);
   }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
