@@ -4,7 +4,7 @@
  * against the real test server. Each `it` names the official test it ports.
  */
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_WORKER_DEFAULTS, MissingTaskQueueError, type LambdaWorkerConfig } from '../../src/index';
+import { LAMBDA_WORKER_DEFAULTS, MissingTaskQueueError, runWorker, TlsFileNotFoundError, type LambdaWorkerConfig } from '../../src/index';
 import { compatHandler, lambdaContext, TEST_VERSION } from './support';
 
 describe('config and defaults', () => {
@@ -49,6 +49,21 @@ describe('config and defaults', () => {
       const setUp = () => compatHandler(() => undefined);
       expect(setUp).toThrow(MissingTaskQueueError);
       expect(setUp).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+    });
+  });
+
+  describe('deliberate difference: async setup (not in the official file)', () => {
+    it('accepts an async configure; a setup error found after it resolves fails each invocation', async () => {
+      const { handler } = compatHandler(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      });
+      await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(MissingTaskQueueError);
+      await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(MissingTaskQueueError);
+    });
+
+    it('throws from runWorker on a connection config error, whatever configure is', () => {
+      const env = { TEMPORAL_TLS: 'true', TEMPORAL_TLS_CLIENT_CERT_PATH: '/missing/client.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/missing/client.key' };
+      expect(() => runWorker(TEST_VERSION, async () => undefined, { env })).toThrow(TlsFileNotFoundError);
     });
   });
 

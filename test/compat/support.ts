@@ -79,7 +79,7 @@ export interface CompatHandler {
  * worker can be created) and a short idle exit so an invocation ends quickly; then the test's
  * own configure, which sees the config as a user's would and may change anything.
  */
-export function compatHandler(configure: (config: LambdaWorkerConfig, taskQueue: string) => void, env: Record<string, string> = {}): CompatHandler {
+export function compatHandler(configure: (config: LambdaWorkerConfig, taskQueue: string) => void | Promise<void>, env: Record<string, string> = {}): CompatHandler {
   const recorder = new Recorder();
   const taskQueue = uniqueName('compat');
   const handler = runWorker(
@@ -88,7 +88,7 @@ export function compatHandler(configure: (config: LambdaWorkerConfig, taskQueue:
       config.connectionOptions.plugins = [...(config.connectionOptions.plugins ?? []), recorder];
       config.workerOptions.activities = { compatNoop: async () => undefined };
       config.idleExitMs = 300;
-      configure(config, taskQueue);
+      return configure(config, taskQueue);
     },
     { env: { TEMPORAL_ADDRESS: inject('temporalAddress'), LOG_LEVEL: 'ERROR', ...env }, cwd: emptyDir() },
   );

@@ -50,10 +50,11 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
     console.log(`example via CLI: settled ${local.marginBeforeDeadlineMs} ms before its 12 s deadline`);
   });
 
-  it('reports a missing task queue with the names of both fixes, and exits 1', async () => {
+  it('reports a missing task queue as an init error with the names of both fixes, and exits 1', async () => {
     const { code, stdout } = await runCli(['invoke', path.join(root, 'test', 'fixtures', 'no-task-queue.cjs'), '--timeout', '10'], { cwd: exampleDir, env: { TEMPORAL_ADDRESS: address } });
     expect(code).toBe(1);
     expect(stdout).toMatch(/MissingTaskQueueError/);
+    expect(stdout).toMatch(/"outcome":"init-error"/); // the synchronous configure's error is thrown at load, as Lambda's init phase
     expect(stdout).toMatch(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
   });
 });
