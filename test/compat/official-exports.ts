@@ -1,7 +1,8 @@
+/** What the compat suite checks against, read from temporalio/sdk-typescript at cd60591c (package 1.22.0). */
+
 /**
- * What the compat suite checks against. Every name `@temporalio/lambda-worker` exports, per entry point, as listed by its
- * `packages/lambda-worker/src/index.ts` and `src/otel.ts` (temporalio/sdk-typescript, main at
- * cd60591c, package version 1.22.0). The compat suite checks that ours has each.
+ * Every name `@temporalio/lambda-worker` exports, per entry point, as listed by its
+ * `packages/lambda-worker/src/index.ts` and `src/otel.ts`. The compat suite checks that ours has each.
  */
 export const OFFICIAL_EXPORTS: Record<'.' | './otel', { values: string[]; types: string[] }> = {
   '.': { values: ['runWorker', 'PowertoolsLoggerAdapter'], types: ['LambdaWorkerConfig', 'LambdaHandler', 'ShutdownHook'] },
