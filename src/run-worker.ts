@@ -7,7 +7,7 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { ConnectionCache } from './connection-cache';
 import { loadConnectionConfig } from './connection-config';
-import type { Env } from './env';
+import { AWS_LAMBDA_INITIALIZATION_TYPE, readEnv, type Env } from './env';
 import { runInvocation, type InvocationDeps, type LambdaContext, type PreparedWorker } from './invocation';
 import { compileWorkerSettings, LambdaWorkerConfig, validateVersion } from './lambda-config';
 import { JsonLogger, withInvocationLogFields } from './logger';
@@ -70,6 +70,7 @@ async function prepare(version: WorkerDeploymentVersion, configure: ConfigureWor
       connections: new ConnectionCache(config.connectionOptions, settings.reuseConnection, config.logger),
       namespace: config.namespace,
       hooks: [...config.shutdownHooks],
+      summaryHooks: [...config.summaryHooks],
       logger: config.logger,
     };
   } catch (error) {
@@ -101,16 +102,19 @@ export function runWorker(version: WorkerDeploymentVersion, configure: Configure
   const prepared = prepare(checked, configure, env, options.cwd ?? process.cwd());
   prepared.catch(() => undefined); // surfaced by every invocation; never an unhandled rejection
   let adviceGiven = false; // per process: the first invocation's remaining time is about the function timeout
+  let coldStartPending = readEnv(env, AWS_LAMBDA_INITIALIZATION_TYPE) !== 'provisioned-concurrency';
   return async (_event, context) => {
     const remainingMs = context.getRemainingTimeInMillis();
     const worker = await prepared;
+    const coldStart = coldStartPending;
+    coldStartPending = false;
     const fields = { requestId: context.awsRequestId, functionName: context.functionName, functionVersion: context.functionVersion };
     await withInvocationLogFields(fields, () => {
       if (!adviceGiven) {
         adviceGiven = true;
         for (const advice of timingAdvice({ remainingMs, ...worker.settings })) worker.logger.warn(advice);
       }
-      return runInvocation(worker, context, realDeps as InvocationDeps);
+      return runInvocation(worker, context, realDeps as InvocationDeps, coldStart);
     });
   };
 }
