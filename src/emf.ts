@@ -103,6 +103,8 @@ export class EmfMetricsWriter {
   /** Group key (the core dimension values) to metric name to aggregate. */
   private pending = new Map<string, Map<string, Aggregate>>();
   private readonly warned = new Set<string>();
+  /** Group key per attribute object: the SDK reuses one object per attribute set. */
+  private readonly groupKeys = new WeakMap<object, string>();
   private hub: CoreMetricsHub | undefined;
   /** Duration and size of the last write, for the debug log and the bench. */
   lastWrite: { durationMs: number; documents: number } | undefined;
@@ -126,7 +128,11 @@ export class EmfMetricsWriter {
       return;
     }
     const attributes = update.attributes as Record<string, unknown>;
-    const key = JSON.stringify(this.coreDimensions.map((dimension) => String(attributes[dimension] ?? '')));
+    let key = this.groupKeys.get(attributes);
+    if (key === undefined) {
+      key = JSON.stringify(this.coreDimensions.map((dimension) => String(attributes[dimension] ?? '')));
+      this.groupKeys.set(attributes, key);
+    }
     let metrics = this.pending.get(key);
     if (metrics === undefined) this.pending.set(key, (metrics = new Map()));
     let aggregate = metrics.get(name);
