@@ -7,22 +7,19 @@
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Meter } from '@opentelemetry/api';
-import { MetricsBuffer, Runtime, type BufferedMetricUpdate } from '@temporalio/worker';
+import type { BufferedMetricUpdate } from '@temporalio/worker';
 import { settleBefore } from '../src/bounded';
+import { coreMetricsHub, subscribeToCoreMetrics, type CoreMetricsHub } from '../src/core-metrics';
 import type { ShutdownHook } from '../src/hooks';
 import type { LambdaWorkerConfig } from '../src/lambda-config';
 import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
 
-/** How often the buffer is drained into the OpenTelemetry instruments while a worker runs. */
-const DRAIN_INTERVAL_MS = 1_000;
-/** Room in the buffer between drains. */
-const BUFFER_SIZE = 100_000;
-
 type Recorder = (value: number, attributes: Attributes) => void;
 
-/** Drains buffered Temporal metric updates into OpenTelemetry instruments. */
+/** Records Temporal metric updates, drained from the process's buffer, in OpenTelemetry instruments. */
 export class CoreMetricsBridge {
-  readonly buffer = new MetricsBuffer({ maxBufferSize: BUFFER_SIZE });
+  /** The process's buffer of core metric updates, shared with any other metrics path. */
+  readonly hub: CoreMetricsHub = coreMetricsHub();
   readonly meterProvider: MeterProvider;
   private readonly meter: Meter;
   private readonly recorders = new Map<string, Recorder>();
@@ -35,7 +32,11 @@ export class CoreMetricsBridge {
       readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.metricExportIntervalMs })],
     });
     this.meter = this.meterProvider.getMeter('temporal-lambda-worker');
-    setInterval(() => this.drain(), DRAIN_INTERVAL_MS).unref();
+  }
+
+  /** The buffer the Runtime writes to. */
+  get buffer() {
+    return this.hub.buffer;
   }
 
   /** Number of metric updates recorded so far. */
@@ -43,21 +44,15 @@ export class CoreMetricsBridge {
     return this.recordedPoints;
   }
 
-  /** Moves every buffered update into its instrument; returns how many there were. */
+  /** Records one update in its instrument. */
+  readonly record = (update: BufferedMetricUpdate): void => {
+    this.recorderFor(update)(update.value, update.attributes as Attributes);
+    this.recordedPoints++;
+  };
+
+  /** Drains the process's buffer (into every subscriber); returns how many updates there were. */
   drain(): number {
-    let count = 0;
-    let updates: Iterable<BufferedMetricUpdate>;
-    try {
-      updates = this.buffer.retrieveUpdates();
-    } catch {
-      return 0; // not bound to a Runtime (yet)
-    }
-    for (const update of updates) {
-      this.recorderFor(update)(update.value, update.attributes as Attributes);
-      count++;
-    }
-    this.recordedPoints += count;
-    return count;
+    return this.hub.drain();
   }
 
   /** Drains, then exports everything recorded so far. */
@@ -140,13 +135,7 @@ export function metricsFlushHook(bridge: CoreMetricsBridge, config: Pick<LambdaW
  */
 export function applyMetrics(config: LambdaWorkerConfig, options?: OtelOptions): CoreMetricsBridge {
   const bridge = getMetricsBridge(resolveOtelOptions(options));
-  if (Runtime._instance !== undefined) {
-    config.logger.warn('The Temporal Runtime is already installed in this process, so Temporal core metrics cannot be buffered for export. Call applyMetrics in the first runWorker of the process.');
-  }
-  config.runtimeOptions.telemetryOptions = {
-    ...config.runtimeOptions.telemetryOptions,
-    metrics: { buffer: bridge.buffer },
-  };
+  subscribeToCoreMetrics(config.runtimeOptions, config.logger, bridge.record, 'applyMetrics');
   config.shutdownHooks.push(metricsFlushHook(bridge, config));
   return bridge;
 }

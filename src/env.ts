@@ -13,6 +13,10 @@ export const TEMPORAL_TASK_QUEUE = 'TEMPORAL_TASK_QUEUE';
 export const LAMBDA_TASK_ROOT = 'LAMBDA_TASK_ROOT';
 /** Name of the Lambda function, set by the Lambda runtime. */
 export const AWS_LAMBDA_FUNCTION_NAME = 'AWS_LAMBDA_FUNCTION_NAME';
+/** How the execution environment was initialised: `on-demand` (a cold start) or `provisioned-concurrency`. */
+export const AWS_LAMBDA_INITIALIZATION_TYPE = 'AWS_LAMBDA_INITIALIZATION_TYPE';
+/** Namespace of Powertools Metrics, also the default namespace of the EMF metrics. */
+export const POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';
 /** Lambda's advanced logging control level (`TRACE` ... `FATAL`). */
 export const AWS_LAMBDA_LOG_LEVEL = 'AWS_LAMBDA_LOG_LEVEL';
 /** Log level override for this library. */

@@ -4,6 +4,12 @@ export { LambdaWorkerConfig, LAMBDA_WORKER_DEFAULTS, SHUTDOWN_BUFFER_OVER_GRACE_
 export type { LambdaWorkerOptions } from './lambda-config';
 export type { LambdaContext } from './invocation';
 export type { ShutdownHook, ShutdownHookContext } from './hooks';
+export type { EndReason, InvocationSummary, SummaryHook, SummaryHookContext, TaskCounts } from './summary';
+export { applyEmfMetrics, EmfMetricsWriter, DEFAULT_EMF_NAMESPACE, EMF_BASE_DIMENSIONS, summaryMetrics } from './emf';
+export type { EmfOptions } from './emf';
+export type { EmfDocument, EmfDirective, EmfUnit } from './emf-format';
+export { loadPowertoolsMetrics } from './powertools-metrics';
+export type { PowertoolsMetricsLike } from './powertools-metrics';
 export { JsonLogger } from './logger';
 export type { JsonLoggerOptions } from './logger';
 export { fromPowertoolsLogger, loadPowertoolsLogger, PowertoolsLoggerAdapter } from './powertools';

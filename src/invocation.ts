@@ -12,10 +12,12 @@ import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './conne
 import { ConnectionFailedError, LambdaWorkerError, StartupTimeoutError } from './errors';
 import { runShutdownHooks, type ShutdownHook } from './hooks';
 import type { CompiledWorkerSettings } from './lambda-config';
+import { runSummaryHooks, type EndReason, type InvocationSummary, type SummaryHook } from './summary';
 import { TaskMonitor, type ObservableWorker } from './task-monitor';
 import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, type InvocationPlan } from './timeline';
 
 export type { ConnectionLike } from './connection-cache';
+export type { EndReason } from './summary';
 
 /** The part of the Lambda `Context` the handler reads. Structurally compatible with `aws-lambda`'s. */
 export interface LambdaContext {
@@ -45,11 +47,25 @@ export interface PreparedWorker {
   connections: ConnectionCache;
   namespace: string;
   hooks: readonly ShutdownHook[];
+  /** Run with the summary before the handler returns. @default none */
+  summaryHooks?: readonly SummaryHook[];
   logger: Logger;
 }
 
-/** Why the work of an invocation ended. */
-export type EndReason = 'deadline' | 'idle' | 'error' | 'worker-stopped';
+/** Hands the summary to the summary hooks, with who it is about. */
+function reportSummary(prepared: PreparedWorker, context: LambdaContext, summary: InvocationSummary, coldStart: boolean): void {
+  if (!prepared.summaryHooks?.length) return;
+  const version = prepared.settings.workerOptions.workerDeploymentOptions?.version;
+  runSummaryHooks(prepared.summaryHooks, summary, {
+    requestId: context.awsRequestId,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+    taskQueue: prepared.settings.workerOptions.taskQueue,
+    deploymentName: version?.deploymentName ?? '',
+    buildId: version?.buildId ?? '',
+    coldStart,
+  }, prepared.logger);
+}
 
 /** Waits for a startup step until work end; cleans up its late result if it arrives after. */
 async function startupStep<T>(name: string, promise: Promise<T>, plan: InvocationPlan, now: () => number, onLate: (value: T) => unknown, fix: string): Promise<T> {
@@ -113,7 +129,7 @@ function describeError(failure: unknown): unknown {
  * Runs one invocation of the worker described by `prepared`.
  * @throws the first error of connect, worker creation or the worker's run, after cleanup.
  */
-export async function runInvocation(prepared: PreparedWorker, context: LambdaContext, deps: InvocationDeps): Promise<void> {
+export async function runInvocation(prepared: PreparedWorker, context: LambdaContext, deps: InvocationDeps, coldStart = false): Promise<void> {
   const { settings, logger } = prepared;
   const startMs = deps.now();
   const remainingMs = context.getRemainingTimeInMillis();
@@ -128,8 +144,18 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
     });
   } catch (error) {
     // Too little time to work: the hooks still run, in what is left before the deadline.
-    await runShutdownHooks(prepared.hooks, startMs + remainingMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, logger, deps.now);
-    logger.error('Invocation summary', { endReason: 'error', remainingMs, marginBeforeDeadlineMs: startMs + remainingMs - deps.now(), error: describeError(error) });
+    const hooksStartMs = deps.now();
+    const hooks = await runShutdownHooks(prepared.hooks, startMs + remainingMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, logger, deps.now);
+    const summary: InvocationSummary = {
+      endReason: 'error',
+      tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 },
+      hooksMs: deps.now() - hooksStartMs,
+      hooksFailed: hooks.filter((hook) => hook.outcome !== 'ok').length,
+      marginBeforeDeadlineMs: startMs + remainingMs - deps.now(),
+      error: describeError(error),
+    };
+    logger.error('Invocation summary', { ...summary, remainingMs });
+    reportSummary(prepared, context, summary, coldStart);
     throw error;
   }
   if (plan.lowWorkTime) {
@@ -207,7 +233,7 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
       }
     }
     const settleMs = deps.now();
-    logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', {
+    const summary: InvocationSummary = {
       endReason: ended.reason,
       workTimeMs: plan.workTimeMs,
       startupMs: firstPollMs === undefined ? undefined : firstPollMs - startMs,
@@ -220,7 +246,9 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
       hooksFailed: hooks.filter((hook) => hook.outcome !== 'ok').length,
       marginBeforeDeadlineMs: plan.deadlineMs - settleMs,
       error: failure === undefined ? undefined : describeError(failure),
-    });
+    };
+    logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', { ...summary });
+    reportSummary(prepared, context, summary, coldStart);
   }
   if (failure !== undefined) throw failure;
 }

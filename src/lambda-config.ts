@@ -10,6 +10,7 @@ import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/co
 import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
 import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from './errors';
 import type { ShutdownHook } from './hooks';
+import type { SummaryHook } from './summary';
 
 /**
  * Worker options as the configure callback sees them: everything but the connection and the
@@ -65,6 +66,13 @@ export class LambdaWorkerConfig {
   runtimeOptions: RuntimeOptions;
   /** Run in order after every invocation's worker shut down, each isolated and time-bounded. */
   shutdownHooks: ShutdownHook[];
+  /**
+   * Called with every invocation's summary (the figures of its `Invocation summary` log line),
+   * synchronously, before the handler returns; each isolated. {@link applyEmfMetrics} adds one.
+   * @default []
+   * @example config.summaryHooks.push((summary) => myMetrics.record(summary.activeMs));
+   */
+  summaryHooks: SummaryHook[];
   /** Logger for this library, the worker and the Runtime. @default a {@link JsonLogger} */
   logger: Logger;
   /**
@@ -114,6 +122,7 @@ export class LambdaWorkerConfig {
     this.namespace = init.namespace;
     this.runtimeOptions = { shutdownSignals: [] };
     this.shutdownHooks = [];
+    this.summaryHooks = [];
     this.logger = init.logger;
     this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
     this.reuseConnection = true;

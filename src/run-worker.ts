@@ -7,7 +7,7 @@ import type { Logger, WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { ConnectionCache } from './connection-cache';
 import { loadConnectionConfig, type LoadedConnectionConfig } from './connection-config';
-import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
+import { AWS_LAMBDA_INITIALIZATION_TYPE, readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
 import { runInvocation, type InvocationDeps, type LambdaContext, type PreparedWorker } from './invocation';
 import { compileWorkerSettings, LambdaWorkerConfig, validateVersion } from './lambda-config';
 import { JsonLogger, withInvocationLogFields } from './logger';
@@ -111,6 +111,7 @@ function finishSetup({ version, env, scrubber, defaultLogger, loaded, config }: 
     connections: new ConnectionCache(config.connectionOptions, settings.reuseConnection, logger),
     namespace: config.namespace,
     hooks: [...config.shutdownHooks],
+    summaryHooks: [...config.summaryHooks],
     logger,
     runtimeLogger: config.runtimeOptions.logger,
   };
@@ -187,9 +188,12 @@ export function runWorker(version: WorkerDeploymentVersion, configure: Configure
   const prepared = prepare(checked, configure, env, options.cwd ?? process.cwd());
   if (prepared instanceof Promise) prepared.catch(() => undefined); // surfaced by every invocation; never an unhandled rejection
   let adviceGiven = false; // per process: the first invocation's remaining time is about the function timeout
+  let coldStartPending = readEnv(env, AWS_LAMBDA_INITIALIZATION_TYPE) !== 'provisioned-concurrency';
   return async (_event, context) => {
     const remainingMs = context.getRemainingTimeInMillis();
     const worker = await prepared;
+    const coldStart = coldStartPending;
+    coldStartPending = false;
     const fields = { requestId: context.awsRequestId, functionName: context.functionName, functionVersion: context.functionVersion };
     addLambdaContext(worker, context);
     await withInvocationLogFields(fields, () => {
@@ -197,7 +201,7 @@ export function runWorker(version: WorkerDeploymentVersion, configure: Configure
         adviceGiven = true;
         for (const advice of timingAdvice({ remainingMs, ...worker.settings })) worker.logger.warn(advice);
       }
-      return runInvocation(worker, context, realDeps as InvocationDeps);
+      return runInvocation(worker, context, realDeps as InvocationDeps, coldStart);
     });
   };
 }

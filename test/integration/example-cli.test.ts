@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { CLI, runCli } from '../support/cli';
+import { emfViolations } from '../support/emf-schema';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
@@ -48,6 +49,28 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
     expect(local.marginBeforeDeadlineMs).toBeGreaterThan(0);
     expect(lines.find((line) => line.message === 'Lambda worker configured')).toMatchObject({ configFile: path.join(exampleDir, 'temporal.toml'), address });
     console.log(`example via CLI: settled ${local.marginBeforeDeadlineMs} ms before its 12 s deadline`);
+  });
+
+  it('runs the EMF example: valid EMF lines on its stdout, written before the handler returned', async () => {
+    const taskQueue = uniqueName('example-emf');
+    const invocation = runCli(['invoke', 'lib/emf-handler.js#handler', '--timeout', '12', '--function-name', 'example-emf-fn'], {
+      cwd: exampleDir,
+      env: { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: exampleDir },
+    });
+    await makeVersionCurrent(client, 'sdk-demo', 'v1');
+    await client.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['EMF'] });
+    const { code, stdout, stderr } = await invocation;
+    expect(code, stderr).toBe(0);
+    const lines = stdout.trim().split('\n');
+    const emf = lines.filter((line) => line.includes('"_aws"'));
+    expect(emf.length).toBeGreaterThanOrEqual(2);
+    for (const line of emf) expect(emfViolations(line)).toEqual([]);
+    const docs = emf.map((line) => JSON.parse(line) as Record<string, any>);
+    expect(docs[0]).toMatchObject({ FunctionName: 'example-emf-fn', TaskQueue: taskQueue, DeploymentVersion: 'sdk-demo.v1', Invocations: 1, Activities: 1 });
+    expect(docs.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === 'SdkDemo/Workers')).toBe(true);
+    expect(docs.find((doc) => doc.temporal_workflow_completed !== undefined)?.temporal_workflow_completed).toBe(1);
+    // The CLI prints its own line once the handler has returned: the EMF lines come before it.
+    expect(lines.findIndex((line) => line.includes('"localInvoke"'))).toBeGreaterThan(lines.lastIndexOf(emf.at(-1)!));
   });
 
   it('reports a missing task queue as an init error with the names of both fixes, and exits 1', async () => {

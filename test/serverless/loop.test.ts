@@ -1,6 +1,6 @@
 /**
  * The real serverless loop on loopback: the handler runs inside the Lambda emulator under the
- * real runtime client (aws-lambda-ric on Node 22), whose deadline kills the runtime like Lambda
+ * real runtime client (aws-lambda-ric on Node 22, or 24 with TLW_LAMBDA_NODE=24), whose deadline kills the runtime like Lambda
  * does; and the real Temporal Worker Controller scales the function from zero.
  */
 import { execFileSync } from 'node:child_process';
@@ -75,6 +75,9 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     expect(lines).not.toMatch(/Task timed out/);
     expect(lines).toMatch(/"endReason":"deadline"/);
     expect(lines).toMatch(/test hook ran/);
+    const runtimeNode = /"nodeVersion":"v(\d+)\./.exec(lines)?.[1];
+    expect(runtimeNode).toBe(process.env.TLW_LAMBDA_NODE || '22'); // the runtime's Node, not the test runner's
+    console.log(`emulator: the function ran on Node ${runtimeNode} (nodejs${runtimeNode}.x)`);
   });
 
   it("runs the example's packed zip (bundled handler) and completes its workflow", async () => {

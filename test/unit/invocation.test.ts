@@ -265,3 +265,37 @@ describe('runInvocation', () => {
     expect(close).toHaveBeenCalledOnce();
   });
 });
+
+describe('summary hooks', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('get the logged summary before the handler settles; one that throws is logged and the next still runs', async () => {
+    const { prepared, deps, summary, lines } = setup(new FakeWorker());
+    const seen: Array<{ summary: unknown; context: unknown; at: number }> = [];
+    prepared.summaryHooks = [
+      () => {
+        throw new Error('sink down');
+      },
+      (s, c) => void seen.push({ summary: s, context: c, at: Date.now() }),
+    ];
+    const context = makeContext(30_000);
+    const result = await settle(runInvocation(prepared, context, deps, true));
+    expect(result.error).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.at).toBeLessThanOrEqual(result.at);
+    const { level, message, timestamp, ...logged } = summary();
+    expect(JSON.parse(JSON.stringify(seen[0]!.summary))).toEqual(logged);
+    expect(seen[0]!.context).toMatchObject({ requestId: context.awsRequestId, functionName: context.functionName, taskQueue: 'tq', coldStart: true });
+    expect(lines.join('')).toContain('Summary hook failed');
+  });
+
+  it('also get the summary of an invocation that had too little time', async () => {
+    const { prepared, deps } = setup(new FakeWorker());
+    const seen: Array<{ endReason: string; error?: unknown }> = [];
+    prepared.summaryHooks = [(s) => void seen.push(s)];
+    const result = await settle(runInvocation(prepared, makeContext(7_500), deps));
+    expect(result.error).toBeInstanceOf(InsufficientTimeError);
+    expect(seen).toMatchObject([{ endReason: 'error', error: { name: 'InsufficientTimeError' } }]);
+  });
+});

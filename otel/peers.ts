@@ -1,0 +1,186 @@
+/**
+ * The OpenTelemetry packages of this entry point are optional peers of the library. They are
+ * loaded here, through literal `require` calls (which bundlers and the package command follow),
+ * so that a missing package or an unsupported major fails with one error naming the package, the
+ * version found and the `npm install` line that fixes it, instead of a bare ERR_MODULE_NOT_FOUND.
+ *
+ * Metrics work with OpenTelemetry JS 1.x (1.30, exporters 0.57) and 2.x (exporters 0.2xx).
+ * Tracing needs 1.x: `@temporalio/interceptors-opentelemetry` 1.24 is built on
+ * `@opentelemetry/sdk-trace-base` ^1.25.
+ */
+import type * as Api from '@opentelemetry/api';
+import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+import type * as Core from '@opentelemetry/core';
+import type * as MetricsExporter from '@opentelemetry/exporter-metrics-otlp-grpc';
+import type * as TraceExporter from '@opentelemetry/exporter-trace-otlp-grpc';
+import type * as XRay from '@opentelemetry/id-generator-aws-xray';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import type * as Interceptors from '@temporalio/interceptors-opentelemetry';
+import { InvalidOptionError } from '../src/errors';
+
+/** The install line of the metrics packages, for OpenTelemetry JS 1.x and 2.x. */
+export const OTEL_METRICS_INSTALL = {
+  '1.x': 'npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@1.30.1 @opentelemetry/sdk-metrics@1.30.1 @opentelemetry/exporter-metrics-otlp-grpc@0.57.2',
+  '2.x': 'npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@2.12.1 @opentelemetry/sdk-metrics@2.12.1 @opentelemetry/exporter-metrics-otlp-grpc@0.212.0',
+} as const;
+
+/** The install line of the tracing packages (OpenTelemetry JS 1.x, as the Temporal interceptors need). */
+export const OTEL_TRACING_INSTALL =
+  'npm install @temporalio/interceptors-opentelemetry@1.24.0 @opentelemetry/api@1.9.0 @opentelemetry/core@1.30.1 ' +
+  '@opentelemetry/resources@1.30.1 @opentelemetry/sdk-trace-base@1.30.1 @opentelemetry/context-async-hooks@1.30.1 ' +
+  '@opentelemetry/exporter-trace-otlp-grpc@0.57.2 @opentelemetry/id-generator-aws-xray@1.2.3';
+
+/** The metrics packages, loaded. */
+export interface MetricsPeers {
+  resources: typeof Resources;
+  sdkMetrics: typeof SdkMetrics;
+  exporter: typeof MetricsExporter;
+  /** The OpenTelemetry JS major the metrics packages belong to. */
+  major: 1 | 2;
+}
+
+/** The tracing packages, loaded. */
+export interface TracingPeers {
+  api: typeof Api;
+  core: typeof Core;
+  contextAsyncHooks: typeof ContextAsyncHooks;
+  sdkTraceBase: typeof SdkTraceBase;
+  exporter: typeof TraceExporter;
+  xray: typeof XRay;
+  interceptors: typeof Interceptors;
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+}
+
+/** Runs the literal `require`s of `load`; names every missing package in one error. */
+function loadAll<T>(names: readonly string[], load: () => T, install: string, purpose: string): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    const missing = names.filter((name) => !canLoad(name));
+    throw new InvalidOptionError(
+      `${purpose} needs ${missing.length > 0 ? missing.join(', ') : 'an OpenTelemetry package'}, which ${missing.length === 1 ? 'is' : 'are'} not installed ` +
+        `(${(error as Error).message.split('\n')[0]}). Install them: ${install}`,
+      { cause: error },
+    );
+  }
+}
+
+function canLoad(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The major of an installed package's version, read from its package.json. */
+function majorOf(version: string): number {
+  return Number.parseInt(version, 10);
+}
+
+/** Which OpenTelemetry JS line an experimental exporter version (0.x) belongs to. */
+function lineOfExporter(version: string): number {
+  const minor = Number.parseInt(version.split('.')[1] ?? '0', 10);
+  return minor >= 300 ? 3 : minor >= 200 ? 2 : 1;
+}
+
+let metricsPeers: MetricsPeers | undefined;
+
+/**
+ * Loads the metrics packages and checks they belong to one supported OpenTelemetry JS major.
+ * @throws {@link InvalidOptionError} naming the missing or mismatched package and the install line.
+ */
+export function loadMetricsPeers(): MetricsPeers {
+  if (metricsPeers !== undefined) return metricsPeers;
+  const names = ['@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-metrics-otlp-grpc'];
+  const loaded = loadAll(
+    names,
+    () => ({
+      api: require('@opentelemetry/api') as typeof Api,
+      resources: require('@opentelemetry/resources') as typeof Resources,
+      sdkMetrics: require('@opentelemetry/sdk-metrics') as typeof SdkMetrics,
+      exporter: require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof MetricsExporter,
+      versions: {
+        '@opentelemetry/resources': (require('@opentelemetry/resources/package.json') as { version: string }).version,
+        '@opentelemetry/sdk-metrics': (require('@opentelemetry/sdk-metrics/package.json') as { version: string }).version,
+        '@opentelemetry/exporter-metrics-otlp-grpc': (require('@opentelemetry/exporter-metrics-otlp-grpc/package.json') as { version: string }).version,
+      },
+    }),
+    `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x), or ${OTEL_METRICS_INSTALL['1.x']} (1.x)`,
+    'temporal-lambda-worker/otel (metrics)',
+  );
+  const lines = {
+    '@opentelemetry/resources': majorOf(loaded.versions['@opentelemetry/resources']),
+    '@opentelemetry/sdk-metrics': majorOf(loaded.versions['@opentelemetry/sdk-metrics']),
+    '@opentelemetry/exporter-metrics-otlp-grpc': lineOfExporter(loaded.versions['@opentelemetry/exporter-metrics-otlp-grpc']),
+  };
+  checkLines(lines, loaded.versions);
+  metricsPeers = { resources: loaded.resources, sdkMetrics: loaded.sdkMetrics, exporter: loaded.exporter, major: lines['@opentelemetry/sdk-metrics'] as 1 | 2 };
+  return metricsPeers;
+}
+
+/** Every package on 1.x, or every package on 2.x; anything else names the package to change. */
+function checkLines(lines: Record<string, number>, versions: Record<string, string>): void {
+  const describe = (name: string) => `${name}@${versions[name]}`;
+  for (const [name, line] of Object.entries(lines)) {
+    if (line !== 1 && line !== 2) {
+      throw new InvalidOptionError(
+        `${describe(name)} belongs to OpenTelemetry JS ${line}.x, which temporal-lambda-worker/otel does not support yet (1.x and 2.x are supported). ` +
+          `Install a supported set: ${OTEL_METRICS_INSTALL['2.x']}`,
+      );
+    }
+  }
+  const sdkLine = lines['@opentelemetry/sdk-metrics'];
+  const odd = Object.keys(lines).filter((name) => lines[name] !== sdkLine);
+  if (odd.length > 0) {
+    throw new InvalidOptionError(
+      `The OpenTelemetry metrics packages mix majors: ${Object.keys(lines).map(describe).join(', ')}. Install one set: ${OTEL_METRICS_INSTALL[sdkLine === 1 ? '1.x' : '2.x']}`,
+    );
+  }
+}
+
+let tracingPeers: TracingPeers | undefined;
+
+/**
+ * Loads the tracing packages and checks they are OpenTelemetry JS 1.x, which
+ * `@temporalio/interceptors-opentelemetry` 1.24 is built on.
+ * @throws {@link InvalidOptionError} naming the missing or unsupported package and the install line.
+ */
+export function loadTracingPeers(): TracingPeers {
+  if (tracingPeers !== undefined) return tracingPeers;
+  const names = [
+    '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/context-async-hooks', '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/exporter-trace-otlp-grpc', '@opentelemetry/id-generator-aws-xray', '@temporalio/interceptors-opentelemetry',
+  ];
+  const purpose = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
+  const sdkVersion = loadAll(names, () => (require('@opentelemetry/sdk-trace-base/package.json') as { version: string }).version, OTEL_TRACING_INSTALL, purpose);
+  if (majorOf(sdkVersion) !== 1) {
+    throw new InvalidOptionError(
+      `${purpose} needs OpenTelemetry JS 1.x: @temporalio/interceptors-opentelemetry 1.24 is built on @opentelemetry/sdk-trace-base ^1.25, and this app has @opentelemetry/sdk-trace-base@${sdkVersion}. ` +
+        `Use applyMetrics alone with OpenTelemetry JS 2.x, or install the 1.x tracing set: ${OTEL_TRACING_INSTALL}`,
+    );
+  }
+  tracingPeers = loadAll(
+    names,
+    () => ({
+      api: require('@opentelemetry/api') as typeof Api,
+      core: require('@opentelemetry/core') as typeof Core,
+      contextAsyncHooks: require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks,
+      sdkTraceBase: require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase,
+      exporter: require('@opentelemetry/exporter-trace-otlp-grpc') as typeof TraceExporter,
+      xray: require('@opentelemetry/id-generator-aws-xray') as typeof XRay,
+      interceptors: require('@temporalio/interceptors-opentelemetry') as typeof Interceptors,
+    }),
+    OTEL_TRACING_INSTALL,
+    purpose,
+  );
+  return tracingPeers;
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import type { BufferedMetricUpdate } from '@temporalio/worker';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { applyEmfMetrics, EmfMetricsWriter, summaryMetrics } from '../../src/emf';
+import { groupDocuments, sanitizeName, type EmfMetric } from '../../src/emf-format';
+import { InvalidOptionError } from '../../src/errors';
+import { JsonLogger } from '../../src/logger';
+import type { InvocationSummary, SummaryHookContext } from '../../src/summary';
+import { emfViolations } from '../support/emf-schema';
+
+const context: SummaryHookContext = { requestId: 'req-1', functionName: 'fn', taskQueue: 'orders', deploymentName: 'app', buildId: 'b1', coldStart: true };
+const summary: InvocationSummary = {
+  endReason: 'idle',
+  workTimeMs: 53_000,
+  startupMs: 210,
+  connectionReused: false,
+  timeToFirstTaskMs: 250,
+  tasks: { workflowActivations: 6, activities: 3, nexusOperations: 0 },
+  activeMs: 5_400,
+  shutdownMs: 12,
+  hooksMs: 3,
+  hooksFailed: 0,
+  marginBeforeDeadlineMs: 54_500,
+};
+
+function update(name: string, kind: BufferedMetricUpdate['metric']['kind'], value: number, attributes: Record<string, string> = {}, unit = ''): BufferedMetricUpdate {
+  return { metric: { name, kind, unit, description: '', valueType: 'int' } as unknown as BufferedMetricUpdate['metric'], value, attributes };
+}
+
+function writer(options: ConstructorParameters<typeof EmfMetricsWriter>[0] = {}) {
+  const lines: string[] = [];
+  const logs: string[] = [];
+  const logger = new JsonLogger({ level: 'DEBUG', write: (line) => void logs.push(line) });
+  const emf = new EmfMetricsWriter({ env: {}, write: (line) => void lines.push(line), ...options }, () => logger);
+  return { emf, lines, logs, docs: () => lines.map((line) => JSON.parse(line) as Record<string, any>) };
+}
+
+function metrics(count: number, values = 1): EmfMetric[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `m${i}`, unit: 'Count' as const, values: Array.from({ length: values }, (_, v) => v) }));
+}
+
+describe('EMF documents', () => {
+  it('keeps at most 100 metrics per directive and continues longer value lists in further documents', () => {
+    const options = { namespace: 'NS', timestampMs: 1_700_000_000_000 };
+    const wide = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: metrics(250) }, options);
+    expect(wide.map((doc) => doc._aws.CloudWatchMetrics[0]!.Metrics.length)).toEqual([100, 100, 50]);
+    const long = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [...metrics(1, 250), { name: 'one', unit: 'Count', values: [7] }] }, options);
+    expect(long.map((doc) => doc.m0)).toEqual([Array.from({ length: 100 }, (_, v) => v), Array.from({ length: 100 }, (_, v) => v + 100), Array.from({ length: 50 }, (_, v) => v + 200)]);
+    expect(long.map((doc) => doc.one)).toEqual([7, undefined, undefined]);
+    for (const doc of [...wide, ...long]) expect(emfViolations(JSON.stringify(doc))).toEqual([]);
+  });
+
+  it('sanitises names: printable ASCII, at most 255 characters, never empty', () => {
+    expect(sanitizeName('temporal_workflow_completed')).toBe('temporal_workflow_completed');
+    expect(sanitizeName('caf\u00e9\nrate')).toBe('caf__rate');
+    expect(sanitizeName('x'.repeat(300))).toHaveLength(255);
+    expect(sanitizeName('  ')).toBeUndefined();
+  });
+
+  it('the schema check finds what breaks the specification', () => {
+    const bad = { _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['D']], Metrics: [{ Name: 'M', Unit: 'Furlongs' }], Extra: 1 }] }, M: 'x' };
+    expect(emfViolations(JSON.stringify(bad))).toEqual(
+      expect.arrayContaining([expect.stringContaining('unexpected member Extra'), expect.stringContaining('dimension D'), expect.stringContaining('not a finite number'), expect.stringContaining('Unit')]),
+    );
+  });
+});
+
+describe('EmfMetricsWriter', () => {
+  it('writes the summary figures and the core metrics as valid EMF, one document per dimension group', () => {
+    const { emf, docs, lines } = writer({ namespace: 'Orders/Workers', coreDimensions: ['workflow_type'] });
+    emf.record(update('temporal_workflow_completed', 'counter', 1, { workflow_type: 'a', namespace: 'default' }));
+    emf.record(update('temporal_workflow_completed', 'counter', 2, { workflow_type: 'a', namespace: 'other' }));
+    emf.record(update('temporal_workflow_completed', 'counter', 1, { workflow_type: 'b' }));
+    emf.record(update('temporal_activity_execution_latency', 'histogram', 12, { workflow_type: 'a' }, 'ms'));
+    emf.record(update('temporal_activity_execution_latency', 'histogram', 30, { workflow_type: 'a' }, 'ms'));
+    emf.onSummary(summary, context);
+    for (const line of lines) expect(emfViolations(line)).toEqual([]);
+    const [first, a, b] = docs();
+    expect(first).toMatchObject({ FunctionName: 'fn', TaskQueue: 'orders', DeploymentVersion: 'app.b1', EndReason: 'idle', requestId: 'req-1' });
+    expect(first).toMatchObject({ Invocations: 1, ColdStart: 1, Errors: 0, StartupTime: 210, TimeToFirstTask: 250, WorkflowActivations: 6, Activities: 3, ActiveTime: 5400, MarginBeforeDeadline: 54500 });
+    expect(first!._aws.CloudWatchMetrics[1]).toEqual({ Namespace: 'Orders/Workers', Dimensions: [['FunctionName', 'TaskQueue', 'DeploymentVersion', 'EndReason']], Metrics: [{ Name: 'Invocations', Unit: 'Count' }] });
+    expect(a).toMatchObject({ workflow_type: 'a', temporal_workflow_completed: 3, temporal_activity_execution_latency: [12, 30] });
+    expect(a!._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'temporal_activity_execution_latency', Unit: 'Milliseconds' });
+    expect(b).toMatchObject({ workflow_type: 'b', temporal_workflow_completed: 1 });
+    expect(a!._aws.CloudWatchMetrics[0].Dimensions).toEqual([['FunctionName', 'TaskQueue', 'DeploymentVersion', 'workflow_type']]);
+  });
+
+  it('writes each core update once: the next invocation starts from zero', () => {
+    const { emf, docs } = writer();
+    emf.record(update('temporal_request', 'counter', 5));
+    emf.onSummary(summary, context);
+    emf.onSummary({ ...summary, endReason: 'deadline' }, { ...context, coldStart: false });
+    const all = docs();
+    expect(all.filter((doc) => doc.temporal_request !== undefined).map((doc) => doc.temporal_request)).toEqual([5]);
+    expect(all.at(-1)).toMatchObject({ EndReason: 'deadline', ColdStart: 0 });
+  });
+
+  it('skips a value CloudWatch cannot take, logs it once, and never throws', () => {
+    const { emf, docs, logs } = writer();
+    emf.record(update('temporal_bad', 'gauge', Number.NaN));
+    emf.record(update('temporal_bad', 'gauge', Number.POSITIVE_INFINITY));
+    emf.onSummary(summary, context);
+    expect(docs().some((doc) => 'temporal_bad' in doc)).toBe(false);
+    expect(logs.filter((line) => line.includes('cannot be written as EMF'))).toHaveLength(1);
+
+    const failing = new EmfMetricsWriter({ env: {}, write: () => { throw new Error('stdout closed'); } }, () => new JsonLogger({ write: (line) => void logs.push(line) }));
+    expect(() => failing.onSummary(summary, context)).not.toThrow();
+    expect(() => failing.onSummary(summary, context)).not.toThrow();
+    expect(logs.filter((line) => line.includes('EMF metrics could not be written'))).toHaveLength(1);
+  });
+
+  it('leaves out figures an invocation did not reach', () => {
+    const names = summaryMetrics({ endReason: 'error', tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 }, hooksMs: 1, hooksFailed: 0, marginBeforeDeadlineMs: 900, error: {} }, { coldStart: false }).map((m) => m.name);
+    expect(names).toContain('Errors');
+    expect(names).not.toContain('StartupTime');
+    expect(names).not.toContain('TimeToFirstTask');
+  });
+
+  it('refuses a namespace or a dimension list CloudWatch would refuse, naming the option', () => {
+    expect(() => writer({ namespace: 'AWS/Lambda' })).toThrow(InvalidOptionError);
+    expect(() => writer({ namespace: 'has space' })).toThrow(/namespace.*received "has space"/);
+    expect(() => writer({ coreDimensions: Array.from({ length: 28 }, (_, i) => `d${i}`) })).toThrow(/coreDimensions has 28 names.*at most 27/);
+    expect(writer({ env: { POWERTOOLS_METRICS_NAMESPACE: 'FromEnv' } }).emf.namespace).toBe('FromEnv');
+  });
+});
+
+describe('applyEmfMetrics', () => {
+  it('points the Runtime at the shared metrics buffer and adds a summary hook', async () => {
+    const { LambdaWorkerConfig } = await import('../../src/lambda-config');
+    const config = new LambdaWorkerConfig({ version: { deploymentName: 'd', buildId: 'b' }, connectionOptions: {}, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
+    const emf = applyEmfMetrics(config, { env: {} });
+    expect(config.summaryHooks).toEqual([emf.onSummary]);
+    expect((config.runtimeOptions.telemetryOptions?.metrics as { buffer?: unknown }).buffer).toBeDefined();
+  });
+});
+
+describe('the Powertools Metrics path', () => {
+  it('publishes through a real Metrics instance: its namespace and default dimensions, our dimensions and figures', () => {
+    const lines: string[] = [];
+    const metrics = new Metrics({ namespace: 'Powertools/NS', serviceName: 'orders' });
+    // Powertools writes through its own Console on stdout; capture that stream.
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      metrics.addMetric('userMetric', 'Count', 1); // stored by the user, published first with the user's dimensions
+      const { emf } = writer({ powertools: metrics });
+      emf.record(update('temporal_request', 'counter', 4));
+      emf.record(update('temporal_request_latency', 'histogram', 9, {}, 'ms'));
+      emf.onSummary(summary, context);
+    } finally {
+      process.stdout.write = original;
+    }
+    const docs = lines.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{'));
+    for (const line of docs) expect(emfViolations(line)).toEqual([]);
+    const parsed = docs.map((line) => JSON.parse(line) as Record<string, any>);
+    expect(parsed[0]).toMatchObject({ userMetric: 1, service: 'orders' });
+    expect(parsed[0]!.FunctionName).toBeUndefined();
+    const ours = parsed.slice(1);
+    expect(ours.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === 'Powertools/NS' && doc.FunctionName === 'fn' && doc.service === 'orders' && doc.requestId === 'req-1')).toBe(true);
+    expect(ours.find((doc) => 'ActiveTime' in doc)).toMatchObject({ Invocations: 1, ActiveTime: 5400, TaskQueue: 'orders' });
+    expect(ours.find((doc) => 'temporal_request' in doc)).toMatchObject({ temporal_request: 4, temporal_request_latency: 9 });
+    expect(ours.find((doc) => 'EndReason' in doc)).toMatchObject({ EndReason: 'idle', Invocations: 1 });
+  });
+});
