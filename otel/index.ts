@@ -1,6 +1,11 @@
 import type { LambdaWorkerConfig } from '../src/lambda-config';
 import { applyMetrics } from './metrics';
 import type { OtelOptions } from './options';
+import { loadMetricsPeers } from './peers';
+
+// Fail at import, with the packages to install, rather than with ERR_MODULE_NOT_FOUND or at the
+// first invocation: the metrics packages are what every use of this entry point needs.
+loadMetricsPeers();
 import { applyTracing } from './tracing';
 
 /**
@@ -30,3 +35,4 @@ export { applyTracing, makeOtelPlugin } from './tracing';
 export type { TracingSetup } from './tracing';
 export { DEFAULT_METRIC_EXPORT_INTERVAL_MS, DEFAULT_OTLP_ENDPOINT, normalizeEndpoint } from './options';
 export type { OtelOptions } from './options';
+export { OTEL_METRICS_INSTALL, OTEL_TRACING_INSTALL } from './peers';

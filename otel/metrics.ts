@@ -4,8 +4,7 @@
  * invocation flushes in a shutdown hook, so its metric points reach the collector before the
  * handler returns (core's own OTLP exporter has no flush).
  */
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { BufferedMetricUpdate } from '@temporalio/worker';
 import { settleBefore } from '../src/bounded';
@@ -13,6 +12,7 @@ import { coreMetricsHub, subscribeToCoreMetrics, type CoreMetricsHub } from '../
 import type { ShutdownHook } from '../src/hooks';
 import type { LambdaWorkerConfig } from '../src/lambda-config';
 import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
+import { loadMetricsPeers, makeResource } from './peers';
 
 type Recorder = (value: number, attributes: Attributes) => void;
 
@@ -26,10 +26,11 @@ export class CoreMetricsBridge {
   private recordedPoints = 0;
 
   constructor(readonly options: ResolvedOtelOptions) {
-    const exporter = new OTLPMetricExporter({ url: options.endpointUrl });
-    this.meterProvider = new MeterProvider({
-      resource: options.resource,
-      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.metricExportIntervalMs })],
+    const { exporter: exporters, sdkMetrics, resources } = loadMetricsPeers();
+    const exporter = new exporters.OTLPMetricExporter({ url: options.endpointUrl });
+    this.meterProvider = new sdkMetrics.MeterProvider({
+      resource: makeResource(resources, options.resourceAttributes),
+      readers: [new sdkMetrics.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.metricExportIntervalMs })],
     });
     this.meter = this.meterProvider.getMeter('temporal-lambda-worker');
   }

@@ -2,8 +2,6 @@
  * Options of the OpenTelemetry entry point, resolved from arguments, then the standard OTel and
  * Lambda env vars, then the ADOT collector layer's defaults.
  */
-import { Resource } from '@opentelemetry/resources';
-
 /** Options of {@link applyDefaults}, {@link applyMetrics}, {@link applyTracing} and {@link makeOtelPlugin}. */
 export interface OtelOptions {
   /**
@@ -32,7 +30,8 @@ export interface ResolvedOtelOptions {
   endpointUrl: string;
   serviceName: string;
   metricExportIntervalMs: number;
-  resource: Resource;
+  /** Attributes of the OpenTelemetry resource: `service.name`, `faas.*`, `cloud.*`. */
+  resourceAttributes: Record<string, string>;
 }
 
 /** The ADOT collector layer's OTLP/gRPC receiver. */
@@ -90,6 +89,6 @@ export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptio
     endpointUrl: normalizeEndpoint(nonEmpty(options.endpoint) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT),
     serviceName,
     metricExportIntervalMs: interval,
-    resource: new Resource(attributes),
+    resourceAttributes: attributes,
   };
 }

@@ -44,6 +44,7 @@ export interface MetricsPeers {
 /** The tracing packages, loaded. */
 export interface TracingPeers {
   api: typeof Api;
+  resources: typeof Resources;
   core: typeof Core;
   contextAsyncHooks: typeof ContextAsyncHooks;
   sdkTraceBase: typeof SdkTraceBase;
@@ -157,7 +158,7 @@ let tracingPeers: TracingPeers | undefined;
 export function loadTracingPeers(): TracingPeers {
   if (tracingPeers !== undefined) return tracingPeers;
   const names = [
-    '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/context-async-hooks', '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/core', '@opentelemetry/context-async-hooks', '@opentelemetry/sdk-trace-base',
     '@opentelemetry/exporter-trace-otlp-grpc', '@opentelemetry/id-generator-aws-xray', '@temporalio/interceptors-opentelemetry',
   ];
   const purpose = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
@@ -172,6 +173,7 @@ export function loadTracingPeers(): TracingPeers {
     names,
     () => ({
       api: require('@opentelemetry/api') as typeof Api,
+      resources: require('@opentelemetry/resources') as typeof Resources,
       core: require('@opentelemetry/core') as typeof Core,
       contextAsyncHooks: require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks,
       sdkTraceBase: require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase,
@@ -183,4 +185,13 @@ export function loadTracingPeers(): TracingPeers {
     purpose,
   );
   return tracingPeers;
+}
+
+/**
+ * A resource with `attributes`, in the form the loaded major takes: `resourceFromAttributes` (2.x)
+ * or `new Resource` (1.x).
+ */
+export function makeResource(resources: typeof Resources, attributes: Record<string, string>): Resources.Resource {
+  const fromAttributes = (resources as { resourceFromAttributes?: (attributes: Record<string, string>) => unknown }).resourceFromAttributes;
+  return (fromAttributes !== undefined ? fromAttributes(attributes) : new resources.Resource(attributes)) as Resources.Resource;
 }

@@ -4,17 +4,14 @@
  * OTLP/gRPC by a batch span processor that every invocation flushes (and never shuts down: warm
  * invocations reuse it).
  */
-import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { context, propagation, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import type { BasicTracerProvider, BatchSpanProcessor, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Tracer } from '@opentelemetry/api';
+import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { settleBefore } from '../src/bounded';
 import type { ShutdownHook } from '../src/hooks';
 import type { LambdaWorkerConfig } from '../src/lambda-config';
 import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
+import { loadTracingPeers, makeResource, type TracingPeers } from './peers';
 
 /** The tracing parts shared by every worker of the process. */
 export interface TracingSetup {
@@ -32,11 +29,11 @@ const setups = new Map<string, TracingSetup>();
  * context manager. Register W3C trace context and AsyncLocalStorage unless something (the ADOT
  * JavaScript layer, the user) already registered its own: registering again is a no-op.
  */
-function registerContextPropagation(): void {
-  const manager = new AsyncLocalStorageContextManager();
-  if (context.setGlobalContextManager(manager.enable())) return void propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+function registerContextPropagation({ api, contextAsyncHooks, core }: TracingPeers): void {
+  const manager = new contextAsyncHooks.AsyncLocalStorageContextManager();
+  if (api.context.setGlobalContextManager(manager.enable())) return void api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   manager.disable();
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
 }
 
 /** One setup per process and endpoint. */
@@ -44,11 +41,13 @@ export function getTracingSetup(options: ResolvedOtelOptions): TracingSetup {
   const key = `${options.endpointUrl}|${options.serviceName}`;
   let setup = setups.get(key);
   if (setup === undefined) {
-    registerContextPropagation();
-    const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: options.endpointUrl }));
-    const provider = new BasicTracerProvider({ resource: options.resource, idGenerator: new AWSXRayIdGenerator(), spanProcessors: [spanProcessor] });
+    const peers = loadTracingPeers();
+    registerContextPropagation(peers);
+    const resource = makeResource(peers.resources, options.resourceAttributes);
+    const spanProcessor = new peers.sdkTraceBase.BatchSpanProcessor(new peers.exporter.OTLPTraceExporter({ url: options.endpointUrl }));
+    const provider = new peers.sdkTraceBase.BasicTracerProvider({ resource, idGenerator: new peers.xray.AWSXRayIdGenerator(), spanProcessors: [spanProcessor] });
     const tracer = provider.getTracer('temporal-lambda-worker');
-    const plugin = new OpenTelemetryPlugin({ resource: options.resource, spanProcessor, tracer });
+    const plugin = new peers.interceptors.OpenTelemetryPlugin({ resource, spanProcessor, tracer });
     setup = { options, provider, spanProcessor, tracer, plugin };
     setups.set(key, setup);
   }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleHandler } from '../../src/bundle';
+import { bundleHandler } from '../../tools/bundle';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tlw-bundle-'));
 const project = path.join(work, 'project');

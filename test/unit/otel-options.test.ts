@@ -18,8 +18,8 @@ describe('resolveOtelOptions', () => {
   });
 
   it('sets the resource attributes from the Lambda environment', () => {
-    const { resource } = resolveOtelOptions({ env: { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_LAMBDA_FUNCTION_VERSION: '7', AWS_REGION: 'eu-west-1' } });
-    expect(resource.attributes).toEqual({ 'service.name': 'fn', 'faas.name': 'fn', 'faas.version': '7', 'cloud.provider': 'aws', 'cloud.region': 'eu-west-1' });
+    const { resourceAttributes } = resolveOtelOptions({ env: { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_LAMBDA_FUNCTION_VERSION: '7', AWS_REGION: 'eu-west-1' } });
+    expect(resourceAttributes).toEqual({ 'service.name': 'fn', 'faas.name': 'fn', 'faas.version': '7', 'cloud.provider': 'aws', 'cloud.region': 'eu-west-1' });
   });
 
   it('reads the official package\'s grpc:// default as plaintext and grpcs:// as TLS', () => {

@@ -8,7 +8,8 @@
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandler } from './bundle';
-import { LambdaWorkerError } from './errors';
+import { loadBuildTool } from './build-tools';
+import { LambdaWorkerError } from '../src/errors';
 
 /** Lambda's limit on a zip uploaded directly. */
 export const DIRECT_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -141,7 +142,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   const extras = [...DEFAULT_EXTRAS.filter((file) => existsSync(path.join(projectDir, file))), ...(options.include ?? [])].map((file) => path.resolve(projectDir, file));
   for (const extra of extras) if (!existsSync(extra)) throw new PackageError(`--include ${extra}: no such file or folder.`);
 
-  const { nodeFileTrace } = await import('@vercel/nft');
+  const { nodeFileTrace } = await loadBuildTool('@vercel/nft', () => import('@vercel/nft'));
   const target = CORE_BRIDGE_TARGETS[options.arch];
   const ignoreBundler = (file: string) => !options.keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
   const trace = (files: string[]) =>
@@ -299,7 +300,7 @@ export function mb(bytes: number): string {
 }
 
 async function writeZip(entries: Map<string, Entry>, outFile: string): Promise<{ unzippedBytes: number; zippedBytes: number }> {
-  const { ZipFile } = await import('yazl');
+  const { ZipFile } = await loadBuildTool('yazl', () => import('yazl'));
   const zip = new ZipFile();
   let unzippedBytes = 0;
   const mtime = new Date('2020-01-01T00:00:00Z'); // reproducible zips

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import type { Plugin } from 'esbuild';
+import { loadBuildTool } from './build-tools';
 
 export interface BundleOptions {
   /** The handler module (CommonJS). The bundle replaces it at the same path. */
@@ -142,7 +143,7 @@ function substitutePlugin(virtualModules: Map<string, string>, redirects: Map<st
 
 /** Bundles the handler; when esbuild cannot, throws an error listing each file and line it stopped at. */
 export async function bundleHandler(options: BundleOptions): Promise<BundleResult> {
-  const { build } = await import('esbuild');
+  const { build } = await loadBuildTool('esbuild', () => import('esbuild'));
   const entryDir = path.dirname(options.entry);
   const resolvedAtRunTime = new Set<string>();
   let result;

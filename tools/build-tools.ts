@@ -1,0 +1,35 @@
+/**
+ * The build tools of the package command (esbuild, @vercel/nft, yazl) are optional peers: a
+ * function's production install (`npm install --omit=dev`) never carries them into its Lambda
+ * package. They are loaded here, when the command needs them, with one error naming them all and
+ * the install line when one is missing.
+ */
+import { InvalidOptionError } from '../src/errors';
+
+/** The build tools and the versions this release is tested with. */
+export const BUILD_TOOLS = { esbuild: '0.27.7', '@vercel/nft': '1.11.5', yazl: '3.3.1' } as const;
+
+/** `npm install --save-dev` of every build tool, at the tested versions. */
+export const BUILD_TOOLS_INSTALL = `npm install --save-dev ${Object.entries(BUILD_TOOLS).map(([name, version]) => `${name}@${version}`).join(' ')}`;
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+}
+
+/**
+ * Loads one build tool through `load` (a literal dynamic import).
+ * @throws {@link InvalidOptionError} with the install line of the build tools when it is missing.
+ */
+export async function loadBuildTool<T>(name: keyof typeof BUILD_TOOLS, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new InvalidOptionError(
+      `temporal-lambda-worker package needs ${name}, one of its build tools, which is not installed. ` +
+        `They are optional peers so that your function's production dependencies stay free of them; install them as dev dependencies: ${BUILD_TOOLS_INSTALL}`,
+      { cause: error },
+    );
+  }
+}
