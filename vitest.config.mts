@@ -33,6 +33,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The packed tarball installed in fresh apps (npm registry), next to each OpenTelemetry major.
+          name: 'install',
+          include: ['test/install/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
           name: 'serverless',
           include: ['test/serverless/**/*.test.ts'],
           globalSetup: ['test/support/serverless-setup.ts'],

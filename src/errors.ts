@@ -68,6 +68,11 @@ export class InvalidOptionError extends LambdaWorkerError {
   static override readonly errorName = 'InvalidOptionError';
 }
 
+/** The function runs on a Node.js version this library does not support. */
+export class UnsupportedNodeVersionError extends LambdaWorkerError {
+  static override readonly errorName = 'UnsupportedNodeVersionError';
+}
+
 /** The invocation has too little time left for any work after the shutdown buffer. */
 export class InsufficientTimeError extends LambdaWorkerError {
   static override readonly errorName = 'InsufficientTimeError';

@@ -27,6 +27,7 @@ export {
   TlsFileNotFoundError,
   MissingTaskQueueError,
   InvalidOptionError,
+  UnsupportedNodeVersionError,
   InsufficientTimeError,
   StartupTimeoutError,
   ConnectionFailedError,

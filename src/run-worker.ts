@@ -15,6 +15,7 @@ import { PowertoolsLoggerAdapter } from './powertools';
 import { SecretScrubber } from './redact';
 import { ensureRuntime } from './runtime';
 import { timingAdvice } from './timeline';
+import { checkNodeVersion } from './node-version';
 
 /** The configure callback: set task queue, workflows, activities and any option; may be async. */
 export type ConfigureWorker = (config: LambdaWorkerConfig) => void | Promise<void>;
@@ -182,6 +183,7 @@ function addLambdaContext(prepared: PreparedSetup, context: LambdaContext): void
  * ```
  */
 export function runWorker(version: WorkerDeploymentVersion, configure: ConfigureWorker, options: RunWorkerOptions = {}): LambdaWorkerHandler {
+  checkNodeVersion();
   const checked = validateVersion(version);
   const env = options.env ?? process.env;
   // Throws now when setup fails before or in a synchronous configure.

@@ -24,3 +24,13 @@ describe('errors', () => {
     expect(new LambdaWorkerError('wrapped', { cause }).cause).toBe(cause);
   });
 });
+
+describe('checkNodeVersion', () => {
+  it('refuses Node.js before 20, naming the version and the Lambda runtime to use; accepts 20, 22, 24', async () => {
+    const { checkNodeVersion } = await import('../../src/node-version');
+    const { UnsupportedNodeVersionError } = await import('../../src/errors');
+    expect(() => checkNodeVersion('18.20.4')).toThrow(UnsupportedNodeVersionError);
+    expect(() => checkNodeVersion('18.20.4')).toThrow(/Node\.js 18\.20\.4.*--runtime nodejs24\.x/);
+    for (const version of ['20.3.0', '22.23.3', '24.22.3']) expect(() => checkNodeVersion(version)).not.toThrow();
+  });
+});
