@@ -1,59 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * A project that runs against real parts (a Temporal server started by its global setup), one
+ * file at a time in its own process, with timeouts for real deadlines.
+ */
+function realServerProject(name: string, globalSetup: string, testTimeout: number) {
+  return {
+    test: {
+      name,
+      include: [`test/${name}/**/*.test.ts`],
+      globalSetup: [globalSetup],
+      pool: 'forks' as const,
+      fileParallelism: false,
+      testTimeout,
+      hookTimeout: 600_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
-        },
-      },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          pool: 'forks',
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 600_000,
-        },
-      },
-      {
-        test: {
-          name: 'compat',
-          include: ['test/compat/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          pool: 'forks',
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 600_000,
-        },
-      },
-      {
-        test: {
-          // The packed tarball installed in fresh apps (npm registry), next to each OpenTelemetry major.
-          name: 'install',
-          include: ['test/install/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
-          pool: 'forks',
-          fileParallelism: false,
-          testTimeout: 300_000,
-          hookTimeout: 600_000,
-        },
-      },
-      {
-        test: {
-          name: 'serverless',
-          include: ['test/serverless/**/*.test.ts'],
-          globalSetup: ['test/support/serverless-setup.ts'],
-          pool: 'forks',
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 600_000,
-        },
-      },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      realServerProject('integration', 'test/support/global-setup.ts', 120_000),
+      // The official package's tests and README blocks, on this API.
+      realServerProject('compat', 'test/support/global-setup.ts', 120_000),
+      // The packed tarball installed in fresh apps (npm registry), next to each OpenTelemetry major.
+      realServerProject('install', 'test/support/global-setup.ts', 300_000),
+      realServerProject('serverless', 'test/support/serverless-setup.ts', 180_000),
     ],
   },
 });

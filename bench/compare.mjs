@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
+import { makeCurrent } from './support.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(bench, '..');
@@ -23,7 +24,6 @@ const LOAD_WORKFLOWS = 200;
 /** Fresh processes for cold init, ours and official alternating. */
 const COLD_RUNS = 9;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(1);
 
 /**
@@ -159,18 +159,6 @@ function coldInit(side, env) {
     child.stdout.once('data', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
     child.on('exit', (code) => code !== 0 && reject(new Error(`cold init exited ${code}`)));
   });
-}
-
-async function makeCurrent(client, deploymentName) {
-  for (const until = Date.now() + 60_000; Date.now() < until; await sleep(200)) {
-    try {
-      await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: 'b1', ignoreMissingTaskQueues: true });
-      return;
-    } catch {
-      // not registered yet
-    }
-  }
-  throw new Error(`${deploymentName} never became current`);
 }
 
 async function firstTaskDelayMs(client, workflowId, t0) {

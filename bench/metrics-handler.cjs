@@ -2,8 +2,7 @@
 // one metrics path (BENCH_METRICS = none | emf | otlp), invoked over IPC like bench/runner.cjs,
 // reporting per invocation the CPU time used and what the metrics path cost at its end.
 const path = require('node:path');
-const { randomUUID } = require('node:crypto');
-const { runWorker, applyEmfMetrics } = require('../dist/index.cjs');
+const { runWorker, applyEmfMetrics, makeLocalContext } = require('../dist/index.cjs');
 
 const variant = process.env.BENCH_METRICS;
 let emf;
@@ -20,15 +19,7 @@ const handler = runWorker({ deploymentName: process.env.BENCH_DEPLOYMENT, buildI
 process.send({ ready: true });
 
 process.on('message', async ({ invoke }) => {
-  const t0 = Date.now();
-  const deadlineMs = t0 + invoke;
-  const context = {
-    awsRequestId: randomUUID(),
-    functionName: 'bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
-  };
+  const context = makeLocalContext(invoke, 'bench');
   const cpu = process.cpuUsage();
   let error;
   try {

@@ -14,13 +14,13 @@ import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startOtlpReceiver, startTestServer } from '../scripts/testserver.mjs';
+import { makeCurrent, sleep } from './support.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(bench, '..');
 const [coldRuns, invocations, workflows] = [Number(process.argv[2] ?? 11), Number(process.argv[3] ?? 6), Number(process.argv[4] ?? 10)];
 const variants = ['none', 'emf', 'otlp'];
 const handlerPath = path.join(bench, 'metrics-handler.cjs');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value, digits = 2) => +value.toFixed(digits);
 const say = (line) => process.stderr.write(`${line}\n`);
@@ -49,18 +49,6 @@ function coldInit(variant) {
     child.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve(Number(process.hrtime.bigint() - start) / 1e6));
     child.on('exit', (code) => code !== 0 && reject(new Error(`cold init of ${variant}: exit ${code}`)));
   });
-}
-
-async function makeCurrent(client, deploymentName) {
-  for (const until = Date.now() + 60_000; Date.now() < until; await sleep(200)) {
-    try {
-      await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: 'b1', ignoreMissingTaskQueues: true });
-      return;
-    } catch {
-      // not registered yet
-    }
-  }
-  throw new Error(`${deploymentName} never became current`);
 }
 
 /** One execution environment of `variant`: a first (cold) invocation, then `invocations` warm ones. */

@@ -53,6 +53,26 @@ export interface JsonLoggerOptions {
   scrubber?: SecretScrubber;
 }
 
+/** A Temporal {@link Logger} whose level methods all go through {@link LevelLogger.log}. */
+export abstract class LevelLogger implements Logger {
+  abstract log(level: LogLevel, message: string, meta?: LogMetadata): void;
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
 /**
  * A Temporal {@link Logger} that writes one JSON object per line.
  *
@@ -63,13 +83,14 @@ export interface JsonLoggerOptions {
  * // {"timestamp":"2026-11-22T10:00:00.000Z","level":"INFO","message":"worker ready","requestId":"...","taskQueue":"orders"}
  * ```
  */
-export class JsonLogger implements Logger {
+export class JsonLogger extends LevelLogger {
   readonly level: LogLevel;
   readonly scrubber: SecretScrubber;
   private readonly write: (line: string) => void;
   private readonly functionName: string | undefined;
 
   constructor(options: JsonLoggerOptions = {}) {
+    super();
     const env = options.env ?? process.env;
     this.level = options.level ?? parseLogLevel(readEnv(env, LOG_LEVEL)) ?? parseLogLevel(readEnv(env, AWS_LAMBDA_LOG_LEVEL)) ?? 'INFO';
     this.write = options.write ?? ((line) => void process.stdout.write(line));
@@ -77,7 +98,7 @@ export class JsonLogger implements Logger {
     this.scrubber = options.scrubber ?? new SecretScrubber();
   }
 
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
     const invocation = invocationFields.getStore();
     const record: Record<string, unknown> = {
@@ -96,19 +117,4 @@ export class JsonLogger implements Logger {
     this.write(`${JSON.stringify(record)}\n`);
   }
 
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
-  }
 }

@@ -4,7 +4,7 @@
  * apply. The package is an optional peer, loaded only by {@link loadPowertoolsMetrics}.
  */
 import { EMF_MAX_VALUES_PER_METRIC, type EmfMetricGroup, type EmfUnit } from './emf-format';
-import { InvalidOptionError } from './errors';
+import { importOptional } from './optional-package';
 
 /** The part of a Powertools `Metrics` instance this library uses. */
 export interface PowertoolsMetricsLike {
@@ -54,15 +54,9 @@ export function publishThroughPowertools(metrics: PowertoolsMetricsLike, groups:
  * ```
  */
 export async function loadPowertoolsMetrics(options: Record<string, unknown> = {}): Promise<PowertoolsMetricsLike> {
-  const moduleName = '@aws-lambda-powertools/metrics';
-  let loaded: { Metrics: new (options: Record<string, unknown>) => PowertoolsMetricsLike };
-  try {
-    loaded = (await import(moduleName)) as typeof loaded;
-  } catch (error) {
-    throw new InvalidOptionError(
-      `Cannot load ${moduleName}: ${(error as Error).message}. Install it (npm install ${moduleName}) or leave out the powertools option to write EMF directly.`,
-      { cause: error },
-    );
-  }
+  const loaded = await importOptional<{ Metrics: new (options: Record<string, unknown>) => PowertoolsMetricsLike }>(
+    '@aws-lambda-powertools/metrics',
+    'leave out the powertools option to write EMF directly',
+  );
   return new loaded.Metrics(options);
 }

@@ -5,9 +5,9 @@
  * CJS build alike.
  */
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
-import { InvalidOptionError } from './errors';
+import { importOptional } from './optional-package';
 import type { LambdaContext } from './invocation';
-import { currentInvocationLogFields } from './logger';
+import { currentInvocationLogFields, LevelLogger } from './logger';
 import { SecretScrubber } from './redact';
 
 /** The part of a Powertools `Logger` this adapter uses. */
@@ -51,7 +51,7 @@ const METHOD: Record<LogLevel, LogMethodName> = {
  * });
  * ```
  */
-export class PowertoolsLoggerAdapter implements Logger {
+export class PowertoolsLoggerAdapter extends LevelLogger {
   /** Known secrets; {@link runWorker} registers the API key and TLS private key in it. */
   readonly scrubber: SecretScrubber;
 
@@ -63,6 +63,7 @@ export class PowertoolsLoggerAdapter implements Logger {
     private readonly powertools: PowertoolsLoggerLike,
     scrubber: SecretScrubber = new SecretScrubber(),
   ) {
+    super();
     this.scrubber = scrubber;
   }
 
@@ -72,26 +73,11 @@ export class PowertoolsLoggerAdapter implements Logger {
     addContext?.call(this.powertools, context);
   }
 
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const fields = currentInvocationLogFields();
     const extra: Record<string, unknown> = { ...(this.scrubber.scrub(meta ?? {}) as object), ...(fields ? { requestId: fields.requestId } : {}) };
     if (level === 'TRACE') extra.traceLevel = true;
     this.powertools[METHOD[level]](this.scrubber.scrubText(message), extra);
-  }
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
   }
 }
 
@@ -118,15 +104,6 @@ export function fromPowertoolsLogger(powertools: PowertoolsLoggerLike, scrubber 
  * @throws {@link InvalidOptionError} naming the package to install when it is missing.
  */
 export async function loadPowertoolsLogger(options: Record<string, unknown> = {}): Promise<PowertoolsLoggerAdapter> {
-  const moduleName = '@aws-lambda-powertools/logger';
-  let loaded: { Logger: new (options: Record<string, unknown>) => PowertoolsLoggerLike };
-  try {
-    loaded = (await import(moduleName)) as typeof loaded;
-  } catch (error) {
-    throw new InvalidOptionError(
-      `Cannot load ${moduleName}: ${(error as Error).message}. Install it (npm install ${moduleName}) or use the default JsonLogger.`,
-      { cause: error },
-    );
-  }
+  const loaded = await importOptional<{ Logger: new (options: Record<string, unknown>) => PowertoolsLoggerLike }>('@aws-lambda-powertools/logger', 'use the default JsonLogger');
   return fromPowertoolsLogger(new loaded.Logger(options));
 }

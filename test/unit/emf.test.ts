@@ -162,3 +162,15 @@ describe('the Powertools Metrics path', () => {
     expect(ours.find((doc) => 'EndReason' in doc)).toMatchObject({ EndReason: 'idle', Invocations: 1 });
   });
 });
+
+describe('loading optional packages', () => {
+  it('loadPowertoolsMetrics creates a real Metrics instance; a missing package names its install line', async () => {
+    const { loadPowertoolsMetrics } = await import('../../src/powertools-metrics');
+    const { importOptional } = await import('../../src/optional-package');
+    const metrics = await loadPowertoolsMetrics({ namespace: 'Loaded' });
+    expect(metrics).toBeInstanceOf(Metrics);
+    await expect(importOptional('@aws-lambda-powertools/not-a-package', 'do without it')).rejects.toThrow(
+      /Cannot load @aws-lambda-powertools\/not-a-package.*npm install @aws-lambda-powertools\/not-a-package\) or do without it/,
+    );
+  });
+});
