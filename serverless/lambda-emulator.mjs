@@ -40,6 +40,7 @@ export async function startLambdaEmulator(options) {
   const queue = [];
   const invocations = [];
   const throttles = [];
+  const apiInvokes = []; // every Invoke call of the Lambda API: { at, type, throttled }
   const logs = [];
   const environments = new Set(); // live ones: starting, busy or idle
   const stats = { environmentsCreated: 0, peakEnvironments: 0, peakBusy: 0, reaped: 0 };
@@ -132,6 +133,7 @@ export async function startLambdaEmulator(options) {
   /** The Invoke call of the Lambda API: throttles (returns undefined) or invokes. */
   function apiInvoke(event, type) {
     const throttle = !hasCapacity() && (type !== 'Event' || !asyncQueue);
+    apiInvokes.push({ at: Date.now(), type, throttled: throttle });
     if (throttle) {
       throttles.push({ at: Date.now(), type });
       log(`throttled a ${type} invoke: ${concurrency} environment(s) busy (reserved concurrency ${concurrency})`, 'emulator');
@@ -167,6 +169,7 @@ export async function startLambdaEmulator(options) {
     invoke,
     invocations,
     throttles,
+    apiInvokes,
     logs,
     summary,
     /** The live environments (starting, busy or idle), for inspection and fault injection. */
