@@ -122,7 +122,11 @@ async function runSide(name, side) {
     say(`${name}: drained; waiting for the invocations still running or queued to end`);
     await emulator.idle();
     const lambda = emulator.summary(before);
-    const result = { side: name, ...counted, ...lambda };
+    const served = emulator.invocations.slice(before);
+    const coldStartsAtMs = served.filter((i) => i.cold).map((i) => i.startMs - startedAt);
+    const result = { side: name, ...counted, ...lambda, lastColdStartMs: Math.max(0, ...coldStartsAtMs) };
+    const record = served.map(({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome }) => ({ requestId, environmentId, cold, source, queuedMs: queuedAt - startedAt, startMs: startMs - startedAt, endMs: endMs - startedAt, billedMs, outcome }));
+    writeFileSync(path.join(bench, '.work', `burst-${name}-invocations.json`), JSON.stringify(record, null, 1));
     say(JSON.stringify(result));
     return result;
   } finally {
@@ -136,7 +140,7 @@ const SIDE_NAMES = { ours: 'ours (idle exit 5 s, default)', 'ours-idle-off': 'ou
 
 function section(results) {
   const s = (ms) => (ms / 1000).toFixed(1);
-  const rows = results.map((r) => `| ${SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.peakEnvironments} | ${r.coldStarts} | ${r.invocations} | ${r.timeouts} | ${s(r.billedMs)} | ${r.gbSeconds.toFixed(1)} |`);
+  const rows = results.map((r) => `| ${SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.peakEnvironments} | ${s(r.lastColdStartMs)} | ${r.coldStarts} | ${r.invocations} | ${r.timeouts} | ${s(r.billedMs)} | ${r.gbSeconds.toFixed(1)} |`);
   return [
     '## Burst from zero: the Worker Controller scaling the function',
     '',
@@ -146,8 +150,8 @@ function section(results) {
     'Each side on a fresh server. Completed, lost and duplicated are counted from the server\'s visibility; latency is each',
     'workflow\'s start to close on the server; billed time includes every invocation the burst caused, until the last one ended.',
     '',
-    '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Peak environments | Cold starts | Invocations | Timed out | Billed (s) | GB-s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Peak environments | Last cold start (s after the first start) | Cold starts | Invocations | Timed out | Billed (s) | GB-s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
