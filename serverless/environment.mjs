@@ -86,170 +86,174 @@ function pipeLines(stream, onLine) {
 }
 
 /**
- * Starts an execution environment. `fn` is the function's configuration (taskRoot, handler,
- * functionName, functionArn, region, memoryMb, timeoutMs, env: a snapshot taken now, as Lambda
- * fixes an environment's configuration when it creates it). `log(line, source, environment)`
+ * One execution environment. `fn` is the function's configuration (taskRoot, handler,
+ * functionName, functionArn, region, memoryMb, timeoutMs, env: a snapshot taken at creation, as
+ * Lambda fixes an environment's configuration when it creates it). `log(line, source, environment)`
  * receives every line; `onDead(environment)` is called once when its runtime is gone.
  */
-export async function startEnvironment({ id, fn, log, onDead }) {
-  const env = {
-    id,
-    state: 'starting', // starting | busy | idle | dead
-    createdAt: Date.now(),
-    lastUsedAt: Date.now(),
-    invocationCount: 0,
-    current: undefined,
-    child: undefined,
-    nextWaiter: undefined,
-    frozen: false,
-    initMs: undefined,
-    pid: undefined,
-  };
-  const spawnedAt = performance.now();
-  const say = (line, source = 'emulator') => log(line, source, env);
+class ExecutionEnvironment {
+  state = 'starting'; // starting | busy | idle | dead
+  createdAt = Date.now();
+  lastUsedAt = Date.now();
+  invocationCount = 0;
+  current = undefined; // the invocation running here
+  nextWaiter = undefined; // the runtime client's pending GET /invocation/next
+  frozen = false;
+  initMs = undefined;
+  reapTimer = undefined;
 
-  const server = createServer((request, response) => handleRuntimeApi(request, response).catch((error) => say(`runtime API error: ${error}`)));
-  async function handleRuntimeApi(request, response) {
+  constructor(id, fn, log, onDead) {
+    Object.assign(this, { id, fn, onDead });
+    this.say = (line, source = 'emulator') => log(line, source, this);
+    this.server = createServer((request, response) => this.handleRuntimeApi(request, response).catch((error) => this.say(`runtime API error: ${error}`)));
+  }
+
+  /** Starts the Runtime API and the runtime client process (the init phase begins). */
+  async start() {
+    const runtimePort = await listen(this.server);
+    const { node, runtimeClient } = runtimePaths();
+    this.spawnedAt = performance.now();
+    this.child = spawn(node, [runtimeClient, this.fn.handler], {
+      cwd: this.fn.taskRoot,
+      detached: true, // own process group: freeze and kill the whole environment
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: runtimeEnv(this.fn, runtimePort),
+    });
+    this.pid = this.child.pid;
+    pipeLines(this.child.stdout, (line) => this.say(line, 'stdout'));
+    pipeLines(this.child.stderr, (line) => this.say(line, 'stderr'));
+    this.child.on('exit', (code, signal) => {
+      this.say(`runtime exited (code ${code}, signal ${signal})`);
+      this.finish('error', JSON.stringify({ errorMessage: `Runtime exited with error: ${signal ?? code}` }), 'Runtime.ExitError');
+      this.markDead();
+    });
+    return this;
+  }
+
+  async handleRuntimeApi(request, response) {
     const url = request.url ?? '';
     if (request.method === 'GET' && url === `${RUNTIME_PREFIX}/invocation/next`) {
-      if (env.initMs === undefined) env.initMs = performance.now() - spawnedAt;
-      env.nextWaiter = response;
-      if (env.current !== undefined && !env.current.dispatched) dispatch();
-      else freeze();
+      if (this.initMs === undefined) this.initMs = performance.now() - this.spawnedAt;
+      this.nextWaiter = response;
+      if (this.current !== undefined && !this.current.dispatched) this.dispatch();
+      else this.freeze();
       return;
     }
     const match = url.match(/^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/);
     if (request.method === 'POST' && match) {
       const body = await readBody(request);
       send(response, 202, { status: 'OK' });
-      if (env.current?.requestId === match[1]) finish(match[2] === 'response' ? 'ok' : 'error', body);
+      if (this.current?.requestId === match[1]) this.finish(match[2] === 'response' ? 'ok' : 'error', body);
       return;
     }
     if (request.method === 'POST' && url === `${RUNTIME_PREFIX}/init/error`) {
       const body = await readBody(request);
       send(response, 202, { status: 'OK' });
-      say(`init error: ${body}`);
-      finish('error', body, 'init');
-      kill();
+      this.say(`init error: ${body}`);
+      this.finish('error', body, 'init');
+      this.kill();
       return;
     }
     send(response, 404, { errorMessage: `unknown runtime API path ${url}` });
   }
-  const runtimePort = await listen(server);
 
-  const { node, runtimeClient } = runtimePaths();
-  const child = spawn(node, [runtimeClient, fn.handler], {
-    cwd: fn.taskRoot,
-    detached: true, // own process group: freeze and kill the whole environment
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: runtimeEnv(fn, runtimePort),
-  });
-  env.child = child;
-  env.pid = child.pid;
-  pipeLines(child.stdout, (line) => say(line, 'stdout'));
-  pipeLines(child.stderr, (line) => say(line, 'stderr'));
-  child.on('exit', (code, signal) => {
-    say(`runtime exited (code ${code}, signal ${signal})`);
-    finish('error', JSON.stringify({ errorMessage: `Runtime exited with error: ${signal ?? code}` }), 'Runtime.ExitError');
-    markDead();
-  });
-
-  function groupSignal(signal) {
+  /** Sends `signal` to the environment's process group (also a fault injection: SIGSTOP a host stall). */
+  signal(signal) {
     try {
-      process.kill(-child.pid, signal);
+      process.kill(-this.child.pid, signal);
     } catch {
       // already gone
     }
   }
 
-  function freeze() {
-    if (!env.frozen && env.current === undefined && env.state !== 'dead') {
-      env.frozen = true;
-      groupSignal('SIGSTOP');
+  freeze() {
+    if (!this.frozen && this.current === undefined && this.state !== 'dead') {
+      this.frozen = true;
+      this.signal('SIGSTOP');
     }
   }
 
-  function thaw() {
-    if (env.frozen) {
-      env.frozen = false;
-      groupSignal('SIGCONT');
+  thaw() {
+    if (this.frozen) {
+      this.frozen = false;
+      this.signal('SIGCONT');
     }
   }
 
-  function markDead() {
-    if (env.state === 'dead') return;
-    env.state = 'dead';
-    clearTimeout(env.reapTimer);
-    server.closeAllConnections();
-    server.close();
-    onDead(env);
+  markDead() {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    clearTimeout(this.reapTimer);
+    this.server.closeAllConnections();
+    this.server.close();
+    this.onDead(this);
   }
 
   /** SIGKILLs the environment's process group (thawed first so that the kill is delivered). */
-  function kill() {
-    groupSignal('SIGCONT');
-    groupSignal('SIGKILL');
-    markDead();
+  kill() {
+    this.signal('SIGCONT');
+    this.signal('SIGKILL');
+    this.markDead();
   }
 
-  function dispatch() {
-    const waiter = env.nextWaiter;
-    const invocation = env.current;
-    env.nextWaiter = undefined;
+  dispatch() {
+    const waiter = this.nextWaiter;
+    const invocation = this.current;
+    this.nextWaiter = undefined;
     invocation.dispatched = true;
     waiter.writeHead(200, {
       'content-type': 'application/json',
       'Lambda-Runtime-Aws-Request-Id': invocation.requestId,
       'Lambda-Runtime-Deadline-Ms': String(invocation.deadlineMs),
-      'Lambda-Runtime-Invoked-Function-Arn': fn.functionArn,
+      'Lambda-Runtime-Invoked-Function-Arn': this.fn.functionArn,
       'Lambda-Runtime-Trace-Id': traceId(),
     });
     waiter.end(invocation.payload);
   }
 
-  function finish(outcome, body, errorType) {
-    const invocation = env.current;
+  /** Ends the running invocation: records its outcome, durations and margin, and settles it. */
+  finish(outcome, body, errorType) {
+    const invocation = this.current;
     if (invocation === undefined || invocation.outcome !== undefined) return;
     clearTimeout(invocation.timer);
-    invocation.endMs = Date.now();
-    invocation.outcome = outcome;
-    invocation.body = body;
-    invocation.errorType = errorType;
+    Object.assign(invocation, { endMs: Date.now(), outcome, body, errorType });
     invocation.durationMs = +(performance.now() - invocation.startPerf).toFixed(3);
     invocation.billedMs = Math.ceil(invocation.durationMs); // Lambda rounds up to the next 1 ms
     invocation.marginMs = invocation.deadlineMs - invocation.endMs;
-    if (invocation.cold) invocation.initMs = env.initMs === undefined ? undefined : +env.initMs.toFixed(3);
-    const timedOut = outcome === 'timeout' ? ` (Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds)` : '';
-    say(`END RequestId: ${invocation.requestId} ${outcome}${timedOut} Duration: ${invocation.durationMs} ms Billed Duration: ${invocation.billedMs} ms${invocation.cold ? ` Init Duration: ${(env.initMs ?? invocation.durationMs).toFixed(2)} ms` : ''}`);
-    env.current = undefined;
-    env.lastUsedAt = Date.now();
-    if (env.state === 'busy') env.state = 'idle';
-    if (env.nextWaiter) freeze();
+    if (invocation.cold && this.initMs !== undefined) invocation.initMs = +this.initMs.toFixed(3);
+    const timedOut = outcome === 'timeout' ? ` (Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds)` : '';
+    const init = invocation.initMs === undefined ? '' : ` Init Duration: ${invocation.initMs} ms`;
+    this.say(`END RequestId: ${invocation.requestId} ${outcome}${timedOut} Duration: ${invocation.durationMs} ms Billed Duration: ${invocation.billedMs} ms${init}`);
+    this.current = undefined;
+    this.lastUsedAt = Date.now();
+    if (this.state === 'busy') this.state = 'idle';
+    if (this.nextWaiter) this.freeze();
     invocation.resolve(invocation);
   }
 
   /** Runs `invocation` here (the environment must be idle or starting); resolves when it ends. */
-  env.run = (invocation) => {
-    env.current = invocation;
-    env.state = 'busy';
-    env.invocationCount += 1;
-    clearTimeout(env.reapTimer);
-    invocation.environmentId = id;
-    invocation.cold = env.invocationCount === 1;
+  run(invocation) {
+    this.current = invocation;
+    this.state = 'busy';
+    this.invocationCount += 1;
+    clearTimeout(this.reapTimer);
+    invocation.environmentId = this.id;
+    invocation.cold = this.invocationCount === 1;
     invocation.startMs = Date.now();
     invocation.startPerf = performance.now();
-    invocation.deadlineMs = invocation.startMs + fn.timeoutMs;
-    say(`START RequestId: ${invocation.requestId} (${invocation.cold ? 'cold' : 'warm'}, environment ${id})`);
+    invocation.deadlineMs = invocation.startMs + this.fn.timeoutMs;
+    this.say(`START RequestId: ${invocation.requestId} (${invocation.cold ? 'cold' : 'warm'}, environment ${this.id})`);
     invocation.timer = setTimeout(() => {
-      finish('timeout', JSON.stringify({ errorMessage: `Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds` }), 'Sandbox.Timedout');
-      kill();
-    }, fn.timeoutMs);
-    thaw();
-    if (env.nextWaiter) dispatch();
+      this.finish('timeout', JSON.stringify({ errorMessage: `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds` }), 'Sandbox.Timedout');
+      this.kill();
+    }, this.fn.timeoutMs);
+    this.thaw();
+    if (this.nextWaiter) this.dispatch();
     return invocation.done;
-  };
-  env.kill = kill;
-  /** Pauses or resumes the whole environment, as a fault injection (a host stall). */
-  env.signal = groupSignal;
-  return env;
+  }
+}
+
+/** Starts an execution environment (see ExecutionEnvironment); resolves once its runtime is spawned. */
+export function startEnvironment({ id, fn, log, onDead }) {
+  return new ExecutionEnvironment(id, fn, log, onDead).start();
 }

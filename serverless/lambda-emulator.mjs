@@ -22,131 +22,133 @@ import { startLambdaApi } from './lambda-api.mjs';
 export { LAMBDA_NODE_MAJORS, runtimePaths } from './environment.mjs';
 
 const DEFAULT_REAP_AFTER_MS = 5 * 60_000;
+const FUNCTION_DEFAULTS = { timeoutSeconds: 30, env: {}, functionName: 'temporal-worker', region: 'us-east-1', accountId: '123456789012', memoryMb: 256, onLog: () => {} };
+const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, asyncQueue: true };
 
-/**
- * Starts the emulator. `taskRoot` holds the function code, `handler` is Lambda's handler setting
- * (lib/index.handler), `timeoutSeconds` the function timeout, `env` the function's environment
- * variables, `concurrency` the most environments at once (default 1: one invocation at a time),
- * `reapAfterMs` how long a free environment is kept, `asyncQueue` whether Event invokes beyond the
- * limit are queued (default) or throttled.
- */
-export async function startLambdaEmulator(options) {
-  const { taskRoot, handler, timeoutSeconds = 30, env = {}, functionName = 'temporal-worker', region = 'us-east-1', accountId = '123456789012', memoryMb = 256, onLog = () => {} } = options;
-  const { concurrency = 1, reapAfterMs = DEFAULT_REAP_AFTER_MS, asyncQueue = true } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
-  const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
-  const functionEnv = { ...env };
-  const fn = () => ({ taskRoot, handler, functionName, functionArn, region, memoryMb, timeoutMs: timeoutSeconds * 1000, env: { ...functionEnv } });
-  const queue = [];
-  const invocations = [];
-  const throttles = [];
-  const apiInvokes = []; // every Invoke call of the Lambda API: { at, type, throttled }
-  const logs = [];
-  const environments = new Set(); // live ones: starting, busy or idle
-  const stats = { environmentsCreated: 0, peakEnvironments: 0, peakBusy: 0, reaped: 0 };
-  let nextEnvironmentId = 1;
-  let stopped = false;
-  let waiters = [];
+/** The execution environments of one function, the queue of invocations waiting for one, and the records. */
+class EnvironmentPool {
+  queue = [];
+  invocations = [];
+  throttles = [];
+  apiInvokes = []; // every Invoke call of the Lambda API: { at, type, throttled }
+  logs = [];
+  environments = new Set(); // live ones: starting, busy or idle
+  stats = { environmentsCreated: 0, peakEnvironments: 0, peakBusy: 0, reaped: 0 };
+  nextEnvironmentId = 1;
+  stopped = false;
+  waiters = [];
 
-  const log = (line, source, environment) => {
-    const entry = { at: Date.now(), source, line, requestId: environment?.current?.requestId, environmentId: environment?.id };
-    logs.push(entry);
-    onLog(entry);
-  };
+  constructor(options) {
+    Object.assign(this, options); // the function's settings and the scaling options
+    this.functionEnv = { ...options.env };
+    this.log = (line, source, environment) => {
+      const entry = { at: Date.now(), source, line, requestId: environment?.current?.requestId, environmentId: environment?.id };
+      this.logs.push(entry);
+      this.onLog(entry);
+    };
+  }
 
-  const busyCount = () => [...environments].filter((e) => e.state === 'busy' || e.state === 'starting').length;
-  const freeEnvironment = () => [...environments].filter((e) => e.state === 'idle').sort((a, b) => b.lastUsedAt - a.lastUsedAt)[0];
-  const hasCapacity = () => freeEnvironment() !== undefined || environments.size < concurrency;
+  /** The function's configuration as an environment created now gets it. */
+  fn() {
+    const { taskRoot, handler, functionName, functionArn, region, memoryMb } = this;
+    return { taskRoot, handler, functionName, functionArn, region, memoryMb, timeoutMs: this.timeoutSeconds * 1000, env: { ...this.functionEnv } };
+  }
 
-  function onDead(environment) {
-    environments.delete(environment);
-    schedule();
+  busyCount() {
+    return [...this.environments].filter((e) => e.state === 'busy' || e.state === 'starting').length;
+  }
+
+  freeEnvironment() {
+    return [...this.environments].filter((e) => e.state === 'idle').sort((a, b) => b.lastUsedAt - a.lastUsedAt)[0];
+  }
+
+  hasCapacity() {
+    return this.freeEnvironment() !== undefined || this.environments.size < this.concurrency;
   }
 
   /** Creates an environment for `invocation` (a cold start) and runs it there. */
-  async function coldStart(invocation) {
-    const id = `env-${nextEnvironmentId++}`;
+  async coldStart(invocation) {
+    const id = `env-${this.nextEnvironmentId++}`;
     const placeholder = { id, state: 'starting', lastUsedAt: Date.now() };
-    environments.add(placeholder); // counts against the limit while the runtime starts
-    stats.environmentsCreated += 1;
+    this.environments.add(placeholder); // counts against the limit while the runtime starts
+    this.stats.environmentsCreated += 1;
     let environment;
     try {
-      environment = await startEnvironment({ id, fn: fn(), log, onDead });
+      environment = await startEnvironment({ id, fn: this.fn(), log: this.log, onDead: (dead) => this.onDead(dead) });
     } finally {
-      environments.delete(placeholder);
+      this.environments.delete(placeholder);
     }
-    if (stopped) return environment.kill();
-    environments.add(environment);
-    run(environment, invocation);
+    if (this.stopped) return environment.kill();
+    this.environments.add(environment);
+    this.run(environment, invocation);
   }
 
-  function run(environment, invocation) {
+  onDead(environment) {
+    this.environments.delete(environment);
+    this.schedule();
+  }
+
+  run(environment, invocation) {
     environment.run(invocation).then(() => {
-      if (environment.state === 'idle') armReaper(environment);
-      schedule();
-      settleWaiters();
+      if (environment.state === 'idle') this.armReaper(environment);
+      this.schedule();
+      this.settleWaiters();
     });
-    stats.peakEnvironments = Math.max(stats.peakEnvironments, environments.size);
-    stats.peakBusy = Math.max(stats.peakBusy, busyCount());
+    this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.environments.size);
+    this.stats.peakBusy = Math.max(this.stats.peakBusy, this.busyCount());
   }
 
-  function armReaper(environment) {
-    if (!Number.isFinite(reapAfterMs)) return;
+  armReaper(environment) {
+    if (!Number.isFinite(this.reapAfterMs)) return;
     clearTimeout(environment.reapTimer);
     environment.reapTimer = setTimeout(() => {
       if (environment.state !== 'idle') return;
-      log(`reaping environment ${environment.id} after ${reapAfterMs} ms without an invocation`, 'emulator');
-      stats.reaped += 1;
+      this.log(`reaping environment ${environment.id} after ${this.reapAfterMs} ms without an invocation`, 'emulator');
+      this.stats.reaped += 1;
       environment.kill();
-    }, reapAfterMs);
+    }, this.reapAfterMs);
     environment.reapTimer.unref?.();
   }
 
   /** Starts queued invocations while there is capacity: a free environment first, else a new one. */
-  function schedule() {
-    while (!stopped && queue.length > 0 && hasCapacity()) {
-      const invocation = queue.shift();
-      const environment = freeEnvironment();
-      if (environment !== undefined) run(environment, invocation);
-      else coldStart(invocation).catch((error) => log(`could not start an environment: ${error}`, 'emulator'));
+  schedule() {
+    while (!this.stopped && this.queue.length > 0 && this.hasCapacity()) {
+      const invocation = this.queue.shift();
+      const environment = this.freeEnvironment();
+      if (environment !== undefined) this.run(environment, invocation);
+      else this.coldStart(invocation).catch((error) => this.log(`could not start an environment: ${error}`, 'emulator'));
     }
   }
 
-  function settleWaiters() {
-    if (queue.length > 0 || busyCount() > 0) return;
-    const settled = waiters;
-    waiters = [];
-    for (const resolve of settled) resolve();
+  settleWaiters() {
+    if (this.queue.length > 0 || this.busyCount() > 0) return;
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   /** Queues an invocation (runs at once when there is capacity); resolves when it ends. */
-  function invoke(event = {}, source = 'direct') {
+  invoke(event = {}, source = 'direct') {
     let resolve;
     const done = new Promise((r) => (resolve = r));
     const invocation = { requestId: randomUUID(), payload: JSON.stringify(event ?? {}), source, queuedAt: Date.now(), resolve, done };
-    invocations.push(invocation);
-    queue.push(invocation);
-    schedule();
+    this.invocations.push(invocation);
+    this.queue.push(invocation);
+    this.schedule();
     return done;
   }
 
   /** The Invoke call of the Lambda API: throttles (returns undefined) or invokes. */
-  function apiInvoke(event, type) {
-    const throttle = !hasCapacity() && (type !== 'Event' || !asyncQueue);
-    apiInvokes.push({ at: Date.now(), type, throttled: throttle });
-    if (throttle) {
-      throttles.push({ at: Date.now(), type });
-      log(`throttled a ${type} invoke: ${concurrency} environment(s) busy (reserved concurrency ${concurrency})`, 'emulator');
-      return undefined;
-    }
-    return invoke(event, type);
+  apiInvoke(event, type) {
+    const throttled = !this.hasCapacity() && (type !== 'Event' || !this.asyncQueue);
+    this.apiInvokes.push({ at: Date.now(), type, throttled });
+    if (!throttled) return this.invoke(event, type);
+    this.throttles.push({ at: Date.now(), type });
+    this.log(`throttled a ${type} invoke: ${this.concurrency} environment(s) busy (reserved concurrency ${this.concurrency})`, 'emulator');
+    return undefined;
   }
 
-  const api = await startLambdaApi({ functionName, functionArn, handler, timeoutSeconds, memoryMb, invoke: apiInvoke });
-
   /** Figures of the invocations so far (or of `since` onwards, an index into `invocations`). */
-  function summary(since = 0) {
-    const ended = invocations.slice(since).filter((i) => i.outcome !== undefined);
+  summary(since = 0) {
+    const ended = this.invocations.slice(since).filter((i) => i.outcome !== undefined);
     const billedMs = ended.reduce((sum, i) => sum + i.billedMs, 0);
     return {
       invocations: ended.length,
@@ -154,44 +156,56 @@ export async function startLambdaEmulator(options) {
       timeouts: ended.filter((i) => i.outcome === 'timeout').length,
       errors: ended.filter((i) => i.outcome === 'error').length,
       billedMs,
-      gbSeconds: +((billedMs / 1000) * (memoryMb / 1024)).toFixed(3),
-      throttles: throttles.length,
-      ...stats,
+      gbSeconds: +((billedMs / 1000) * (this.memoryMb / 1024)).toFixed(3),
+      throttles: this.throttles.length,
+      ...this.stats,
     };
   }
+}
 
+/**
+ * Starts the emulator. `taskRoot` holds the function code, `handler` is Lambda's handler setting
+ * (lib/index.handler), `timeoutSeconds` the function timeout, `env` the function's environment
+ * variables, `memoryMb` its memory, `concurrency` the most environments at once (default 1: one
+ * invocation at a time), `reapAfterMs` how long a free environment is kept (default 5 minutes),
+ * `asyncQueue` whether Event invokes beyond the limit are queued (default) or throttled.
+ */
+export async function startLambdaEmulator(options) {
+  const settings = { ...FUNCTION_DEFAULTS, ...SCALING_DEFAULTS, ...options };
+  const { concurrency, region, accountId, functionName } = settings;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
+  const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
+  const pool = new EnvironmentPool({ ...settings, functionArn });
+  const api = await startLambdaApi({ ...settings, functionArn, invoke: (event, type) => pool.apiInvoke(event, type) });
   return {
     functionArn,
     functionName,
-    memoryMb,
+    memoryMb: settings.memoryMb,
     concurrency,
     lambdaApiUrl: api.url,
-    invoke,
-    invocations,
-    throttles,
-    apiInvokes,
-    logs,
-    summary,
-    /** The live environments (starting, busy or idle), for inspection and fault injection. */
-    environments: () => [...environments].filter((e) => e.kill !== undefined),
+    invoke: (event, source) => pool.invoke(event, source),
+    invocations: pool.invocations,
+    throttles: pool.throttles,
+    apiInvokes: pool.apiInvokes,
+    logs: pool.logs,
+    summary: (since) => pool.summary(since),
+    /** The live environments (busy or idle), for inspection and fault injection. */
+    environments: () => [...pool.environments].filter((e) => e.kill !== undefined),
     /** Sets function env vars for environments created from now on (as a configuration update would). */
-    setEnv(vars) {
-      Object.assign(functionEnv, vars);
-    },
+    setEnv: (vars) => Object.assign(pool.functionEnv, vars),
     /** Drops the free environments (as Lambda reclaims idle ones): the next invocation is cold. */
     reclaim() {
-      for (const environment of [...environments]) if (environment.state === 'idle') environment.kill();
+      for (const environment of [...pool.environments]) if (environment.state === 'idle') environment.kill();
     },
     /** Resolves when no invocation is queued or running. */
-    idle() {
-      return new Promise((resolve) => {
-        waiters.push(resolve);
-        settleWaiters();
-      });
-    },
+    idle: () =>
+      new Promise((resolve) => {
+        pool.waiters.push(resolve);
+        pool.settleWaiters();
+      }),
     async stop() {
-      stopped = true;
-      for (const environment of [...environments]) environment.kill?.();
+      pool.stopped = true;
+      for (const environment of [...pool.environments]) environment.kill?.();
       await api.close();
     },
   };
