@@ -4,7 +4,7 @@
 // @temporalio/lambda-worker 1.23.0. Each side gets a fresh server and emulator. Completions are
 // counted from the server (visibility), never from the client. Appends its section to
 // bench/RESULTS.md, keeping the others.
-// Usage: node bench/burst.mjs [workflows=1000] [concurrency=6] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
+// Usage: node bench/burst.mjs [workflows=1000] [concurrency=10] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ import { registerServerlessVersion, startServerWithWorkerController } from '../s
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(bench, '..');
-const [WORKFLOWS = 1000, CONCURRENCY = 6, TIMEOUT_SECONDS = 60] = process.argv.slice(2, 5).map(Number);
+const [WORKFLOWS = 1000, CONCURRENCY = 10, TIMEOUT_SECONDS = 60] = process.argv.slice(2, 5).map(Number);
 const SIDES = (process.argv[5] ?? 'ours,ours-idle-off,official').split(',');
 const ACTIVITY_MS = 300;
 const MEMORY_MB = 256; // examples/basic/cloudformation/function.yaml
