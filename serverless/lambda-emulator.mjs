@@ -116,8 +116,17 @@ class EnvironmentPool {
       const invocation = this.queue.shift();
       const environment = this.freeEnvironment();
       if (environment !== undefined) this.run(environment, invocation);
-      else this.coldStart(invocation).catch((error) => this.log(`could not start an environment: ${error}`, 'emulator'));
+      else this.coldStart(invocation).catch((error) => this.failToStart(invocation, error));
     }
+  }
+
+  /** An environment that could not be created fails its invocation (a clear record, no hang). */
+  failToStart(invocation, error) {
+    this.log(`could not start an execution environment: ${error}`, 'emulator');
+    Object.assign(invocation, { outcome: 'error', errorType: 'EnvironmentStartError', body: JSON.stringify({ errorMessage: String(error) }), startMs: Date.now(), endMs: Date.now(), durationMs: 0, billedMs: 0, marginMs: 0 });
+    invocation.resolve(invocation);
+    this.schedule();
+    this.settleWaiters();
   }
 
   settleWaiters() {
