@@ -1,0 +1,172 @@
+// A burst from zero workers: N workflows started at once (each one activity of ACTIVITY_MS), served
+// by the function in the Lambda emulator as the real Temporal Worker Controller scales it, for
+// ours (idle exit on, the default), ours with idle exit off, and the official
+// @temporalio/lambda-worker 1.23.0. Each side gets a fresh server and emulator. Completions are
+// counted from the server (visibility), never from the client. Appends its section to
+// bench/RESULTS.md, keeping the others.
+// Usage: node bench/burst.mjs [workflows=1000] [concurrency=10] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { ensureServerlessLoop } from '../serverless/setup.mjs';
+import { startLambdaEmulator } from '../serverless/lambda-emulator.mjs';
+import { registerServerlessVersion, startServerWithWorkerController } from '../serverless/controller.mjs';
+
+const bench = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(bench, '..');
+const [WORKFLOWS = 1000, CONCURRENCY = 10, TIMEOUT_SECONDS = 60] = process.argv.slice(2, 5).map(Number);
+const SIDES = (process.argv[5] ?? 'ours,ours-idle-off,official').split(',');
+const ACTIVITY_MS = 300;
+const MEMORY_MB = 256; // examples/basic/cloudformation/function.yaml
+const DRAIN_LIMIT_MS = 20 * 60_000;
+const say = (message) => console.error(`[burst] ${new Date().toISOString().slice(11, 19)} ${message}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const tsMs = (ts) => (ts instanceof Date ? ts.getTime() : Number(ts));
+
+/** Copies the fixture next to each side's @temporalio packages and bundles it with that side's worker. */
+async function prepare() {
+  if (!existsSync(path.join(root, 'dist', 'index.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(bench, 'node_modules', '@temporalio', 'lambda-worker'))) execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
+  const dirs = { ours: path.join(root, '.bench-work', 'burst'), official: path.join(bench, '.work', 'burst') };
+  for (const [side, dir] of Object.entries(dirs)) {
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['package.json', 'workflows.js', 'activities.js']) copyFileSync(path.join(bench, 'burst', file), path.join(dir, file));
+    const { bundleWorkflowCode } = createRequire(path.join(dir, 'package.json'))('@temporalio/worker');
+    const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflows.js'), logger: quiet });
+    writeFileSync(path.join(dir, 'workflow-bundle.js'), code);
+    say(`bundled the workflow with ${side}'s @temporalio/worker`);
+  }
+  const files = (dir) => ({ BENCH_ACTIVITIES: path.join(dir, 'activities.js'), BENCH_BUNDLE: path.join(dir, 'workflow-bundle.js') });
+  return {
+    ours: { taskRoot: path.join(bench, 'burst'), handler: 'ours-handler.handler', env: files(dirs.ours) },
+    'ours-idle-off': { taskRoot: path.join(bench, 'burst'), handler: 'ours-handler.handler', env: { ...files(dirs.ours), TLW_IDLE_EXIT_MS: 'off' } },
+    official: { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official) },
+  };
+}
+
+/** Waits until the server counts `total` closed workflows on the task queue. */
+async function drained(client, taskQueue, total) {
+  const until = Date.now() + DRAIN_LIMIT_MS;
+  let last = -1;
+  for (;;) {
+    const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`);
+    if (count !== last) say(`  ${count}/${total} closed`);
+    last = count;
+    if (count >= total) return;
+    if (Date.now() > until) throw new Error(`only ${count} of ${total} workflows closed within ${DRAIN_LIMIT_MS / 60_000} minutes`);
+    await sleep(2000);
+  }
+}
+
+/** Lists the task queue's workflows from visibility: completions, losses, duplicates, latencies. */
+async function census(client, taskQueue, ids, startedAt) {
+  const runs = new Map();
+  for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+    runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
+  }
+  const latencies = [];
+  let completed = 0;
+  let lastCloseMs = 0;
+  for (const infos of runs.values()) {
+    for (const info of infos) {
+      if (info.status.name !== 'COMPLETED') continue;
+      completed += 1;
+      latencies.push(tsMs(info.closeTime) - tsMs(info.startTime));
+      lastCloseMs = Math.max(lastCloseMs, tsMs(info.closeTime));
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const lost = ids.filter((id) => !(runs.get(id) ?? []).some((info) => info.status.name === 'COMPLETED')).length;
+  const duplicated = [...runs.values()].filter((infos) => infos.filter((info) => info.status.name === 'COMPLETED').length > 1).length;
+  let retried = 0; // activities that ran more than once (the workflow returns the attempt)
+  for (let i = 0; i < ids.length; i += 25) {
+    const attempts = await Promise.all(ids.slice(i, i + 25).map((id) => client.workflow.getHandle(id).result().catch(() => 1)));
+    retried += attempts.filter((attempt) => attempt > 1).length;
+  }
+  return { completed, lost, duplicated, retried, firstStartToLastCloseMs: lastCloseMs - startedAt, p50LatencyMs: percentile(latencies, 50), p99LatencyMs: percentile(latencies, 99) };
+}
+
+async function runSide(name, side) {
+  const taskQueue = `burst-${name}`;
+  const deploymentName = `burst-${name}`;
+  const emulator = await startLambdaEmulator({
+    taskRoot: side.taskRoot,
+    handler: side.handler,
+    timeoutSeconds: TIMEOUT_SECONDS,
+    memoryMb: MEMORY_MB,
+    concurrency: CONCURRENCY,
+    env: { ...side.env, BENCH_DEPLOYMENT: deploymentName, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR', OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9' },
+  });
+  const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
+  emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    say(`${name}: registering the version (the controller's first invoke)`);
+    await registerServerlessVersion(connection, { deploymentName, buildId: 'b1', functionArn: emulator.functionArn });
+    for (const environment of emulator.environments()) environment.kill(); // from zero: no worker, no environment
+    await emulator.idle();
+    const before = emulator.invocations.length;
+    const ids = Array.from({ length: WORKFLOWS }, (_, i) => `${name}-${i}`);
+    say(`${name}: starting ${WORKFLOWS} workflows at once`);
+    const startedAt = Date.now();
+    await Promise.all(ids.map((workflowId) => client.workflow.start('burst', { taskQueue, workflowId, args: [ACTIVITY_MS] })));
+    say(`${name}: all started in ${Date.now() - startedAt} ms`);
+    await drained(client, taskQueue, WORKFLOWS);
+    const counted = await census(client, taskQueue, ids, startedAt);
+    say(`${name}: drained; waiting for the invocations still running or queued to end`);
+    await emulator.idle();
+    const lambda = emulator.summary(before);
+    const served = emulator.invocations.slice(before);
+    const coldStartsAtMs = served.filter((i) => i.cold).map((i) => i.startMs - startedAt);
+    const result = { side: name, ...counted, ...lambda, lastColdStartMs: Math.max(0, ...coldStartsAtMs) };
+    const record = served.map(({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome }) => ({ requestId, environmentId, cold, source, queuedMs: queuedAt - startedAt, startMs: startMs - startedAt, endMs: endMs - startedAt, billedMs, outcome }));
+    writeFileSync(path.join(bench, '.work', `burst-${name}-invocations.json`), JSON.stringify(record, null, 1));
+    say(JSON.stringify(result));
+    return result;
+  } finally {
+    await connection.close();
+    await emulator.stop();
+    await server.stop();
+  }
+}
+
+const SIDE_NAMES = { ours: 'ours (idle exit 5 s, default)', 'ours-idle-off': 'ours, idle exit off', official: 'official 1.23.0' };
+
+function section(results) {
+  const s = (ms) => (ms / 1000).toFixed(1);
+  const rows = results.map((r) => `| ${SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.peakEnvironments} | ${s(r.lastColdStartMs)} | ${r.coldStarts} | ${r.invocations} | ${r.timeouts} | ${s(r.billedMs)} | ${r.gbSeconds.toFixed(1)} |`);
+  return [
+    '## Burst from zero: the Worker Controller scaling the function',
+    '',
+    `\`npm run bench:burst\` (${new Date().toISOString().slice(0, 10)}): ${WORKFLOWS} workflows started at once with no worker running, each one activity of ${ACTIVITY_MS} ms; the real Worker`,
+    `Controller (no-sync scaler, defaults) invokes the function in the Lambda emulator: at most ${CONCURRENCY} execution environments (reserved`,
+    `concurrency), ${TIMEOUT_SECONDS} s timeout, ${MEMORY_MB} MB; Event invokes beyond the limit wait in the emulator's async queue, as on Lambda.`,
+    'Each side on a fresh server. Completed, lost and duplicated are counted from the server\'s visibility; latency is each',
+    'workflow\'s start to close on the server; billed time includes every invocation the burst caused, until the last one ended.',
+    '',
+    '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Peak environments | Last cold start (s after the first start) | Cold starts | Invocations | Timed out | Billed (s) | GB-s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+ensureServerlessLoop();
+const sides = await prepare();
+const results = [];
+for (const name of SIDES) {
+  if (!sides[name]) throw new Error(`Unknown side ${name}: use ours, ours-idle-off or official.`);
+  results.push(await runSide(name, sides[name]));
+}
+const text = section(results);
+console.log(text);
+if (process.env.BURST_WRITE_RESULTS !== '0') {
+  const resultsFile = path.join(bench, 'RESULTS.md');
+  const kept = readFileSync(resultsFile, 'utf8').replace(/## Burst from zero[\s\S]*?(?=\n## |$)/, '').trimEnd();
+  writeFileSync(resultsFile, `${kept}\n\n${text}\n`);
+}
