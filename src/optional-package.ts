@@ -4,6 +4,12 @@
  */
 import { InvalidOptionError } from './errors';
 
+/** Whether `error` says a module could not be found (CommonJS `require` or ES `import`). */
+export function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+}
+
 /**
  * Imports `moduleName`.
  * @param otherwise - what the user can do instead of installing it, for the error message.

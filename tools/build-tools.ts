@@ -5,17 +5,13 @@
  * the install line when one is missing.
  */
 import { InvalidOptionError } from '../src/errors';
+import { isModuleNotFound } from '../src/optional-package';
 
 /** The build tools and the versions this release is tested with. */
 export const BUILD_TOOLS = { esbuild: '0.27.7', '@vercel/nft': '1.11.5', yazl: '3.3.1' } as const;
 
 /** `npm install --save-dev` of every build tool, at the tested versions. */
 export const BUILD_TOOLS_INSTALL = `npm install --save-dev ${Object.entries(BUILD_TOOLS).map(([name, version]) => `${name}@${version}`).join(' ')}`;
-
-function isNotFound(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
-}
 
 /**
  * Loads one build tool through `load` (a literal dynamic import).
@@ -25,7 +21,7 @@ export async function loadBuildTool<T>(name: keyof typeof BUILD_TOOLS, load: () 
   try {
     return await load();
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!isModuleNotFound(error)) throw error;
     throw new InvalidOptionError(
       `temporal-lambda-worker package needs ${name}, one of its build tools, which is not installed. ` +
         `They are optional peers so that your function's production dependencies stay free of them; install them as dev dependencies: ${BUILD_TOOLS_INSTALL}`,

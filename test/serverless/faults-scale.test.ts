@@ -45,10 +45,10 @@ async function serverlessLoop(options: Record<string, unknown>, serverArgs: stri
   const taskQueue = uniqueName('scale');
   const emu = (await startLambdaEmulator({
     taskRoot: fixtures,
-    handler: 'burst-handler.handler',
+    handler: 'lambda-handler.handler',
     timeoutSeconds: 20,
     ...options,
-    env: { TLW_WORKFLOW_BUNDLE: bundlePath, TLW_DEPLOYMENT_NAME: deploymentName, TEMPORAL_TASK_QUEUE: taskQueue, ...env },
+    env: { TLW_WORKFLOW_BUNDLE: bundlePath, TLW_DEPLOYMENT_NAME: deploymentName, TEMPORAL_TASK_QUEUE: taskQueue, TLW_IDLE_EXIT_MS: '3000', ...env },
   })) as Emulated;
   cleanups.push(() => emu.stop());
   const holder: { server: Server } = { server: await startServerWithWorkerController({ lambdaApiUrl: emu.lambdaApiUrl, args: serverArgs }) };

@@ -127,7 +127,7 @@ describe('EmfMetricsWriter', () => {
 describe('applyEmfMetrics', () => {
   it('points the Runtime at the shared metrics buffer and adds a summary hook', async () => {
     const { LambdaWorkerConfig } = await import('../../src/lambda-config');
-    const config = new LambdaWorkerConfig({ version: { deploymentName: 'd', buildId: 'b' }, connectionOptions: {}, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
+    const config = new LambdaWorkerConfig({ connectionOptions: {}, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
     const emf = applyEmfMetrics(config, { env: {} });
     expect(config.summaryHooks).toEqual([emf.onSummary]);
     expect((config.runtimeOptions.telemetryOptions?.metrics as { buffer?: unknown }).buffer).toBeDefined();

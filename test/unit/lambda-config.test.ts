@@ -6,7 +6,7 @@ import { JsonLogger } from '../../src/logger';
 const version = { deploymentName: 'my-app', buildId: 'build-1' };
 
 function config(): LambdaWorkerConfig {
-  return new LambdaWorkerConfig({ version, connectionOptions: { address: 'h:1' }, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
+  return new LambdaWorkerConfig({ connectionOptions: { address: 'h:1' }, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
 }
 
 describe('LambdaWorkerConfig', () => {
