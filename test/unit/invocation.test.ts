@@ -266,6 +266,89 @@ describe('runInvocation', () => {
   });
 });
 
+describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" after the worker stopped)', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
+  afterEach(() => void vi.useRealTimers());
+
+  /** A worker whose run ends as the SDK's does when finalizeShutdown loses the race, in `state`. */
+  class RacingWorker extends FakeWorker {
+    constructor(private readonly endState: string) {
+      super();
+    }
+    override run(): Promise<void> {
+      return super.run().then(() => {
+        this.state = this.endState;
+        throw Object.assign(new Error('Worker still in use: Expected 1 reference, but got 2'), { name: 'IllegalStateError' });
+      });
+    }
+  }
+
+  it('succeeds, warns, and closes the kept connection when the worker had STOPPED', async () => {
+    let connects = 0;
+    const close = vi.fn(async () => undefined);
+    const { prepared, deps, lines, summary } = setup(new RacingWorker('STOPPED'), { connect: async () => ({ id: ++connects, close }), check: async () => undefined }, 7_000, { reuseConnection: true });
+    const result = await settle(runInvocation(prepared, makeContext(20_000), deps));
+    expect(result.error).toBeUndefined();
+    expect(summary()).toMatchObject({ endReason: 'deadline', level: 'INFO' });
+    expect(lines.join('')).toMatch(/could not finalize it/);
+    expect(close).toHaveBeenCalledOnce();
+    // The next invocation opens a new connection instead of the closed one.
+    lines.length = 0;
+    await settle(runInvocation(prepared, makeContext(20_000), { ...deps, createWorker: async () => new FakeWorker() }));
+    expect(summary()).toMatchObject({ connectionReused: false, endReason: 'deadline' });
+    expect(connects).toBe(2);
+  });
+
+  it('counts a forced shutdown from when an idle exit began it: succeeds with a warning and replaces the connection', async () => {
+    // As the SDK does when polls outlive shutdownForceTime: the worker FAILED, then finalize fails.
+    class SlowToDrain extends FakeWorker {
+      forceTimeMs = 0;
+      private fail?: (error: Error) => void;
+      override run(): Promise<void> {
+        this.state = 'RUNNING';
+        return new Promise((_resolve, reject) => (this.fail = reject));
+      }
+      override shutdown(): void {
+        this.shutdownAtMs = Date.now();
+        this.state = 'DRAINING';
+        setTimeout(() => {
+          this.state = 'FAILED';
+          this.fail?.(Object.assign(new Error('Worker still in use: Expected 1 reference, but got 2'), { name: 'IllegalStateError' }));
+        }, this.forceTimeMs + 10);
+      }
+    }
+    const worker = new SlowToDrain();
+    const close = vi.fn(async () => undefined);
+    const { prepared, deps, lines, summary } = setup(
+      worker,
+      {
+        connect: async () => ({ close }),
+        check: async () => undefined,
+        createWorker: async (options) => {
+          worker.forceTimeMs = options.shutdownForceTime as number;
+          return worker;
+        },
+      },
+      7_000,
+      { idleExitMs: 1_000, reuseConnection: true },
+    );
+    const context = makeContext(60_000);
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.error).toBeUndefined();
+    expect(worker.shutdownAtMs).toBeLessThan(context.deadlineMs - 7_000 - 30_000);
+    expect(summary()).toMatchObject({ endReason: 'idle', level: 'INFO' });
+    expect(lines.join('')).toMatch(/shutdown was forced/);
+    expect(close).toHaveBeenCalledOnce();
+  });
+
+  it('still fails the invocation when the worker had not stopped cleanly (FAILED)', async () => {
+    const { prepared, deps, summary } = setup(new RacingWorker('FAILED'));
+    const result = await settle(runInvocation(prepared, makeContext(20_000), deps));
+    expect((result.error as Error).name).toBe('IllegalStateError');
+    expect(summary()).toMatchObject({ endReason: 'error', level: 'ERROR' });
+  });
+});
+
 describe('summary hooks', () => {
   beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
   afterEach(() => void vi.useRealTimers());
