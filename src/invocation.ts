@@ -116,22 +116,44 @@ interface WorkEnd {
 /** Polls until work end (or idle), then shuts the worker down; resolves with why work ended. */
 async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor: TaskMonitor, idleExitMs: number | undefined, deps: InvocationDeps, logger: Logger): Promise<WorkEnd> {
   let ended: WorkEnd | undefined;
+  // A worker plugin's runWorker (the SDK's SimplePlugin `runContext`, for one) may do async work
+  // before the worker starts polling; until then the worker is INITIALIZED and refuses shutdown.
+  let pendingShutdown: ReturnType<typeof setInterval> | undefined;
   const stop = (reason: EndReason) => {
     if (ended !== undefined) return;
     ended = { reason, shutdownStartMs: deps.now() };
     logger.info(reason === 'idle' ? `No task for ${idleExitMs} ms: shutting the worker down early` : 'Work window ended: shutting the worker down', {
       shutdownForceTimeMs: plan.shutdownForceTimeMs,
     });
-    try {
-      worker.shutdown();
-    } catch (error) {
-      logger.debug('Worker was not running when shutdown was requested', { error });
+    const shutDown = (): boolean => {
+      if (worker.getState() === 'INITIALIZED') return false;
+      try {
+        worker.shutdown();
+      } catch (error) {
+        logger.debug('Worker was not running when shutdown was requested', { error });
+      }
+      return true;
+    };
+    if (!shutDown()) {
+      logger.info('The worker has not started polling yet (a plugin\'s runWorker is still running); it is shut down as soon as it starts');
+      pendingShutdown = setInterval(() => shutDown() && clearInterval(pendingShutdown), 10);
     }
   };
   const deadlineTimer = setTimeout(() => stop('deadline'), Math.max(0, plan.workEndMs - deps.now()));
-  const idleTimer =
-    idleExitMs === undefined ? undefined : setInterval(() => monitor.idleForMs() >= idleExitMs && stop('idle'), Math.max(50, Math.min(1_000, idleExitMs / 4)));
+  // Idle time counts only while the worker polls; a worker that is not RUNNING right after
+  // run() started (an async plugin) is idle from the first check that finds it RUNNING.
+  let polling = false;
+  const checkIdle = (limitMs: number) => {
+    if (!polling) {
+      if (worker.getState() !== 'RUNNING') return;
+      polling = true;
+      monitor.restartIdleClock();
+    }
+    if (monitor.idleForMs() >= limitMs) stop('idle');
+  };
+  const idleTimer = idleExitMs === undefined ? undefined : setInterval(() => checkIdle(idleExitMs), Math.max(50, Math.min(1_000, idleExitMs / 4)));
   const run = worker.run();
+  polling = worker.getState() === 'RUNNING';
   try {
     const bounded = await settleBefore(run, plan.workerStopByMs, deps.now);
     if (bounded.timedOut) {
@@ -154,6 +176,7 @@ async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor
   } finally {
     clearTimeout(deadlineTimer);
     clearInterval(idleTimer);
+    clearInterval(pendingShutdown);
   }
   return ended ?? { reason: 'worker-stopped' };
 }

@@ -78,6 +78,11 @@ export class TaskMonitor {
   }
 
   /** How long the worker has had nothing in flight (0 while busy). */
+  /** Counts the idle time from now: for a worker that started polling only now. */
+  restartIdleClock(): void {
+    this.lastBusyMs = Math.max(this.lastBusyMs, this.now());
+  }
+
   idleForMs(): number {
     return this.busy ? 0 : this.now() - this.lastBusyMs;
   }

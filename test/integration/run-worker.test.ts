@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
+import type { WorkerPlugin } from '@temporalio/worker';
 import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
 import { echoHandler } from '../fixtures/nexus-handler';
 import { testHandler } from '../support/handler';
@@ -194,6 +195,44 @@ describe('runWorker against a real server', () => {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const failures = history.events!.map((event) => event.workflowTaskFailedEventAttributes?.failure?.message).filter(Boolean);
     expect(failures.join('\n')).toMatch(/Script execution timed out after 1000ms/);
+  });
+
+  it('counts idle time from when polling starts behind a plugin whose runWorker is async, and shuts the worker down then', async () => {
+    // As the SDK's SimplePlugin does with an async `runContext`: the worker starts polling only
+    // when the plugin calls next, and refuses shutdown until then.
+    const startDelayMs = 4_000;
+    let pollingFromMs = 0;
+    const slowStart: WorkerPlugin = {
+      name: 'slow-start',
+      runWorker: async (worker, next) => {
+        await new Promise((resolve) => setTimeout(resolve, startDelayMs));
+        pollingFromMs = Date.now();
+        return next(worker);
+      },
+    };
+    const t = testHandler({
+      bundlePath,
+      env: { TEMPORAL_ADDRESS: address },
+      configure: (config) => {
+        config.idleExitMs = 2_000;
+        config.workerOptions.plugins = [slowStart];
+      },
+    });
+    const invocation = invoke(t.handler, 30_000);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['late'] });
+    const record = await invocation;
+
+    expect(result).toBe('Hello, late!');
+    expect(record.error).toBeUndefined();
+    expect(t.logs.lines.join('')).not.toMatch(/abandoning/);
+    const summary = t.logs.records().find((line) => line.message === 'Invocation summary')!;
+    expect(summary).toMatchObject({ endReason: 'idle', level: 'INFO' });
+    expect((summary.tasks as { activities: number }).activities).toBe(1);
+    // Shut down after 2 s of polling with nothing to do (not 2 s after the start), not kept to the deadline.
+    const shutdownAtMs = Date.parse(String(t.logs.records().find((line) => /shutting the worker down early/.test(String(line.message)))!.timestamp));
+    expect(shutdownAtMs - pollingFromMs).toBeGreaterThanOrEqual(2_000);
+    expect(record.settledMs - record.startedMs).toBeLessThan(20_000);
   });
 
   it('runs workflows in a worker thread when config.workflowThread is set', async () => {

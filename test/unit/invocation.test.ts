@@ -266,6 +266,56 @@ describe('runInvocation', () => {
   });
 });
 
+describe('a worker that starts polling late (a plugin\'s async runWorker before the SDK\'s)', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
+  afterEach(() => void vi.useRealTimers());
+
+  /** INITIALIZED (refusing shutdown, as the SDK's Worker does) until `startAfterMs` after run(). */
+  class LateStarter extends FakeWorker {
+    startedAtMs: number | undefined;
+    constructor(private readonly startAfterMs: number) {
+      super();
+    }
+    override run(): Promise<void> {
+      const running = super.run();
+      this.state = 'INITIALIZED';
+      setTimeout(() => {
+        this.state = 'RUNNING';
+        this.startedAtMs = Date.now();
+      }, this.startAfterMs);
+      return running;
+    }
+    override shutdown(): void {
+      if (this.state !== 'RUNNING') throw Object.assign(new Error(`Not running. Current state: ${this.state}`), { name: 'IllegalStateError' });
+      super.shutdown();
+    }
+  }
+
+  it('counts idle time from when it starts polling, and shuts it down then', async () => {
+    const worker = new LateStarter(3_000);
+    const { prepared, deps, summary, lines } = setup(worker, {}, 7_000, { idleExitMs: 1_000 });
+    const result = await settle(runInvocation(prepared, makeContext(60_000), deps));
+    expect(result.error).toBeUndefined();
+    expect(worker.shutdownAtMs! - worker.startedAtMs!).toBeGreaterThanOrEqual(1_000);
+    expect(worker.shutdownAtMs! - worker.startedAtMs!).toBeLessThan(1_500);
+    expect(summary()).toMatchObject({ endReason: 'idle' });
+    expect(lines.join('')).not.toMatch(/abandoning/);
+  });
+
+  it('shuts it down as soon as it starts when the work window ended before', async () => {
+    const worker = new LateStarter(15_000);
+    const { prepared, deps, summary, lines } = setup(worker);
+    const context = makeContext(20_000);
+    const result = await settle(runInvocation(prepared, context, deps));
+    expect(result.error).toBeUndefined();
+    expect(worker.startedAtMs).toBeGreaterThan(context.deadlineMs - 7_000);
+    expect(worker.shutdownAtMs! - worker.startedAtMs!).toBeLessThanOrEqual(20);
+    expect(summary()).toMatchObject({ endReason: 'deadline' });
+    expect(lines.join('')).toMatch(/has not started polling yet/);
+    expect(lines.join('')).not.toMatch(/abandoning/);
+  });
+});
+
 describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" after the worker stopped)', () => {
   beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
   afterEach(() => void vi.useRealTimers());
