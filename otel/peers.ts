@@ -4,10 +4,12 @@
  * so that a missing package or an unsupported major fails with one error naming the package, the
  * version found and the `npm install` line that fixes it, instead of a bare ERR_MODULE_NOT_FOUND.
  *
- * Metrics work with OpenTelemetry JS 1.x (1.30, exporters 0.57) and 2.x (exporters 0.2xx).
- * Tracing needs 1.x: `@temporalio/interceptors-opentelemetry` 1.24 is built on
+ * Metrics work with OpenTelemetry JS 1.x (1.30, exporters 0.57), 2.x (exporters 0.2xx) and 3.x
+ * (exporters 0.3xx). Tracing needs 1.x: `@temporalio/interceptors-opentelemetry` 1.24 is built on
  * `@opentelemetry/sdk-trace-base` ^1.25.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type * as Api from '@opentelemetry/api';
 import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
 import type * as Core from '@opentelemetry/core';
@@ -21,11 +23,24 @@ import type * as Interceptors from '@temporalio/interceptors-opentelemetry';
 import { InvalidOptionError } from '../src/errors';
 import { isModuleNotFound } from '../src/optional-package';
 
-/** The install line of the metrics packages, for OpenTelemetry JS 1.x and 2.x. */
+/**
+ * The install line of the metrics packages, for each OpenTelemetry JS major. Each set is one
+ * release of the line, so npm installs one copy of each package. 3.x needs Node.js 22.15 or later.
+ */
 export const OTEL_METRICS_INSTALL = {
   '1.x': 'npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@1.30.1 @opentelemetry/sdk-metrics@1.30.1 @opentelemetry/exporter-metrics-otlp-grpc@0.57.2',
   '2.x': 'npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@2.12.1 @opentelemetry/sdk-metrics@2.12.1 @opentelemetry/exporter-metrics-otlp-grpc@0.212.0',
+  '3.x': 'npm install @opentelemetry/api@1.10.0 @opentelemetry/resources@3.1.0 @opentelemetry/sdk-metrics@3.1.0 @opentelemetry/exporter-metrics-otlp-grpc@0.301.0',
 } as const;
+
+/** The metrics install lines to suggest, newest first where this Node.js can run it (3.x needs 22.15). */
+function metricsInstallAdvice(): string {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const newest = major > 22 || (major === 22 && minor >= 15);
+  return newest
+    ? `${OTEL_METRICS_INSTALL['3.x']} (OpenTelemetry JS 3.x), or ${OTEL_METRICS_INSTALL['2.x']} (2.x)`
+    : `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ${OTEL_METRICS_INSTALL['1.x']} (1.x)`;
+}
 
 /** The install line of the tracing packages (OpenTelemetry JS 1.x, as the Temporal interceptors need). */
 export const OTEL_TRACING_INSTALL =
@@ -38,8 +53,8 @@ export interface MetricsPeers {
   resources: typeof Resources;
   sdkMetrics: typeof SdkMetrics;
   exporter: typeof MetricsExporter;
-  /** The OpenTelemetry JS major the metrics packages belong to. */
-  major: 1 | 2;
+  /** The OpenTelemetry JS major the metrics packages belong to, when their versions could be read. */
+  major?: 1 | 2 | 3;
 }
 
 /** The tracing packages, loaded. */
@@ -54,19 +69,21 @@ export interface TracingPeers {
   interceptors: typeof Interceptors;
 }
 
-/** Runs the literal `require`s of `load`; names every missing package in one error. */
-function loadAll<T>(names: readonly string[], load: () => T, install: string, purpose: string): T {
-  try {
-    return load();
-  } catch (error) {
-    if (!isModuleNotFound(error)) throw error;
-    const missing = names.filter((name) => !canLoad(name));
-    throw new InvalidOptionError(
-      `${purpose} needs ${missing.length > 0 ? missing.join(', ') : 'an OpenTelemetry package'}, which ${missing.length === 1 ? 'is' : 'are'} not installed ` +
-        `(${(error as Error).message.split('\n')[0]}). Install them: ${install}`,
-      { cause: error },
-    );
-  }
+/**
+ * What to throw when loading the packages `names` failed with `error`: one error naming every
+ * missing package and the install line, or `error` itself when it is not a missing module.
+ * The `require` calls stay literal and inside a `try` at each call site: bundlers then inline
+ * the packages that are installed and leave the others to fail at run time, here, instead of
+ * failing the build of an app that uses metrics without the tracing packages.
+ */
+function notInstalled(error: unknown, names: readonly string[], install: string, purpose: string): unknown {
+  if (!isModuleNotFound(error)) return error;
+  const missing = names.filter((name) => !canLoad(name));
+  return new InvalidOptionError(
+    `${purpose} needs ${missing.length > 0 ? missing.join(', ') : 'an OpenTelemetry package'}, which ${missing.length === 1 ? 'is' : 'are'} not installed ` +
+      `(${(error as Error).message.split('\n')[0]}). Install them: ${install}`,
+    { cause: error },
+  );
 }
 
 function canLoad(name: string): boolean {
@@ -76,6 +93,55 @@ function canLoad(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The version in the package.json of the installed package `name`, found from the file it
+ * resolves to: for OpenTelemetry JS 3.x, whose `exports` do not include `./package.json`.
+ * Undefined when it cannot be found (in a bundle, say).
+ */
+function versionOnDisk(name: string): string | undefined {
+  try {
+    let dir = path.dirname(require.resolve(name));
+    for (;;) {
+      const file = path.join(dir, 'package.json');
+      if (existsSync(file)) {
+        const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (manifest.name === name) return manifest.version;
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) return undefined;
+      dir = parent;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The versions of the metrics packages. Each `require` of a package.json is a literal inside its
+ * own try, so that bundlers inline it where the package allows and leave it otherwise (3.x).
+ */
+function metricsVersions(): Record<'@opentelemetry/resources' | '@opentelemetry/sdk-metrics' | '@opentelemetry/exporter-metrics-otlp-grpc', string | undefined> {
+  let resources: string | undefined;
+  let sdkMetrics: string | undefined;
+  let exporter: string | undefined;
+  try {
+    resources = (require('@opentelemetry/resources/package.json') as { version: string }).version;
+  } catch {
+    resources = versionOnDisk('@opentelemetry/resources');
+  }
+  try {
+    sdkMetrics = (require('@opentelemetry/sdk-metrics/package.json') as { version: string }).version;
+  } catch {
+    sdkMetrics = versionOnDisk('@opentelemetry/sdk-metrics');
+  }
+  try {
+    exporter = (require('@opentelemetry/exporter-metrics-otlp-grpc/package.json') as { version: string }).version;
+  } catch {
+    exporter = versionOnDisk('@opentelemetry/exporter-metrics-otlp-grpc');
+  }
+  return { '@opentelemetry/resources': resources, '@opentelemetry/sdk-metrics': sdkMetrics, '@opentelemetry/exporter-metrics-otlp-grpc': exporter };
 }
 
 /** The major of an installed package's version, read from its package.json. */
@@ -98,50 +164,50 @@ let metricsPeers: MetricsPeers | undefined;
 export function loadMetricsPeers(): MetricsPeers {
   if (metricsPeers !== undefined) return metricsPeers;
   const names = ['@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-metrics-otlp-grpc'];
-  const loaded = loadAll(
-    names,
-    () => ({
-      api: require('@opentelemetry/api') as typeof Api, // not used here: sdk-metrics needs it installed
+  let loaded: Omit<MetricsPeers, 'major'>;
+  try {
+    require('@opentelemetry/api'); // not used here: sdk-metrics needs it installed
+    loaded = {
       resources: require('@opentelemetry/resources') as typeof Resources,
       sdkMetrics: require('@opentelemetry/sdk-metrics') as typeof SdkMetrics,
       exporter: require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof MetricsExporter,
-      versions: {
-        '@opentelemetry/resources': (require('@opentelemetry/resources/package.json') as { version: string }).version,
-        '@opentelemetry/sdk-metrics': (require('@opentelemetry/sdk-metrics/package.json') as { version: string }).version,
-        '@opentelemetry/exporter-metrics-otlp-grpc': (require('@opentelemetry/exporter-metrics-otlp-grpc/package.json') as { version: string }).version,
-      },
-    }),
-    `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x), or ${OTEL_METRICS_INSTALL['1.x']} (1.x)`,
-    'temporal-lambda-worker/otel (metrics)',
-  );
-  const lines = {
-    '@opentelemetry/resources': majorOf(loaded.versions['@opentelemetry/resources']),
-    '@opentelemetry/sdk-metrics': majorOf(loaded.versions['@opentelemetry/sdk-metrics']),
-    '@opentelemetry/exporter-metrics-otlp-grpc': lineOfExporter(loaded.versions['@opentelemetry/exporter-metrics-otlp-grpc']),
-  };
-  checkLines(lines, loaded.versions);
-  metricsPeers = { resources: loaded.resources, sdkMetrics: loaded.sdkMetrics, exporter: loaded.exporter, major: lines['@opentelemetry/sdk-metrics'] as 1 | 2 };
+    };
+  } catch (error) {
+    throw notInstalled(error, names, metricsInstallAdvice(), 'temporal-lambda-worker/otel (metrics)');
+  }
+  const major = checkMetricsVersions(metricsVersions());
+  metricsPeers = { resources: loaded.resources, sdkMetrics: loaded.sdkMetrics, exporter: loaded.exporter, major };
   return metricsPeers;
 }
 
-/** Every package on 1.x, or every package on 2.x; anything else names the package to change. */
-function checkLines(lines: Record<string, number>, versions: Record<string, string>): void {
+/**
+ * Checks that the metrics packages are all of one supported major (1.x, 2.x or 3.x) and returns
+ * it; anything else throws naming the package to change. A package whose version could not be
+ * read (inside a bundle) is not checked.
+ * @throws {@link InvalidOptionError} naming the packages, their versions and the install line.
+ */
+export function checkMetricsVersions(versions: Record<string, string | undefined>): 1 | 2 | 3 | undefined {
+  const lines: Record<string, number> = {};
+  for (const [name, version] of Object.entries(versions)) {
+    if (version !== undefined) lines[name] = name.startsWith('@opentelemetry/exporter-') ? lineOfExporter(version) : majorOf(version);
+  }
   const describe = (name: string) => `${name}@${versions[name]}`;
   for (const [name, line] of Object.entries(lines)) {
-    if (line !== 1 && line !== 2) {
+    if (line < 1 || line > 3) {
       throw new InvalidOptionError(
-        `${describe(name)} belongs to OpenTelemetry JS ${line}.x, which temporal-lambda-worker/otel does not support yet (1.x and 2.x are supported). ` +
-          `Install a supported set: ${OTEL_METRICS_INSTALL['2.x']}`,
+        `${describe(name)} belongs to OpenTelemetry JS ${line}.x, which temporal-lambda-worker/otel does not support yet (1.x, 2.x and 3.x are supported). ` +
+          `Install a supported set: ${metricsInstallAdvice()}`,
       );
     }
   }
-  const sdkLine = lines['@opentelemetry/sdk-metrics'];
+  const sdkLine = lines['@opentelemetry/sdk-metrics'] ?? Object.values(lines)[0];
   const odd = Object.keys(lines).filter((name) => lines[name] !== sdkLine);
   if (odd.length > 0) {
     throw new InvalidOptionError(
-      `The OpenTelemetry metrics packages mix majors: ${Object.keys(lines).map(describe).join(', ')}. Install one set: ${OTEL_METRICS_INSTALL[sdkLine === 1 ? '1.x' : '2.x']}`,
+      `The OpenTelemetry metrics packages mix majors: ${Object.keys(lines).map(describe).join(', ')}. Install one set: ${OTEL_METRICS_INSTALL[`${sdkLine as 1 | 2 | 3}.x`]}`,
     );
   }
+  return sdkLine as 1 | 2 | 3 | undefined;
 }
 
 let tracingPeers: TracingPeers | undefined;
@@ -160,16 +226,20 @@ export function loadTracingPeers(): TracingPeers {
   const purpose = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
   // The major first, from package.json alone: an app on 2.x (without the Temporal interceptors)
   // hears that tracing needs 1.x, not that a package is missing.
-  const sdkVersion = loadAll(names, () => (require('@opentelemetry/sdk-trace-base/package.json') as { version: string }).version, OTEL_TRACING_INSTALL, purpose);
+  let sdkVersion: string;
+  try {
+    sdkVersion = (require('@opentelemetry/sdk-trace-base/package.json') as { version: string }).version;
+  } catch (error) {
+    throw notInstalled(error, names, OTEL_TRACING_INSTALL, purpose);
+  }
   if (majorOf(sdkVersion) !== 1) {
     throw new InvalidOptionError(
       `${purpose} needs OpenTelemetry JS 1.x: @temporalio/interceptors-opentelemetry 1.24 is built on @opentelemetry/sdk-trace-base ^1.25, and this app has @opentelemetry/sdk-trace-base@${sdkVersion}. ` +
-        `Use applyMetrics alone with OpenTelemetry JS 2.x, or install the 1.x tracing set: ${OTEL_TRACING_INSTALL}`,
+        `Use applyMetrics alone with OpenTelemetry JS 2.x or 3.x, or install the 1.x tracing set: ${OTEL_TRACING_INSTALL}`,
     );
   }
-  tracingPeers = loadAll(
-    names,
-    () => ({
+  try {
+    tracingPeers = {
       api: require('@opentelemetry/api') as typeof Api,
       resources: require('@opentelemetry/resources') as typeof Resources,
       core: require('@opentelemetry/core') as typeof Core,
@@ -178,10 +248,10 @@ export function loadTracingPeers(): TracingPeers {
       exporter: require('@opentelemetry/exporter-trace-otlp-grpc') as typeof TraceExporter,
       xray: require('@opentelemetry/id-generator-aws-xray') as typeof XRay,
       interceptors: require('@temporalio/interceptors-opentelemetry') as typeof Interceptors,
-    }),
-    OTEL_TRACING_INSTALL,
-    purpose,
-  );
+    };
+  } catch (error) {
+    throw notInstalled(error, names, OTEL_TRACING_INSTALL, purpose);
+  }
   return tracingPeers;
 }
 

@@ -1,10 +1,12 @@
 /**
  * The packed tarball installed as users install it, in fresh apps: next to OpenTelemetry JS 1.x,
- * next to 2.x, and with no OpenTelemetry at all. Each install must succeed; each app then runs a
- * real invocation against the real server, and metrics reach a real OTLP receiver with either
- * major. Without OpenTelemetry, /otel fails with one error naming the packages and the install
- * line; with 2.x, tracing does (the Temporal interceptors need 1.x). The production tree carries
- * no build tools, and the package command names the ones to install.
+ * next to 2.x, next to 3.x (run on Node 24: 3.x needs 22.15, and packaged by the package command),
+ * and with no OpenTelemetry at all.
+ * Each install must succeed; each app then runs a real invocation against the real server, and
+ * metrics reach a real OTLP receiver with each major. Without OpenTelemetry, /otel fails with one
+ * error naming the packages and the install line; with 2.x and 3.x, tracing does (the Temporal
+ * interceptors need 1.x). The production tree carries no build tools, and the package command
+ * names the ones to install.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 // @ts-expect-error plain ESM script without types
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
+// @ts-expect-error plain ESM script without types
+import { runtimePaths } from '../../serverless/lambda-emulator.mjs';
 import { latestCounterTotal, metricPoints, type ReceivedLine } from '../support/otel';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
@@ -26,6 +30,8 @@ const OTEL_1X = ['@opentelemetry/api@1.9.0', '@opentelemetry/resources@1.30.1', 
   '@opentelemetry/core@1.30.1', '@opentelemetry/sdk-trace-base@1.30.1', '@opentelemetry/context-async-hooks@1.30.1', '@opentelemetry/exporter-trace-otlp-grpc@0.57.2',
   '@opentelemetry/id-generator-aws-xray@1.2.3', '@temporalio/interceptors-opentelemetry@1.24.0', '@temporalio/workflow@1.24.0'];
 const OTEL_2X = ['@opentelemetry/api@1.9.0', '@opentelemetry/sdk-metrics@2.12.1', '@opentelemetry/exporter-metrics-otlp-grpc@0.212.0', '@opentelemetry/resources@2.12.1'];
+/** The newest line (the registry's latest since October 2026), as a new app installs it today. */
+const OTEL_3X = ['@opentelemetry/api@1.10.0', '@opentelemetry/sdk-metrics@3.1.1', '@opentelemetry/exporter-metrics-otlp-grpc@0.301.0', '@opentelemetry/resources@3.1.1'];
 
 let tarball: string;
 let client: Client;
@@ -54,10 +60,10 @@ function installApp(extra: string[], omitDev = false): { dir: string; status: nu
 }
 
 /** Runs the app's invocation while a workflow is started for it; returns the app's findings. */
-async function runApp(dir: string, env: Record<string, string>): Promise<{ findings: Record<string, any>; taskQueue: string }> {
+async function runApp(dir: string, env: Record<string, string>, node: string = process.execPath): Promise<{ findings: Record<string, any>; taskQueue: string }> {
   const taskQueue = uniqueName('install');
   const deployment = uniqueName('install-dep');
-  const child = spawnAsync(dir, { APP_TASK_QUEUE: taskQueue, APP_DEPLOYMENT: deployment, APP_BUNDLE: bundlePath, APP_OTLP_ENDPOINT: receiver.address, TEMPORAL_ADDRESS: address, ...env });
+  const child = spawnAsync(dir, node, { APP_TASK_QUEUE: taskQueue, APP_DEPLOYMENT: deployment, APP_BUNDLE: bundlePath, APP_OTLP_ENDPOINT: receiver.address, TEMPORAL_ADDRESS: address, ...env });
   await makeVersionCurrent(client, deployment, 'b1');
   expect(await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['app'] })).toBe('Hello, app!');
   const { stdout, stderr } = await child;
@@ -66,9 +72,9 @@ async function runApp(dir: string, env: Record<string, string>): Promise<{ findi
   return { findings: JSON.parse(line).findings, taskQueue };
 }
 
-function spawnAsync(dir: string, env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+function spawnAsync(dir: string, node: string, env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['run.cjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'WARN', ...env } });
+    const child = spawn(node, ['run.cjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'WARN', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -99,6 +105,39 @@ describe('the packed tarball in fresh apps', () => {
     expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
     expect(findings.applyTracing.message).toMatch(/needs OpenTelemetry JS 1\.x.*@opentelemetry\/sdk-trace-base@2\.\d+\.\d+.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
     expect(await completedAtReceiver(taskQueue)).toBe(1);
+  });
+
+  it('installs next to OpenTelemetry JS 3.x and runs on Node 24 (3.x needs 22.15): metrics reach the receiver; tracing says what it needs', async () => {
+    const node24: string = runtimePaths('24').node;
+    if (!existsSync(node24)) throw new Error(`Node 24 is not installed at ${node24}: run \`node serverless/setup.mjs\` (npm test does).`);
+    const app = installApp(OTEL_3X);
+    expect(app.status, app.output).toBe(0);
+    expect(app.output).not.toMatch(/ERESOLVE/);
+    const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' }, node24);
+    expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, invocation: { outcome: 'ok' } });
+    expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
+    expect(findings.applyTracing.message).toMatch(/@opentelemetry\/sdk-trace-base.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
+    expect(await completedAtReceiver(taskQueue)).toBe(1);
+
+    // The package command bundles a handler that uses /otel metrics without the tracing packages
+    // (esbuild leaves their requires to run time), and the bundled handler loads on Node 24.
+    writeFileSync(path.join(app.dir, 'handler.cjs'), [
+      "const { runWorker } = require('temporal-lambda-worker');",
+      "const otel = require('temporal-lambda-worker/otel');",
+      "exports.handler = runWorker({ deploymentName: 'd', buildId: 'b1' }, (config) => {",
+      "  config.workerOptions.taskQueue = 'tq';",
+      "  otel.applyMetrics(config, { endpoint: 'http://127.0.0.1:4317', serviceName: 'bundled' });",
+      '});',
+    ].join('\n'));
+    const zip = path.join(app.dir, 'function.zip');
+    const packaging = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), 'package', '--project', app.dir, '--handler', 'handler.handler', '--out', zip], { cwd: app.dir, encoding: 'utf8' });
+    expect(packaging.status, `${packaging.stdout}${packaging.stderr}`).toBe(0);
+    expect(packaging.stdout).toMatch(/bundled:/);
+    const unpacked = mkdtempSync(path.join(tmpdir(), 'tlw-zip-'));
+    execFileSync('unzip', ['-q', zip, '-d', unpacked]);
+    const load = spawnSync(node24, ['-e', "const h = require('./handler.cjs'); console.log('handler:', typeof h.handler); process.exit(0)"], { cwd: unpacked, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'WARN' }, timeout: 30_000 });
+    expect(load.status, `${load.stdout}${load.stderr}`).toBe(0);
+    expect(load.stdout).toContain('handler: function');
   });
 
   it('installs with no OpenTelemetry and no dev tools: the core works, /otel and the package command name what to install', async () => {
