@@ -53,8 +53,6 @@ export interface MetricsPeers {
   resources: typeof Resources;
   sdkMetrics: typeof SdkMetrics;
   exporter: typeof MetricsExporter;
-  /** The OpenTelemetry JS major the metrics packages belong to, when their versions could be read. */
-  major?: 1 | 2 | 3;
 }
 
 /** The tracing packages, loaded. */
@@ -164,7 +162,7 @@ let metricsPeers: MetricsPeers | undefined;
 export function loadMetricsPeers(): MetricsPeers {
   if (metricsPeers !== undefined) return metricsPeers;
   const names = ['@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-metrics-otlp-grpc'];
-  let loaded: Omit<MetricsPeers, 'major'>;
+  let loaded: MetricsPeers;
   try {
     require('@opentelemetry/api'); // not used here: sdk-metrics needs it installed
     loaded = {
@@ -175,8 +173,8 @@ export function loadMetricsPeers(): MetricsPeers {
   } catch (error) {
     throw notInstalled(error, names, metricsInstallAdvice(), 'temporal-lambda-worker/otel (metrics)');
   }
-  const major = checkMetricsVersions(metricsVersions());
-  metricsPeers = { resources: loaded.resources, sdkMetrics: loaded.sdkMetrics, exporter: loaded.exporter, major };
+  checkMetricsVersions(metricsVersions());
+  metricsPeers = loaded;
   return metricsPeers;
 }
 
@@ -256,7 +254,7 @@ export function loadTracingPeers(): TracingPeers {
 }
 
 /**
- * A resource with `attributes`, in the form the loaded major takes: `resourceFromAttributes` (2.x)
+ * A resource with `attributes`, in the form the loaded major takes: `resourceFromAttributes` (2.x, 3.x)
  * or `new Resource` (1.x).
  */
 export function makeResource(resources: typeof Resources, attributes: Record<string, string>): Resources.Resource {

@@ -96,16 +96,6 @@ function isForcedShutdown(error: unknown, shutdownStartMs: number, plan: Invocat
   return (error as Error)?.name === 'GracefulShutdownPeriodExpiredError' || (isStillInUse(error) && nowMs >= shutdownStartMs + plan.shutdownForceTimeMs);
 }
 
-/**
- * Whether the worker finished all its work and only the native finalization failed: the SDK can
- * resolve a call's promise while its native side still holds the worker, so on a busy or small
- * CPU `finalizeShutdown` sees two references. The worker is STOPPED by then: every poller
- * returned and every task completed.
- */
-export function isFinalizeRace(error: unknown, worker: WorkerLike): boolean {
-  return isStillInUse(error) && worker.getState() === 'STOPPED';
-}
-
 /** Why work ended; `unfinalized` when the SDK could not finalize the worker (see isStillInUse). */
 interface WorkEnd {
   reason: EndReason;
@@ -161,18 +151,22 @@ async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor
       logger.error('Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline', { workerState: worker.getState() });
     }
   } catch (error) {
-    if (isFinalizeRace(error, worker)) {
+    const unfinalized = isStillInUse(error);
+    // The worker finished all its work (STOPPED: every poller returned, every task completed) and
+    // only the native finalization lost the race: the SDK can resolve a call's promise while its
+    // native side still holds the worker, which a busy or small CPU makes likely.
+    if (unfinalized && worker.getState() === 'STOPPED') {
       logger.warn('The worker finished its tasks, but the SDK could not finalize it (a native call still held it); the invocation succeeds and the kept connection is replaced', {
         error: { name: (error as Error).name, message: (error as Error).message },
       });
-      return { ...(ended ?? { reason: 'worker-stopped' }), unfinalized: true };
+      return { ...(ended ?? { reason: 'worker-stopped' }), unfinalized };
     }
     if (ended?.shutdownStartMs === undefined || !isForcedShutdown(error, ended.shutdownStartMs, plan, deps.now())) throw error;
     logger.warn('Worker shutdown was forced: the worker did not drain within shutdownForceTime (an activity ignoring cancellation, or polls slow to stop on a busy CPU)', {
       shutdownForceTimeMs: plan.shutdownForceTimeMs,
       error,
     });
-    if (isStillInUse(error)) ended.unfinalized = true;
+    ended.unfinalized = unfinalized;
   } finally {
     clearTimeout(deadlineTimer);
     clearInterval(idleTimer);
