@@ -2,6 +2,8 @@
  * Options of the OpenTelemetry entry point, resolved from arguments, then the standard OTel and
  * Lambda env vars, then the ADOT collector layer's defaults.
  */
+import { readEnv } from '../src/env';
+
 /** Options of {@link applyDefaults}, {@link applyMetrics}, {@link applyTracing} and {@link makeOtelPlugin}. */
 export interface OtelOptions {
   /**
@@ -73,20 +75,20 @@ export function normalizeEndpoint(endpoint: string): string {
 /** Applies the defaults; reads the environment once. */
 export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptions {
   const env = options.env ?? process.env;
-  const serviceName = nonEmpty(options.serviceName) ?? nonEmpty(env.OTEL_SERVICE_NAME) ?? nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME) ?? 'temporal-lambda-worker';
+  const serviceName = nonEmpty(options.serviceName) ?? readEnv(env, 'OTEL_SERVICE_NAME') ?? readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'temporal-lambda-worker';
   const interval = options.metricExportIntervalMs ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   if (!Number.isFinite(interval) || interval <= 0) {
     throw new TypeError(`metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`);
   }
   const attributes: Record<string, string> = { 'service.name': serviceName, 'cloud.provider': 'aws' };
-  const functionName = nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME);
-  const functionVersion = nonEmpty(env.AWS_LAMBDA_FUNCTION_VERSION);
-  const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  const functionName = readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME');
+  const functionVersion = readEnv(env, 'AWS_LAMBDA_FUNCTION_VERSION');
+  const region = readEnv(env, 'AWS_REGION') ?? readEnv(env, 'AWS_DEFAULT_REGION');
   if (functionName) attributes['faas.name'] = functionName;
   if (functionVersion) attributes['faas.version'] = functionVersion;
   if (region) attributes['cloud.region'] = region;
   return {
-    endpointUrl: normalizeEndpoint(nonEmpty(options.endpoint) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? DEFAULT_OTLP_ENDPOINT),
+    endpointUrl: normalizeEndpoint(nonEmpty(options.endpoint) ?? readEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP_ENDPOINT),
     serviceName,
     metricExportIntervalMs: interval,
     resourceAttributes: attributes,

@@ -1,16 +1,18 @@
 /**
  * Temporal connections kept across the invocations of an execution environment, so that a warm
  * invocation skips the TLS and gRPC handshakes. Before reuse (the environment may have been
- * frozen for minutes) a kept connection is checked with a cheap call; one that fails the check,
- * or that an invocation reports broken, is closed and replaced.
+ * frozen for minutes) a kept connection is checked with a cheap call; one that fails the check
+ * is closed and replaced.
  *
- * Each invocation leases a connection of its own: Temporal core refuses two workers of one
- * task queue and build id on one connection, and Lambda Managed Instances run concurrent
- * invocations in one process. Released connections wait, idle, for the next invocation.
+ * Each invocation leases a connection of its own: Temporal core allows one worker per namespace,
+ * task queue and connection, and Lambda Managed Instances run concurrent invocations in one
+ * process. A lease ends in one of three ways (see {@link ConnectionCache.release}): kept for the
+ * next invocation, closed now, or closed once the worker that may still hold it has settled.
  */
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { settleBefore } from './bounded';
+import { afterLate, settleBefore } from './bounded';
+import type { Clock } from './clock';
 
 /** The part of a `NativeConnection` the cache and an invocation use. */
 export interface ConnectionLike {
@@ -22,7 +24,20 @@ export interface ConnectionFactory<C extends ConnectionLike = ConnectionLike> {
   connect(options: NativeConnectionOptions): Promise<C>;
   /** Resolves when the connection answers; when absent, connections are not reused. */
   check?(connection: C): Promise<unknown>;
-  now(): number;
+  clock: Clock;
+}
+
+/** How an invocation's lease ended. */
+export interface LeaseEnd {
+  /** The invocation failed or its worker could not be finalized: do not trust the connection. */
+  suspect: boolean;
+  /**
+   * Set while a worker of the invocation may still be registered on the connection (abandoned at
+   * its forced-stop time, or created after the invocation stopped waiting for it): settles when
+   * it no longer is. Core refuses a second worker of the same task queue on the connection, and
+   * `close()` throws while a worker holds it, so the connection is closed only then.
+   */
+  heldUntil?: Promise<unknown>;
 }
 
 /** At most this long is spent checking a kept connection before replacing it. */
@@ -37,29 +52,57 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
     private readonly logger: Logger,
   ) {}
 
+  /** How many connections wait for the next invocation. */
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
   /** A connection for one invocation: an idle kept one if it still answers, else a new one. */
   async acquire(factory: ConnectionFactory<C>, checkByMs: number): Promise<{ connection: C; reused: boolean }> {
+    const { clock } = factory;
     for (let kept = this.idle.pop(); kept !== undefined; kept = this.idle.pop()) {
-      if (factory.check === undefined) break;
+      if (factory.check === undefined) {
+        this.closeQuietly(kept);
+        continue;
+      }
       try {
-        const checked = await settleBefore(Promise.resolve(factory.check(kept)), Math.min(checkByMs, factory.now() + CONNECTION_CHECK_TIMEOUT_MS), factory.now);
+        const checkBy = Math.min(checkByMs, clock.now() + CONNECTION_CHECK_TIMEOUT_MS);
+        const checked = await settleBefore(Promise.resolve().then(() => factory.check!(kept)), checkBy, clock);
         if (!checked.timedOut) return { connection: kept, reused: true };
         this.logger.info('Kept Temporal connection did not answer after the thaw; reconnecting');
       } catch (error) {
         this.logger.info('Kept Temporal connection failed its check; reconnecting', { error });
       }
-      kept.close().catch(() => undefined);
+      this.closeQuietly(kept);
     }
     return { connection: await factory.connect(this.options), reused: false };
   }
 
-  /** Ends an invocation's lease: keeps the connection for the next one, or closes it when broken or not reused. */
-  async release(connection: C, broken: boolean, closeByMs: number, now: () => number): Promise<void> {
-    if (this.reuse && !broken) {
-      this.idle.push(connection);
-      return;
+  /**
+   * Ends an invocation's lease. The one rule: a connection is kept for the next invocation only
+   * when reuse is on, the invocation did not make it suspect, and no worker may still hold it.
+   * Never rejects: a close that fails or outlasts `closeByMs` is logged.
+   */
+  async release(connection: C, end: LeaseEnd, closeByMs: number, clock: Clock): Promise<'kept' | 'closed' | 'held'> {
+    if (end.heldUntil !== undefined) {
+      this.logger.warn('A worker may still hold the Temporal connection: it is closed once that worker settles, and the next invocation connects anew');
+      afterLate(end.heldUntil.then(() => undefined, () => undefined), 'Closing the connection of a worker that settled late', this.logger, () => connection.close());
+      return 'held';
     }
-    const closed = await settleBefore(connection.close(), closeByMs, now);
-    if (closed.timedOut) this.logger.warn('Closing the Temporal connection did not finish before the deadline; leaving it');
+    if (this.reuse && !end.suspect) {
+      this.idle.push(connection);
+      return 'kept';
+    }
+    try {
+      const closed = await settleBefore(connection.close(), closeByMs, clock);
+      if (closed.timedOut) this.logger.warn('Closing the Temporal connection did not finish before the deadline; leaving it');
+    } catch (error) {
+      this.logger.warn('Closing the Temporal connection failed', { error });
+    }
+    return 'closed';
+  }
+
+  private closeQuietly(connection: C): void {
+    afterLate(Promise.resolve(), 'Closing a kept Temporal connection', this.logger, () => connection.close());
   }
 }

@@ -5,7 +5,8 @@
  * all because the Runtime takes exactly one and is installed once per process.
  */
 import type { Logger } from '@temporalio/common';
-import { MetricsBuffer, Runtime, type BufferedMetricUpdate, type RuntimeOptions } from '@temporalio/worker';
+import { MetricsBuffer, type BufferedMetricUpdate, type RuntimeOptions } from '@temporalio/worker';
+import { installedRuntime } from './sdk-internals';
 
 /** How often the buffer is drained while a worker runs. */
 export const CORE_METRICS_DRAIN_INTERVAL_MS = 1_000;
@@ -69,7 +70,7 @@ export function coreMetricsHub(): CoreMetricsHub {
  */
 export function subscribeToCoreMetrics(runtimeOptions: RuntimeOptions, logger: Logger, subscriber: CoreMetricsSubscriber, caller: string): CoreMetricsHub {
   const shared = coreMetricsHub();
-  const installed = Runtime._instance;
+  const installed = installedRuntime();
   if (installed !== undefined && installed.options.metricsBuffer !== shared.buffer) {
     logger.warn(`The Temporal Runtime is already installed in this process without the metrics buffer, so Temporal core metrics cannot reach ${caller}. Call ${caller} in the first runWorker of the process.`);
   }

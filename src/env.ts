@@ -25,16 +25,25 @@ export const LOG_LEVEL = 'LOG_LEVEL';
 /** Environment as a plain record; injectable so that tests never touch `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Returns the variable's value, or `undefined` when it is unset or blank. */
+/**
+ * Returns the variable's value, or `undefined` when it is unset or blank: a variable set to an
+ * empty or whitespace-only value (as a template that leaves a parameter empty sets it) is unset,
+ * everywhere this library reads the environment.
+ */
 export function readEnv(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** `envconfig` wants a record of strings: drop the unset entries. */
+/**
+ * The environment as `envconfig` reads it: a record of strings without the unset and blank
+ * entries (see {@link readEnv}), so that `TEMPORAL_API_KEY=""` does not switch TLS on with an
+ * empty key and a blank `TEMPORAL_TLS_*_PATH` does not name a file.
+ */
 export function definedEnv(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
+  for (const key of Object.keys(env)) {
+    const value = readEnv(env, key);
     if (value !== undefined) out[key] = value;
   }
   return out;

@@ -83,7 +83,23 @@ export class StartupTimeoutError extends LambdaWorkerError {
   static override readonly errorName = 'StartupTimeoutError';
 }
 
+/**
+ * The async configure callback failed in this execution environment and its next attempt has not
+ * started yet (it runs again at the first invocation after a backoff); `cause` is the last failure.
+ */
+export class ConfigureFailedError extends LambdaWorkerError {
+  static override readonly errorName = 'ConfigureFailedError';
+}
+
 /** Connecting to the Temporal server failed. */
 export class ConnectionFailedError extends LambdaWorkerError {
   static override readonly errorName = 'ConnectionFailedError';
+}
+
+/**
+ * An error as the invocation summary shows it: the library's own errors by name and message
+ * (their messages carry the fix), anything else as it is (the logger scrubs it).
+ */
+export function describeError(error: unknown): unknown {
+  return error instanceof LambdaWorkerError ? { name: error.name, message: error.message } : error;
 }

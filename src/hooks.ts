@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import { settleBefore } from './bounded';
+import { systemClock, type Clock } from './clock';
 
 /** What a shutdown hook is told. */
 export interface ShutdownHookContext {
@@ -28,10 +29,15 @@ export interface ShutdownHookResult {
  * Runs `hooks` in order until `endByMs`. Each hook gets an equal share of the time left when it
  * starts (time a hook does not use goes to the ones after it).
  */
-export async function runShutdownHooks(hooks: readonly ShutdownHook[], endByMs: number, logger: Logger, now: () => number = Date.now): Promise<ShutdownHookResult[]> {
+export async function runShutdownHooks(
+  hooks: readonly ShutdownHook[],
+  endByMs: number,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<ShutdownHookResult[]> {
   const results: ShutdownHookResult[] = [];
   for (const [index, hook] of hooks.entries()) {
-    const startMs = now();
+    const startMs = clock.now();
     const leftMs = endByMs - startMs;
     if (leftMs <= 0) {
       logger.warn('Shutdown hook skipped: no time left before the deadline', { hookIndex: index });
@@ -43,10 +49,9 @@ export async function runShutdownHooks(hooks: readonly ShutdownHook[], endByMs: 
     let outcome: ShutdownHookResult['outcome'] = 'ok';
     try {
       const run = Promise.resolve().then(() => hook({ deadlineMs: hookDeadlineMs, signal: controller.signal }));
-      const bounded = await settleBefore(run, hookDeadlineMs, now);
+      const bounded = await settleBefore(run, hookDeadlineMs, clock);
       if (bounded.timedOut) {
         outcome = 'timed-out';
-        run.catch(() => undefined);
         logger.warn('Shutdown hook did not finish in its time and was abandoned', { hookIndex: index, budgetMs: Math.round(hookDeadlineMs - startMs) });
       }
     } catch (error) {
@@ -55,7 +60,7 @@ export async function runShutdownHooks(hooks: readonly ShutdownHook[], endByMs: 
     } finally {
       controller.abort();
     }
-    results.push({ index, outcome, durationMs: now() - startMs });
+    results.push({ index, outcome, durationMs: clock.now() - startMs });
   }
   return results;
 }

@@ -1,23 +1,28 @@
 /**
- * One invocation: plan the timeline from the absolute deadline, get a connection (the kept one
- * when it still answers), create the worker, poll until work end or until idle, shut down
- * gracefully (forced before the deadline), run the shutdown hooks, release the connection, log
- * a summary. The handler settles before the deadline in every case; an error in cleanup is
- * logged and never replaces the original error.
+ * One invocation, as explicit phases over one state object: plan the timeline from the absolute
+ * deadline, lease a connection (the kept one when it still answers), create the worker, run it
+ * until work end or idle, run the shutdown hooks, end the lease, and build the summary once.
+ * The handler settles before the deadline on every path; a cleanup error is logged and never
+ * replaces the original error; a step that finishes after the invocation stopped waiting for it
+ * is cleaned up then, and can never reject unhandled.
  */
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
-import { settleBefore } from './bounded';
+import { afterLate, settleBefore } from './bounded';
+import type { Clock } from './clock';
 import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './connection-cache';
-import { ConnectionFailedError, LambdaWorkerError, StartupTimeoutError } from './errors';
-import { runShutdownHooks, type ShutdownHook } from './hooks';
+import { ConnectionFailedError, describeError, StartupTimeoutError } from './errors';
+import { runShutdownHooks, type ShutdownHook, type ShutdownHookResult } from './hooks';
 import type { CompiledWorkerSettings } from './lambda-config';
-import { runSummaryHooks, type EndReason, type InvocationSummary, type SummaryHook } from './summary';
-import { TaskMonitor, type ObservableWorker } from './task-monitor';
+import { withActivationLimit } from './sdk-internals';
+import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
+import { TaskMonitor } from './task-monitor';
 import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, type InvocationPlan } from './timeline';
+import { disposeLateWorker, runUntilWorkEnd, type WorkEnd, type WorkerLike } from './worker-run';
 
 export type { ConnectionLike } from './connection-cache';
 export type { EndReason } from './summary';
+export type { WorkerLike } from './worker-run';
 
 /** The part of the Lambda `Context` the handler reads. Structurally compatible with `aws-lambda`'s. */
 export interface LambdaContext {
@@ -26,13 +31,6 @@ export interface LambdaContext {
   functionName: string;
   functionVersion?: string;
   getRemainingTimeInMillis(): number;
-}
-
-/** The part of a `Worker` an invocation uses. */
-export interface WorkerLike extends ObservableWorker {
-  run(): Promise<void>;
-  shutdown(): void;
-  getState(): string;
 }
 
 /** How an invocation connects and creates its worker; injectable for unit tests. */
@@ -52,11 +50,193 @@ export interface PreparedWorker {
   logger: Logger;
 }
 
-/** Hands the summary to the summary hooks, with who it is about. */
-function reportSummary(prepared: PreparedWorker, context: LambdaContext, summary: InvocationSummary, coldStart: boolean): void {
+/** What one invocation knows, filled in phase by phase. */
+interface InvocationState {
+  readonly startMs: number;
+  readonly monitor: TaskMonitor;
+  lease?: { connection: ConnectionLike; reused: boolean };
+  /** Settles when no worker of this invocation can hold the lease's connection any more. */
+  heldUntil?: Promise<unknown>;
+  firstPollMs?: number;
+  end?: WorkEnd;
+  workEndedMs?: number;
+  failure?: unknown;
+  /** When the failure happened: the shutdown of a failed invocation starts then. */
+  failedMs?: number;
+  hooks?: { results: ShutdownHookResult[]; ms: number };
+}
+
+/** The per-invocation inputs of every phase. */
+interface Run {
+  prepared: PreparedWorker;
+  context: LambdaContext;
+  deps: InvocationDeps;
+  plan: InvocationPlan;
+  state: InvocationState;
+}
+
+/**
+ * Runs one invocation of the worker described by `prepared`.
+ * @throws the first error of planning, connect, worker creation or the worker's run, after cleanup.
+ */
+export async function runInvocation(prepared: PreparedWorker, context: LambdaContext, deps: InvocationDeps, coldStart = false): Promise<void> {
+  const { clock } = deps;
+  const state: InvocationState = { startMs: clock.now(), monitor: new TaskMonitor(() => clock.now()) };
+  const remainingMs = context.getRemainingTimeInMillis();
+  let plan: InvocationPlan;
+  try {
+    plan = planInvocation({ startMs: state.startMs, remainingMs, ...prepared.settings });
+  } catch (error) {
+    // Too little time to work: the hooks still run, in what is left before the deadline.
+    state.failure = error;
+    const deadlineMs = state.startMs + remainingMs;
+    await runHooks(prepared, state, deadlineMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, clock);
+    finish({ prepared, context, state, plan: undefined, deadlineMs, coldStart, clock, extra: { remainingMs } });
+    throw error;
+  }
+  if (plan.lowWorkTimeWarning !== undefined) {
+    prepared.logger.warn(plan.lowWorkTimeWarning, {
+      workTimeMs: plan.workTimeMs,
+      shutdownDeadlineBufferMs: prepared.settings.shutdownDeadlineBufferMs,
+      shutdownGraceTimeMs: prepared.settings.shutdownGraceTimeMs,
+    });
+  }
+  const run: Run = { prepared, context, deps, plan, state };
+  try {
+    await connect(run);
+    const worker = await createWorker(run);
+    await work(run, worker);
+  } catch (error) {
+    state.failure = error;
+    state.failedMs = clock.now();
+    if (state.firstPollMs !== undefined) state.workEndedMs = state.failedMs;
+  } finally {
+    state.monitor.detach();
+    const shutdownStartMs = state.end?.shutdownStartMs ?? state.failedMs ?? clock.now();
+    await runHooks(prepared, state, Math.min(plan.hooksEndByMs, shutdownStartMs + plan.shutdownWindowMs), clock);
+    await release(run);
+    finish({ prepared, context, state, plan, deadlineMs: plan.deadlineMs, coldStart, clock });
+  }
+  if (state.failure !== undefined) throw state.failure;
+}
+
+/** Phase: lease a connection before work end; one that arrives later is closed when it does. */
+async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
+  const address = prepared.connectionOptions.address ?? 'localhost:7233';
+  const acquiring = prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
+    throw new ConnectionFailedError(
+      `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. ` +
+        `Check TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the server.`,
+      { cause: error },
+    );
+  });
+  const bounded = await settleBefore(acquiring, plan.workEndMs, deps.clock);
+  if (bounded.timedOut) {
+    afterLate(acquiring, 'A late Temporal connection', prepared.logger, ({ connection }) => connection.close());
+    throw new StartupTimeoutError(
+      `Connecting to Temporal at ${address} did not finish within the work window (${plan.workTimeMs} ms from invocation start). ` +
+        `On Lambda this is most often a network path that drops packets: a function in a VPC needs a NAT gateway or a ` +
+        `VPC endpoint to reach the server, and security groups and network ACLs that allow outbound traffic to its port. ` +
+        `Check TEMPORAL_ADDRESS (or address in temporal.toml) and TLS too: a server that expects TLS does not answer plaintext.`,
+    );
+  }
+  state.lease = bounded.value;
+}
+
+/**
+ * Phase: create the worker before work end. A worker created later is disposed of when it
+ * arrives, and its connection is held (not reused, not closed) until then.
+ */
+async function createWorker({ prepared, context, deps, plan, state }: Run): Promise<WorkerLike> {
+  const { settings } = prepared;
+  const options = {
+    ...settings.workerOptions,
+    connection: state.lease!.connection,
+    namespace: prepared.namespace,
+    identity: settings.workerOptions.identity ?? `${context.awsRequestId}@${context.invokedFunctionArn}`,
+    shutdownForceTime: plan.shutdownForceTimeMs,
+  } as WorkerOptions & { connection: ConnectionLike };
+  const creating = deps.createWorker(settings.inProcessWorkflows ? withActivationLimit(options, plan.activationLimitMs) : options);
+  const bounded = await settleBefore(creating, plan.workEndMs, deps.clock);
+  if (bounded.timedOut) {
+    state.heldUntil = creating.then((late) => disposeLateWorker(late, prepared.logger), () => undefined);
+    throw new StartupTimeoutError(
+      `Creating the worker did not finish within the work window (${plan.workTimeMs} ms from invocation start). ` +
+        `Check the namespace and the worker options (workflow bundle, task queue, plugins), and raise the function timeout.`,
+    );
+  }
+  return bounded.value;
+}
+
+/** Phase: poll until work end or idle, then stop the worker; an abandoned worker holds its connection. */
+async function work({ prepared, deps, plan, state }: Run, worker: WorkerLike): Promise<void> {
+  const { settings, logger } = prepared;
+  const watched = state.monitor.attach(worker, (settings.workerOptions.nexusServices?.length ?? 0) > 0);
+  if (!watched && settings.idleExitMs !== undefined) {
+    logger.warn('Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task counts; the worker runs until the deadline');
+  }
+  state.firstPollMs = deps.clock.now();
+  logger.info('Worker polling', {
+    taskQueue: settings.workerOptions.taskQueue,
+    startupMs: state.firstPollMs - state.startMs,
+    connectionReused: state.lease!.reused,
+    workEndInMs: plan.workEndMs - state.firstPollMs,
+    activationLimitMs: settings.inProcessWorkflows ? plan.activationLimitMs : undefined,
+  });
+  const idleExitMs = watched ? settings.idleExitMs : undefined;
+  state.end = await runUntilWorkEnd(worker, { plan, monitor: state.monitor, idleExitMs, clock: deps.clock, logger });
+  state.heldUntil = state.end.abandoned;
+  state.workEndedMs = deps.clock.now();
+}
+
+/** Phase: the shutdown hooks, in order, each isolated, all done by `endByMs`. */
+async function runHooks(prepared: PreparedWorker, state: InvocationState, endByMs: number, clock: Clock): Promise<void> {
+  const startMs = clock.now();
+  const results = await runShutdownHooks(prepared.hooks, endByMs, prepared.logger, clock);
+  state.hooks = { results, ms: clock.now() - startMs };
+}
+
+/** Phase: end the lease (kept, closed, or closed once its worker settles). */
+async function release({ prepared, deps, plan, state }: Run): Promise<void> {
+  if (state.lease === undefined) return;
+  const suspect = state.failure !== undefined || state.end?.unfinalized === true;
+  await prepared.connections.release(state.lease.connection, { suspect, heldUntil: state.heldUntil }, plan.settleByMs, deps.clock);
+}
+
+/** What {@link finish} summarises. */
+interface Finish {
+  prepared: PreparedWorker;
+  context: LambdaContext;
+  state: InvocationState;
+  plan: InvocationPlan | undefined;
+  deadlineMs: number;
+  coldStart: boolean;
+  clock: Clock;
+  /** Logged beside the summary, not part of it. */
+  extra?: Record<string, unknown>;
+}
+
+/** Phase: the summary, built in one place, logged, and handed to the summary hooks. */
+function finish({ prepared, context, state, plan, deadlineMs, coldStart, clock, extra }: Finish): void {
+  const { end, failure, firstPollMs, workEndedMs, startMs } = state;
+  const summary: InvocationSummary = {
+    endReason: failure === undefined ? (end?.reason ?? 'worker-stopped') : 'error',
+    workTimeMs: plan?.workTimeMs,
+    startupMs: firstPollMs === undefined ? undefined : firstPollMs - startMs,
+    connectionReused: state.lease?.reused,
+    timeToFirstTaskMs: state.monitor.firstTaskMs === undefined ? undefined : state.monitor.firstTaskMs - startMs,
+    tasks: state.monitor.counts,
+    activeMs: workEndedMs === undefined ? undefined : (end?.shutdownStartMs ?? workEndedMs) - startMs,
+    shutdownMs: workEndedMs === undefined || end?.shutdownStartMs === undefined ? undefined : workEndedMs - end.shutdownStartMs,
+    hooksMs: state.hooks?.ms ?? 0,
+    hooksFailed: state.hooks?.results.filter((hook) => hook.outcome !== 'ok').length ?? 0,
+    marginBeforeDeadlineMs: deadlineMs - clock.now(),
+    error: failure === undefined ? undefined : describeError(failure),
+  };
+  prepared.logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', { ...summary, ...extra });
   if (!prepared.summaryHooks?.length) return;
   const version = prepared.settings.workerOptions.workerDeploymentOptions?.version;
-  runSummaryHooks(prepared.summaryHooks, summary, {
+  const who = {
     requestId: context.awsRequestId,
     functionName: context.functionName,
     functionVersion: context.functionVersion,
@@ -64,247 +244,6 @@ function reportSummary(prepared: PreparedWorker, context: LambdaContext, summary
     deploymentName: version?.deploymentName ?? '',
     buildId: version?.buildId ?? '',
     coldStart,
-  }, prepared.logger);
-}
-
-/** Waits for a startup step until work end; cleans up its late result if it arrives after. */
-async function startupStep<T>(name: string, promise: Promise<T>, plan: InvocationPlan, now: () => number, onLate: (value: T) => unknown, fix: string): Promise<T> {
-  const bounded = await settleBefore(promise, plan.workEndMs, now);
-  if (bounded.timedOut) {
-    promise.then(onLate, () => undefined);
-    throw new StartupTimeoutError(`${name} did not finish within the work window (${plan.workTimeMs} ms from invocation start). ${fix}`);
-  }
-  return bounded.value;
-}
-
-/**
- * Whether the SDK could not finalize the native worker because a poll or completion call still
- * held it: `finalizeShutdown` fails with IllegalStateError "Worker still in use: Expected 1
- * reference, but got 2". The worker then stays registered with its connection.
- */
-function isStillInUse(error: unknown): boolean {
-  return (error as Error)?.name === 'IllegalStateError' && /still in use/i.test(String((error as Error)?.message));
-}
-
-/**
- * Whether a worker error is the expected result of the forced shutdown: the SDK fails the
- * worker with GracefulShutdownPeriodExpiredError once `shutdownForceTime` has passed since the
- * shutdown began (at work end or, with idle exit, earlier), or with the finalize error above
- * when a poll was still outstanding then.
- */
-function isForcedShutdown(error: unknown, shutdownStartMs: number, plan: InvocationPlan, nowMs: number): boolean {
-  return (error as Error)?.name === 'GracefulShutdownPeriodExpiredError' || (isStillInUse(error) && nowMs >= shutdownStartMs + plan.shutdownForceTimeMs);
-}
-
-/** Why work ended; `unfinalized` when the SDK could not finalize the worker (see isStillInUse). */
-interface WorkEnd {
-  reason: EndReason;
-  shutdownStartMs?: number;
-  unfinalized?: boolean;
-}
-
-/** Polls until work end (or idle), then shuts the worker down; resolves with why work ended. */
-async function runUntilWorkEnd(worker: WorkerLike, plan: InvocationPlan, monitor: TaskMonitor, idleExitMs: number | undefined, deps: InvocationDeps, logger: Logger): Promise<WorkEnd> {
-  let ended: WorkEnd | undefined;
-  // A worker plugin's runWorker (the SDK's SimplePlugin `runContext`, for one) may do async work
-  // before the worker starts polling; until then the worker is INITIALIZED and refuses shutdown.
-  let pendingShutdown: ReturnType<typeof setInterval> | undefined;
-  const stop = (reason: EndReason) => {
-    if (ended !== undefined) return;
-    ended = { reason, shutdownStartMs: deps.now() };
-    logger.info(reason === 'idle' ? `No task for ${idleExitMs} ms: shutting the worker down early` : 'Work window ended: shutting the worker down', {
-      shutdownForceTimeMs: plan.shutdownForceTimeMs,
-    });
-    const shutDown = (): boolean => {
-      if (worker.getState() === 'INITIALIZED') return false;
-      try {
-        worker.shutdown();
-      } catch (error) {
-        logger.debug('Worker was not running when shutdown was requested', { error });
-      }
-      return true;
-    };
-    if (!shutDown()) {
-      logger.info('The worker has not started polling yet (a plugin\'s runWorker is still running); it is shut down as soon as it starts');
-      pendingShutdown = setInterval(() => shutDown() && clearInterval(pendingShutdown), 10);
-    }
   };
-  const deadlineTimer = setTimeout(() => stop('deadline'), Math.max(0, plan.workEndMs - deps.now()));
-  // Idle time counts only while the worker polls; a worker that is not RUNNING right after
-  // run() started (an async plugin) is idle from the first check that finds it RUNNING.
-  let polling = false;
-  const checkIdle = (limitMs: number) => {
-    if (!polling) {
-      if (worker.getState() !== 'RUNNING') return;
-      polling = true;
-      monitor.restartIdleClock();
-    }
-    if (monitor.idleForMs() >= limitMs) stop('idle');
-  };
-  const idleTimer = idleExitMs === undefined ? undefined : setInterval(() => checkIdle(idleExitMs), Math.max(50, Math.min(1_000, idleExitMs / 4)));
-  const run = worker.run();
-  polling = worker.getState() === 'RUNNING';
-  try {
-    const bounded = await settleBefore(run, plan.workerStopByMs, deps.now);
-    if (bounded.timedOut) {
-      run.catch(() => undefined);
-      logger.error('Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline', { workerState: worker.getState() });
-    }
-  } catch (error) {
-    const unfinalized = isStillInUse(error);
-    // The worker finished all its work (STOPPED: every poller returned, every task completed) and
-    // only the native finalization lost the race: the SDK can resolve a call's promise while its
-    // native side still holds the worker, which a busy or small CPU makes likely.
-    if (unfinalized && worker.getState() === 'STOPPED') {
-      logger.warn('The worker finished its tasks, but the SDK could not finalize it (a native call still held it); the invocation succeeds and the kept connection is replaced', {
-        error: { name: (error as Error).name, message: (error as Error).message },
-      });
-      return { ...(ended ?? { reason: 'worker-stopped' }), unfinalized };
-    }
-    if (ended?.shutdownStartMs === undefined || !isForcedShutdown(error, ended.shutdownStartMs, plan, deps.now())) throw error;
-    logger.warn('Worker shutdown was forced: the worker did not drain within shutdownForceTime (an activity ignoring cancellation, or polls slow to stop on a busy CPU)', {
-      shutdownForceTimeMs: plan.shutdownForceTimeMs,
-      error,
-    });
-    ended.unfinalized = unfinalized;
-  } finally {
-    clearTimeout(deadlineTimer);
-    clearInterval(idleTimer);
-    clearInterval(pendingShutdown);
-  }
-  return ended ?? { reason: 'worker-stopped' };
-}
-
-function describeError(failure: unknown): unknown {
-  return failure instanceof LambdaWorkerError ? { name: failure.name, message: failure.message } : failure;
-}
-
-/**
- * Runs one invocation of the worker described by `prepared`.
- * @throws the first error of connect, worker creation or the worker's run, after cleanup.
- */
-export async function runInvocation(prepared: PreparedWorker, context: LambdaContext, deps: InvocationDeps, coldStart = false): Promise<void> {
-  const { settings, logger } = prepared;
-  const startMs = deps.now();
-  const remainingMs = context.getRemainingTimeInMillis();
-  let plan: InvocationPlan;
-  try {
-    plan = planInvocation({
-      startMs,
-      remainingMs,
-      shutdownDeadlineBufferMs: settings.shutdownDeadlineBufferMs,
-      shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
-      userShutdownForceTimeMs: settings.userShutdownForceTimeMs,
-    });
-  } catch (error) {
-    // Too little time to work: the hooks still run, in what is left before the deadline.
-    const hooksStartMs = deps.now();
-    const hooks = await runShutdownHooks(prepared.hooks, startMs + remainingMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, logger, deps.now);
-    const summary: InvocationSummary = {
-      endReason: 'error',
-      tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 },
-      hooksMs: deps.now() - hooksStartMs,
-      hooksFailed: hooks.filter((hook) => hook.outcome !== 'ok').length,
-      marginBeforeDeadlineMs: startMs + remainingMs - deps.now(),
-      error: describeError(error),
-    };
-    logger.error('Invocation summary', { ...summary, remainingMs });
-    reportSummary(prepared, context, summary, coldStart);
-    throw error;
-  }
-  if (plan.lowWorkTime) {
-    logger.warn('Little work time in this invocation: raise the function timeout or lower the shutdown buffer', {
-      workTimeMs: plan.workTimeMs,
-      shutdownDeadlineBufferMs: settings.shutdownDeadlineBufferMs,
-      shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
-    });
-  }
-  const monitor = new TaskMonitor(deps.now);
-  const address = prepared.connectionOptions.address ?? 'localhost:7233';
-  let connection: ConnectionLike | undefined;
-  let reused = false;
-  let failure: unknown;
-  let ended: WorkEnd = { reason: 'error' };
-  let firstPollMs: number | undefined;
-  let workEndedMs: number | undefined;
-  try {
-    const acquiring = prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
-      throw new ConnectionFailedError(
-        `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. ` +
-          `Check TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the server.`,
-        { cause: error },
-      );
-    });
-    ({ connection, reused } = await startupStep(`Connecting to Temporal at ${address}`, acquiring, plan, deps.now, ({ connection: late }) => late.close(),
-      'The server accepted the connection but did not answer; check TEMPORAL_ADDRESS, TLS settings, and the network path.'));
-    const worker = await startupStep(
-      'Creating the worker',
-      deps.createWorker({
-        ...settings.workerOptions,
-        connection,
-        namespace: prepared.namespace,
-        identity: settings.workerOptions.identity ?? `${context.awsRequestId}@${context.invokedFunctionArn}`,
-        shutdownForceTime: plan.shutdownForceTimeMs,
-        // Read by Worker.create though WorkerOptions does not list it.
-        ...(settings.inProcessWorkflows ? { isolateExecutionTimeout: plan.activationLimitMs } : {}),
-      } as WorkerOptions & { connection: ConnectionLike }),
-      plan,
-      deps.now,
-      (late) => late.shutdown(),
-      'Check the namespace and the worker options (workflow bundle, task queue).',
-    );
-    const servesNexus = (settings.workerOptions.nexusServices?.length ?? 0) > 0;
-    const watched = monitor.attach(worker, servesNexus);
-    if (!watched && settings.idleExitMs !== undefined) {
-      logger.warn('Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task counts; the worker runs until the deadline');
-    }
-    const idleExitMs = watched ? settings.idleExitMs : undefined;
-    firstPollMs = deps.now();
-    logger.info('Worker polling', {
-      taskQueue: settings.workerOptions.taskQueue,
-      startupMs: firstPollMs - startMs,
-      connectionReused: reused,
-      workEndInMs: plan.workEndMs - firstPollMs,
-      activationLimitMs: settings.inProcessWorkflows ? plan.activationLimitMs : undefined,
-    });
-    ended = await runUntilWorkEnd(worker, plan, monitor, idleExitMs, deps, logger);
-    workEndedMs = deps.now();
-  } catch (error) {
-    failure = error;
-    ended = { reason: 'error' };
-    if (firstPollMs !== undefined) workEndedMs = deps.now();
-  } finally {
-    monitor.detach();
-    const hooksStartMs = deps.now();
-    const hooks = await runShutdownHooks(prepared.hooks, plan.hooksEndByMs, logger, deps.now);
-    const hooksMs = deps.now() - hooksStartMs;
-    if (connection !== undefined) {
-      // A worker the SDK could not finalize stays registered with the connection's client (its
-      // final unregister never ran), so that connection is closed rather than kept.
-      const broken = ended.unfinalized === true || failure instanceof ConnectionFailedError || failure instanceof StartupTimeoutError || (failure !== undefined && /transport|unavailable|connect/i.test(String((failure as Error)?.message)));
-      try {
-        await prepared.connections.release(connection, broken, plan.settleByMs, deps.now);
-      } catch (error) {
-        logger.warn('Closing the Temporal connection failed', { error });
-      }
-    }
-    const settleMs = deps.now();
-    const summary: InvocationSummary = {
-      endReason: ended.reason,
-      workTimeMs: plan.workTimeMs,
-      startupMs: firstPollMs === undefined ? undefined : firstPollMs - startMs,
-      connectionReused: connection === undefined ? undefined : reused,
-      timeToFirstTaskMs: monitor.firstTaskMs === undefined ? undefined : monitor.firstTaskMs - startMs,
-      tasks: monitor.counts,
-      activeMs: workEndedMs === undefined ? undefined : (ended.shutdownStartMs ?? workEndedMs) - startMs,
-      shutdownMs: workEndedMs === undefined || ended.shutdownStartMs === undefined ? undefined : workEndedMs - ended.shutdownStartMs,
-      hooksMs,
-      hooksFailed: hooks.filter((hook) => hook.outcome !== 'ok').length,
-      marginBeforeDeadlineMs: plan.deadlineMs - settleMs,
-      error: failure === undefined ? undefined : describeError(failure),
-    };
-    logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', { ...summary });
-    reportSummary(prepared, context, summary, coldStart);
-  }
-  if (failure !== undefined) throw failure;
+  runSummaryHooks(prepared.summaryHooks, summary, who, prepared.logger);
 }

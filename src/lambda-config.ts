@@ -4,12 +4,13 @@
  * no eager activities). Runs once per process.
  */
 import type { Logger } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { NativeConnectionOptions, RuntimeOptions, WorkerOptions } from '@temporalio/worker';
 import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
 import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from './errors';
 import type { ShutdownHook } from './hooks';
+import { durationToMs } from './sdk-internals';
+import { MIN_SHUTDOWN_DEADLINE_BUFFER_MS } from './timeline';
 import type { SummaryHook } from './summary';
 
 /**
@@ -143,7 +144,7 @@ export class LambdaWorkerConfig {
 }
 
 function shutdownGraceTimeMs(options: LambdaWorkerOptions): number {
-  return options.shutdownGraceTime === undefined ? 0 : msToNumber(options.shutdownGraceTime);
+  return options.shutdownGraceTime === undefined ? 0 : durationToMs(options.shutdownGraceTime);
 }
 
 /**
@@ -190,6 +191,46 @@ function requirePositive(name: string, value: number): number {
   return value;
 }
 
+/** The shutdown buffer: a number of ms that leaves the worker time to be told to stop. */
+function requireBuffer(value: number): number {
+  if (!Number.isFinite(value) || value < MIN_SHUTDOWN_DEADLINE_BUFFER_MS) {
+    throw new InvalidOptionError(
+      `config.shutdownDeadlineBufferMs must be at least ${MIN_SHUTDOWN_DEADLINE_BUFFER_MS} ms (the handler settles ` +
+        `250 ms before the deadline, and the worker needs the rest to be told to stop and to stop); received ` +
+        `${String(value)}. Set it to ${MIN_SHUTDOWN_DEADLINE_BUFFER_MS} or more, or leave it unset for shutdownGraceTime + 2000 ms.`,
+    );
+  }
+  return value;
+}
+
+/** The slot limits the SDK refuses beside a tuner (it throws 'Cannot set both tuner and ...'). */
+const SLOT_LIMITS = [
+  'maxConcurrentActivityTaskExecutions',
+  'maxConcurrentWorkflowTaskExecutions',
+  'maxConcurrentLocalActivityExecutions',
+  'maxConcurrentNexusTaskExecutions',
+] as const;
+
+/**
+ * With a tuner, the tuner sizes the slots: the Lambda defaults of the slot limits are dropped (as
+ * the .NET and Java Lambda workers do). A limit the user changed beside a tuner is refused.
+ */
+function withoutSlotLimitsUnderTuner(options: LambdaWorkerOptions): LambdaWorkerOptions {
+  if (options.tuner === undefined) return options;
+  const out: LambdaWorkerOptions = { ...options };
+  for (const field of SLOT_LIMITS) {
+    if (out[field] === undefined || out[field] === LAMBDA_WORKER_DEFAULTS[field]) {
+      delete out[field];
+      continue;
+    }
+    throw new InvalidOptionError(
+      `config.workerOptions.tuner is set together with config.workerOptions.${field} (${String(out[field])}); ` +
+        `the tuner sizes the slots, so the SDK takes one or the other. Remove ${field}, or remove the tuner.`,
+    );
+  }
+  return out;
+}
+
 /**
  * Applies what configure cannot change: the version, `useWorkerVersioning`, the
  * `TEMPORAL_TASK_QUEUE` override and no eager activities; and where workflows run
@@ -202,17 +243,18 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
   const taskQueue = readEnv(env, TEMPORAL_TASK_QUEUE) ?? options.taskQueue;
   if (typeof taskQueue !== 'string' || taskQueue.trim() === '') {
     throw new MissingTaskQueueError(
-      `No task queue is set. Set the ${TEMPORAL_TASK_QUEUE} env var on the function, or config.workerOptions.taskQueue in the configure callback.`,
+      `taskQueue is required, and none is set. Set the ${TEMPORAL_TASK_QUEUE} env var on the function, ` +
+        `or config.workerOptions.taskQueue in the configure callback.`,
     );
   }
   const behavior = options.workerDeploymentOptions?.defaultVersioningBehavior;
   const graceMs = requireNonNegative('config.workerOptions.shutdownGraceTime', shutdownGraceTimeMs(options));
-  const bufferMs = requireNonNegative('config.shutdownDeadlineBufferMs', config.shutdownDeadlineBufferMs);
-  const userForceMs = options.shutdownForceTime === undefined ? undefined : requireNonNegative('config.workerOptions.shutdownForceTime', msToNumber(options.shutdownForceTime));
+  const bufferMs = requireBuffer(config.shutdownDeadlineBufferMs);
+  const userForceMs = options.shutdownForceTime === undefined ? undefined : requireNonNegative('config.workerOptions.shutdownForceTime', durationToMs(options.shutdownForceTime));
   const inProcessWorkflows = config.workflowThread !== true && options.debugMode === undefined;
   return {
     workerOptions: {
-      ...options,
+      ...withoutSlotLimitsUnderTuner(options),
       ...(inProcessWorkflows ? { debugMode: true } : {}),
       taskQueue,
       maxEagerActivityReservationsPerWorkflowTask: 0,

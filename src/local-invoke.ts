@@ -4,6 +4,7 @@
  * has not settled by the deadline is reported as "Task timed out".
  */
 import { randomUUID } from 'node:crypto';
+import { AWS_LAMBDA_FUNCTION_NAME, readEnv } from './env';
 import type { LambdaContext } from './invocation';
 
 /** Options of {@link invokeLocally}. */
@@ -57,7 +58,7 @@ export async function invokeLocally(
   options: LocalInvokeOptions = {},
 ): Promise<LocalInvokeResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const context = makeLocalContext(timeoutMs, options.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local-function', options.region);
+  const context = makeLocalContext(timeoutMs, options.functionName ?? readEnv(process.env, AWS_LAMBDA_FUNCTION_NAME) ?? 'local-function', options.region);
   const startMs = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {

@@ -5,10 +5,12 @@
  */
 import type { Logger } from '@temporalio/common';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+import { installedRuntime } from './sdk-internals';
 
 /** Installs the Runtime with `options` over the Lambda defaults, or returns the installed one. */
 export function ensureRuntime(options: RuntimeOptions, logger: Logger): { runtime: Runtime; installedNow: boolean } {
-  if (Runtime._instance !== undefined) return { runtime: Runtime._instance, installedNow: false };
+  const installed = installedRuntime();
+  if (installed !== undefined) return { runtime: installed, installedNow: false };
   const telemetryOptions = {
     ...options.telemetryOptions,
     logging: options.telemetryOptions?.logging ?? { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },

@@ -4,10 +4,9 @@
  * Drives the idle exit and the invocation summary.
  */
 
-/** An observable count, as the worker exposes them (`numInFlightActivations$`, ...). */
-export interface CountObservable {
-  subscribe(next: (count: number) => void): { unsubscribe(): void };
-}
+import { nexusOperationsInFlight, type CountObservable } from './sdk-internals';
+
+export type { CountObservable };
 
 /** The observables of a `Worker` that the monitor reads; all optional for fakes. */
 export interface ObservableWorker {
@@ -21,15 +20,6 @@ export interface TaskCounts {
   workflowActivations: number;
   activities: number;
   nexusOperations: number;
-}
-
-/**
- * `@temporalio/worker` 1.24 keeps its count of in-flight Nexus operations on a protected
- * `BehaviorSubject` and exposes no public observable for it; read it when it is there.
- */
-function nexusOperationsInFlight(worker: ObservableWorker): CountObservable | undefined {
-  const subject = (worker as { numInFlightNexusOperationsSubject?: Partial<CountObservable> }).numInFlightNexusOperationsSubject;
-  return typeof subject?.subscribe === 'function' ? (subject as CountObservable) : undefined;
 }
 
 export class TaskMonitor {
@@ -77,12 +67,12 @@ export class TaskMonitor {
     return this.inFlight.workflowActivations > 0 || this.inFlight.activities > 0 || this.inFlight.nexusOperations > 0;
   }
 
-  /** How long the worker has had nothing in flight (0 while busy). */
   /** Counts the idle time from now: for a worker that started polling only now. */
   restartIdleClock(): void {
     this.lastBusyMs = Math.max(this.lastBusyMs, this.now());
   }
 
+  /** How long the worker has had nothing in flight (0 while busy). */
   idleForMs(): number {
     return this.busy ? 0 : this.now() - this.lastBusyMs;
   }

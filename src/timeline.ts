@@ -7,12 +7,18 @@ import { InsufficientTimeError } from './errors';
 
 /** The handler settles at the latest this long before the Lambda deadline. */
 export const SETTLE_MARGIN_MS = 250;
-/** Time kept for closing the connection after the hooks. */
+/** At most this much of the shutdown window is kept for closing the connection after the hooks. */
 export const CLOSE_RESERVE_MS = 250;
 /** At most this much of the shutdown window is kept for the shutdown hooks. */
 export const HOOKS_RESERVE_MAX_MS = 1_000;
-/** Time between the worker's forced shutdown and giving up waiting for it. */
+/** At most this much time between the worker's forced shutdown and giving up waiting for it. */
 export const FORCE_SLACK_MS = 250;
+/**
+ * The smallest `shutdownDeadlineBufferMs`: the settle margin plus 250 ms, shared by the forced
+ * stop, its slack, the hooks and the close, so that the worker is always told to stop, and
+ * given time to, before the handler settles.
+ */
+export const MIN_SHUTDOWN_DEADLINE_BUFFER_MS = SETTLE_MARGIN_MS + 250;
 /** Bounds of the run time of one in-process workflow activation (deadlock detection). */
 export const MIN_ACTIVATION_LIMIT_MS = 1_000;
 /** The SDK's own deadlock detection limit for threaded workflows. */
@@ -41,12 +47,17 @@ export interface InvocationPlan {
   workEndMs: number;
   /** Time from invocation start to work end: connecting and creating the worker count against it. */
   workTimeMs: number;
-  /** `shutdownForceTime` given to the worker, counted from work end. */
+  /** `shutdownForceTime` given to the worker, counted from the start of its shutdown. */
   shutdownForceTimeMs: number;
   /** Stop waiting for the worker here, even if it has not stopped. */
   workerStopByMs: number;
   /** The shutdown hooks must be done here. */
   hooksEndByMs: number;
+  /**
+   * Longest time from the start of a shutdown to the end of the hooks: a shutdown that starts
+   * early (idle exit, a failure) bounds its hooks as one at work end would.
+   */
+  shutdownWindowMs: number;
   /** The handler settles here at the latest. */
   settleByMs: number;
   /**
@@ -54,8 +65,8 @@ export interface InvocationPlan {
    * an activation that starts before the worker's forced stop still ends before the deadline.
    */
   activationLimitMs: number;
-  /** True when the work time is under {@link LOW_WORK_TIME_MS}. */
-  lowWorkTime: boolean;
+  /** Set when the work time is short or the grace time cannot fit: the warning to log. */
+  lowWorkTimeWarning: string | undefined;
 }
 
 /**
@@ -63,26 +74,21 @@ export interface InvocationPlan {
  * @throws {@link InsufficientTimeError} when the work time is {@link MIN_WORK_TIME_MS} or less.
  */
 export function planInvocation(timing: InvocationTiming): InvocationPlan {
-  const { startMs, remainingMs, shutdownDeadlineBufferMs: bufferMs, shutdownGraceTimeMs: graceMs } = timing;
+  const { startMs, remainingMs, shutdownDeadlineBufferMs: bufferMs } = timing;
   const deadlineMs = startMs + Math.max(0, remainingMs);
   const workEndMs = deadlineMs - bufferMs;
   const workTimeMs = workEndMs - startMs;
-  if (workTimeMs <= MIN_WORK_TIME_MS) {
-    throw new InsufficientTimeError(
-      `Only ${remainingMs} ms remain in this invocation and shutdownDeadlineBufferMs is ${bufferMs} ms, ` +
-        `leaving ${workTimeMs} ms of work time (more than ${MIN_WORK_TIME_MS} ms is needed). ` +
-        `Raise the function timeout (--timeout) well above ${Math.ceil((bufferMs + LOW_WORK_TIME_MS) / 1000)} s, ` +
-        `or lower config.shutdownDeadlineBufferMs together with config.workerOptions.shutdownGraceTime.`,
-    );
-  }
+  if (workTimeMs <= MIN_WORK_TIME_MS) throw insufficientTime(remainingMs, bufferMs, workTimeMs);
   const settleByMs = deadlineMs - SETTLE_MARGIN_MS;
-  const hooksEndByMs = settleByMs - CLOSE_RESERVE_MS;
-  const shutdownWindowMs = Math.max(0, hooksEndByMs - workEndMs);
-  const hooksReserveMs = Math.min(HOOKS_RESERVE_MAX_MS, shutdownWindowMs / 4);
-  const latestForceMs = Math.max(0, shutdownWindowMs - hooksReserveMs - FORCE_SLACK_MS);
+  const windowMs = Math.max(0, settleByMs - workEndMs);
+  const closeReserveMs = Math.min(CLOSE_RESERVE_MS, windowMs / 4);
+  const hooksReserveMs = Math.min(HOOKS_RESERVE_MAX_MS, windowMs / 4);
+  const forceSlackMs = Math.min(FORCE_SLACK_MS, windowMs / 4);
+  const latestForceMs = windowMs - closeReserveMs - hooksReserveMs - forceSlackMs;
   const shutdownForceTimeMs = Math.floor(Math.min(latestForceMs, timing.userShutdownForceTimeMs ?? Infinity));
-  const workerStopByMs = Math.min(hooksEndByMs, workEndMs + shutdownForceTimeMs + FORCE_SLACK_MS);
-  return {
+  const workerStopByMs = workEndMs + shutdownForceTimeMs + forceSlackMs;
+  const hooksEndByMs = settleByMs - closeReserveMs;
+  const plan = {
     startMs,
     deadlineMs,
     workEndMs,
@@ -90,10 +96,47 @@ export function planInvocation(timing: InvocationTiming): InvocationPlan {
     shutdownForceTimeMs,
     workerStopByMs,
     hooksEndByMs,
+    shutdownWindowMs: hooksEndByMs - workEndMs,
     settleByMs,
     activationLimitMs: Math.floor(Math.min(MAX_ACTIVATION_LIMIT_MS, Math.max(MIN_ACTIVATION_LIMIT_MS, settleByMs - workerStopByMs))),
-    lowWorkTime: workTimeMs < LOW_WORK_TIME_MS || graceMs > shutdownForceTimeMs,
   };
+  return { ...plan, lowWorkTimeWarning: lowWorkTimeWarning(timing, workTimeMs, shutdownForceTimeMs) };
+}
+
+function insufficientTime(remainingMs: number, bufferMs: number, workTimeMs: number): InsufficientTimeError {
+  return new InsufficientTimeError(
+    `Insufficient time for Lambda worker: ${remainingMs} ms remain in this invocation and shutdownDeadlineBufferMs ` +
+      `is ${bufferMs} ms, leaving ${workTimeMs} ms of work time (more than ${MIN_WORK_TIME_MS} ms is needed). ` +
+      `Raise the function timeout (--timeout) well above ${Math.ceil((bufferMs + LOW_WORK_TIME_MS) / 1000)} s, ` +
+      `or lower config.shutdownDeadlineBufferMs together with config.workerOptions.shutdownGraceTime.`,
+  );
+}
+
+/**
+ * The low-work-time warning, with the official package's opening words (alarms written against
+ * it still match), then the actual cause and its fix: a short work time calls for a longer
+ * function timeout; a grace time the forced stop cuts short calls for a larger buffer, never a
+ * smaller one.
+ */
+function lowWorkTimeWarning(timing: InvocationTiming, workTimeMs: number, forceMs: number): string | undefined {
+  const { shutdownDeadlineBufferMs: bufferMs, shutdownGraceTimeMs: graceMs } = timing;
+  const causes: string[] = [];
+  if (workTimeMs < LOW_WORK_TIME_MS) {
+    causes.push(
+      `only ${workTimeMs} ms of work time (under ${LOW_WORK_TIME_MS} ms) after the ${bufferMs} ms shutdown buffer: ` +
+        `raise the function timeout (--timeout)` +
+        (graceMs < forceMs ? ', or lower config.shutdownDeadlineBufferMs toward shutdownGraceTime + 2000 ms' : ''),
+    );
+  }
+  if (graceMs > forceMs) {
+    causes.push(
+      `shutdownGraceTime (${graceMs} ms) is longer than the ${forceMs} ms the ${bufferMs} ms shutdown buffer leaves ` +
+        `before the forced stop, so in-flight tasks lose the end of their grace time: raise ` +
+        `config.shutdownDeadlineBufferMs to at least ${graceMs + 2_000} ms (and the function timeout with it), ` +
+        `or lower config.workerOptions.shutdownGraceTime`,
+    );
+  }
+  return causes.length === 0 ? undefined : `Low work time available for Lambda worker: ${causes.join('; and ')}.`;
 }
 
 /**
@@ -106,15 +149,17 @@ export function timingAdvice(timing: Pick<InvocationTiming, 'remainingMs' | 'shu
   const { remainingMs, shutdownDeadlineBufferMs: bufferMs, shutdownGraceTimeMs: graceMs } = timing;
   if (graceMs >= bufferMs) {
     advice.push(
-      `shutdownGraceTime (${graceMs} ms) is not below shutdownDeadlineBufferMs (${bufferMs} ms): in-flight tasks cannot get their grace time before the deadline. ` +
-        `Raise config.shutdownDeadlineBufferMs to at least ${graceMs + 2_000} or lower config.workerOptions.shutdownGraceTime.`,
+      `shutdownGraceTime (${graceMs} ms) is not below shutdownDeadlineBufferMs (${bufferMs} ms): in-flight tasks cannot ` +
+        `get their grace time before the deadline. Raise config.shutdownDeadlineBufferMs to at least ${graceMs + 2_000} ` +
+        `or lower config.workerOptions.shutdownGraceTime.`,
     );
   }
   const workMs = remainingMs - bufferMs;
   if (workMs < Math.max(LOW_WORK_TIME_MS, remainingMs / 4)) {
     advice.push(
-      `The function timeout (about ${Math.round(remainingMs / 1000)} s) leaves ${Math.max(0, Math.round(workMs / 1000))} s of work after the ${bufferMs} ms shutdown buffer. ` +
-        `Raise the function timeout (--timeout; the guide uses 600 s) so that most of each invocation polls for work.`,
+      `The function timeout (about ${Math.round(remainingMs / 1000)} s) leaves ${Math.max(0, Math.round(workMs / 1000))} s ` +
+        `of work after the ${bufferMs} ms shutdown buffer. Raise the function timeout (--timeout; the guide uses 600 s) ` +
+        `so that most of each invocation polls for work.`,
     );
   }
   return advice;

@@ -1,10 +1,12 @@
 /** The lifecycle with a fake clock, a fake Context that follows it, and fake connection and worker. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IllegalStateError } from '@temporalio/common';
 import { ConnectionFailedError, InsufficientTimeError, StartupTimeoutError } from '../../src/errors';
 import { runInvocation, type InvocationDeps, type PreparedWorker, type WorkerLike } from '../../src/invocation';
 import { JsonLogger } from '../../src/logger';
 import { ConnectionCache } from '../../src/connection-cache';
 import { makeContext } from '../support/context';
+import { systemClock } from '../../src/clock';
 
 /** A minimal observable count, like the worker's `numInFlightActivations$`. */
 class Count {
@@ -70,7 +72,7 @@ function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, buff
       createdWith.push(options as unknown as Record<string, unknown>);
       return worker;
     },
-    now: () => Date.now(),
+    clock: systemClock,
     ...overrides,
   };
   const summary = () => lines.map((line) => JSON.parse(line)).find((line) => line.message === 'Invocation summary');
@@ -286,7 +288,7 @@ describe('a worker that starts polling late (a plugin\'s async runWorker before 
       return running;
     }
     override shutdown(): void {
-      if (this.state !== 'RUNNING') throw Object.assign(new Error(`Not running. Current state: ${this.state}`), { name: 'IllegalStateError' });
+      if (this.state !== 'RUNNING') throw new IllegalStateError(`Not running. Current state: ${this.state}`);
       super.shutdown();
     }
   }
@@ -328,7 +330,7 @@ describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" afte
     override run(): Promise<void> {
       return super.run().then(() => {
         this.state = this.endState;
-        throw Object.assign(new Error('Worker still in use: Expected 1 reference, but got 2'), { name: 'IllegalStateError' });
+        throw new IllegalStateError('Worker still in use: Expected 1 reference, but got 2');
       });
     }
   }
@@ -363,7 +365,7 @@ describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" afte
         this.state = 'DRAINING';
         setTimeout(() => {
           this.state = 'FAILED';
-          this.fail?.(Object.assign(new Error('Worker still in use: Expected 1 reference, but got 2'), { name: 'IllegalStateError' }));
+          this.fail?.(new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'));
         }, this.forceTimeMs + 10);
       }
     }

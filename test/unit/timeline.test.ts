@@ -1,49 +1,78 @@
+/**
+ * The timeline, checked against literal times worked out by hand from the rules the README
+ * states (settle 250 ms before the deadline; the close, the hooks and the force slack each keep
+ * at most a quarter of the shutdown window: 250, 1000 and 250 ms), not against the module's
+ * own constants.
+ */
 import { describe, expect, it } from 'vitest';
 import { InsufficientTimeError } from '../../src/errors';
-import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, timingAdvice } from '../../src/timeline';
+import { planInvocation, timingAdvice } from '../../src/timeline';
+
+const at = (remainingMs: number, shutdownDeadlineBufferMs: number, shutdownGraceTimeMs: number, userShutdownForceTimeMs?: number) =>
+  planInvocation({ startMs: 1_000_000, remainingMs, shutdownDeadlineBufferMs, shutdownGraceTimeMs, userShutdownForceTimeMs });
 
 describe('planInvocation', () => {
-  it('counts the deadline from the invocation start and ends work at deadline - buffer', () => {
-    const plan = planInvocation({ startMs: 1_000_000, remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
-    expect(plan.deadlineMs).toBe(1_600_000);
-    expect(plan.workEndMs).toBe(1_593_000);
-    expect(plan.workTimeMs).toBe(593_000);
-    expect(plan.settleByMs).toBe(1_600_000 - SETTLE_MARGIN_MS);
-    expect(plan.hooksEndByMs).toBe(plan.settleByMs - CLOSE_RESERVE_MS);
-    expect(plan.lowWorkTime).toBe(false);
+  it('plans the guide settings (600 s, 7000 ms buffer, 5 s grace) to the millisecond', () => {
+    expect(at(600_000, 7_000, 5_000)).toEqual({
+      startMs: 1_000_000,
+      deadlineMs: 1_600_000,
+      workEndMs: 1_593_000,
+      workTimeMs: 593_000,
+      shutdownForceTimeMs: 5_250,
+      workerStopByMs: 1_598_500,
+      hooksEndByMs: 1_599_500,
+      shutdownWindowMs: 6_500,
+      settleByMs: 1_599_750,
+      activationLimitMs: 1_250,
+      lowWorkTimeWarning: undefined,
+    });
   });
 
-  it('forces the worker after its grace time and before the hooks, with the defaults', () => {
-    const plan = planInvocation({ startMs: 0, remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
-    expect(plan.shutdownForceTimeMs).toBeGreaterThan(5_000);
-    expect(plan.workerStopByMs).toBeLessThan(plan.hooksEndByMs);
-    expect(plan.hooksEndByMs - plan.workerStopByMs).toBe(1_000);
+  it('shares a small buffer in quarters, so that the worker is told to stop and waited for before the handler settles', () => {
+    // 500 ms buffer: a 250 ms window after the settle margin, 62.5 ms each for close, hooks and slack.
+    const plan = at(60_000, 500, 0);
+    expect(plan.workEndMs).toBe(1_059_500);
+    expect(plan.shutdownForceTimeMs).toBe(62);
+    expect(plan.workerStopByMs).toBe(1_059_624.5);
+    expect(plan.hooksEndByMs).toBe(1_059_687.5);
+    expect(plan.settleByMs).toBe(1_059_750);
   });
 
-  it('bounds an in-process activation so that one starting before the forced stop ends before the deadline', () => {
-    const defaults = planInvocation({ startMs: 0, remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
-    expect(defaults.activationLimitMs).toBe(defaults.settleByMs - defaults.workerStopByMs);
-    expect(defaults.activationLimitMs).toBe(1_250);
-    const shortForce = planInvocation({ startMs: 0, remainingMs: 600_000, shutdownDeadlineBufferMs: 30_000, shutdownGraceTimeMs: 1_000, userShutdownForceTimeMs: 2_000 });
-    expect(shortForce.activationLimitMs).toBe(5_000);
-    const tight = planInvocation({ startMs: 0, remainingMs: 12_000, shutdownDeadlineBufferMs: 3_000, shutdownGraceTimeMs: 1_000 });
-    expect(tight.activationLimitMs).toBe(1_000);
+  it('bounds an in-process activation between 1 s and 5 s', () => {
+    expect(at(600_000, 30_000, 1_000, 2_000).activationLimitMs).toBe(5_000);
+    expect(at(12_000, 3_000, 1_000).activationLimitMs).toBe(1_000);
   });
 
-  it('keeps a user shutdownForceTime that is shorter', () => {
-    const plan = planInvocation({ startMs: 0, remainingMs: 60_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 1_000, userShutdownForceTimeMs: 2_000 });
+  it('keeps a user shutdownForceTime that is shorter, and stops waiting for the worker 250 ms after it', () => {
+    const plan = at(60_000, 7_000, 1_000, 2_000);
     expect(plan.shutdownForceTimeMs).toBe(2_000);
+    expect(plan.workerStopByMs).toBe(1_053_000 + 2_000 + 250);
   });
 
-  it('fails with the remaining time, the buffer and the fix when 1 s of work or less is left', () => {
-    const plan = () => planInvocation({ startMs: 0, remainingMs: 8_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
+  it("fails with the official message's opening, the remaining time, the buffer and the fix when 1 s of work or less is left", () => {
+    const plan = () => at(8_000, 7_000, 5_000);
     expect(plan).toThrow(InsufficientTimeError);
-    expect(plan).toThrow(/8000 ms remain.*7000 ms.*--timeout/);
+    expect(plan).toThrow(/^Insufficient time for Lambda worker: 8000 ms remain.*7000 ms.*1000 ms of work time.*--timeout/);
+    expect(() => at(8_001, 7_000, 5_000)).not.toThrow();
   });
 
-  it('flags under 5 s of work time, and a grace time the buffer cannot honour', () => {
-    expect(planInvocation({ startMs: 0, remainingMs: 11_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 }).lowWorkTime).toBe(true);
-    expect(planInvocation({ startMs: 0, remainingMs: 60_000, shutdownDeadlineBufferMs: 3_000, shutdownGraceTimeMs: 5_000 }).lowWorkTime).toBe(true);
+  it('warns of a short work time with the official opening, and names the function timeout', () => {
+    const warning = at(11_000, 7_000, 5_000).lowWorkTimeWarning;
+    expect(warning).toMatch(/^Low work time available for Lambda worker: only 4000 ms of work time/);
+    expect(warning).toMatch(/raise the function timeout/);
+    expect(at(12_000, 7_000, 5_000).lowWorkTimeWarning).toBeUndefined();
+  });
+
+  it('warns of a grace time the forced stop cuts short, and never advises a smaller buffer for it', () => {
+    const warning = at(60_000, 3_000, 5_000).lowWorkTimeWarning!;
+    expect(warning).toMatch(/^Low work time available for Lambda worker: shutdownGraceTime \(5000 ms\) is longer than the 1562 ms/);
+    expect(warning).toMatch(/raise config\.shutdownDeadlineBufferMs to at least 7000 ms/);
+    expect(warning).not.toMatch(/lower config\.shutdownDeadlineBufferMs/);
+  });
+
+  it('advises a smaller buffer for a short work time only when the grace time still fits', () => {
+    expect(at(4_000, 2_000, 0).lowWorkTimeWarning).toMatch(/lower config\.shutdownDeadlineBufferMs toward/);
+    expect(at(4_000, 500, 5_000).lowWorkTimeWarning).not.toMatch(/lower config\.shutdownDeadlineBufferMs/);
   });
 });
 
@@ -53,12 +82,14 @@ describe('timingAdvice', () => {
   });
 
   it('names the buffer when the grace time is not below it', () => {
-    const [advice] = timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 5_000, shutdownGraceTimeMs: 5_000 });
-    expect(advice).toMatch(/config\.shutdownDeadlineBufferMs to at least 7000/);
+    const advice = timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 5_000, shutdownGraceTimeMs: 5_000 });
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toMatch(/config\.shutdownDeadlineBufferMs to at least 7000/);
   });
 
   it('names the function timeout when little work time is left after the buffer', () => {
-    const [advice] = timingAdvice({ remainingMs: 9_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
-    expect(advice).toMatch(/--timeout/);
+    const advice = timingAdvice({ remainingMs: 9_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 });
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toMatch(/leaves 2 s of work.*--timeout/);
   });
 });

@@ -1,0 +1,214 @@
+/**
+ * Setup, once per process: load the connection config, call the user's configure, validate, and
+ * install the Runtime. A synchronous configure's errors are thrown at once (the Lambda init
+ * phase fails with the fix in its message). An async configure's failure is not final: its usual
+ * causes (a throttled secrets read, a network blip) pass, so a later invocation runs configure
+ * again, no sooner than a backoff after the last failure. Errors a retry cannot fix (the
+ * library's own validation errors) are kept and fail every invocation with the same message.
+ */
+import type { Logger, WorkerDeploymentVersion } from '@temporalio/common';
+import type { Clock } from './clock';
+import { ConnectionCache } from './connection-cache';
+import { loadConnectionConfig, type LoadedConnectionConfig } from './connection-config';
+import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
+import { ConfigureFailedError, LambdaWorkerError } from './errors';
+import type { PreparedWorker } from './invocation';
+import { compileWorkerSettings, LambdaWorkerConfig } from './lambda-config';
+import { JsonLogger } from './logger';
+import { SecretScrubber } from './redact';
+import { ensureRuntime } from './runtime';
+
+/** The configure callback: set task queue, workflows, activities and any option; may be async. */
+export type ConfigureWorker = (config: LambdaWorkerConfig) => void | Promise<void>;
+
+/** What setup prepares once per process; the Runtime's logger, when the user set one, beside the library's. */
+export interface PreparedSetup extends PreparedWorker {
+  runtimeLogger?: Logger;
+}
+
+/** First wait before configure runs again after a failure; it doubles per failure. */
+export const CONFIGURE_RETRY_MIN_MS = 1_000;
+/** Longest wait before configure runs again. */
+export const CONFIGURE_RETRY_MAX_MS = 60_000;
+
+/** What setup holds between loading the connection config and finishing after configure. */
+interface SetupState {
+  loaded: LoadedConnectionConfig;
+  config: LambdaWorkerConfig;
+}
+
+/** Inputs of setup that do not change between attempts. */
+interface SetupInputs {
+  version: WorkerDeploymentVersion;
+  configure: ConfigureWorker;
+  env: Env;
+  cwd: string;
+  scrubber: SecretScrubber;
+  defaultLogger: JsonLogger;
+}
+
+/** Step 1, synchronous: the connection config and the config object handed to configure. */
+function beginSetup({ env, cwd, scrubber, defaultLogger }: SetupInputs): SetupState {
+  const loaded = loadConnectionConfig(env, cwd);
+  loaded.secrets.forEach((secret) => scrubber.add(secret));
+  const config = new LambdaWorkerConfig({ connectionOptions: loaded.connectionOptions, namespace: loaded.namespace, logger: defaultLogger });
+  // Visible to configure, as in the official package; the env var still wins afterwards (compileWorkerSettings).
+  const envTaskQueue = readEnv(env, TEMPORAL_TASK_QUEUE);
+  if (envTaskQueue !== undefined) config.workerOptions.taskQueue = envTaskQueue;
+  return { loaded, config };
+}
+
+/**
+ * The logger of the library's own lines: `config.logger`, unless configure left it at the
+ * default and set `runtimeOptions.logger` (as the official package's README does): then that one,
+ * so that a user who set only the Runtime's logger sees every line.
+ */
+function libraryLogger(config: LambdaWorkerConfig, defaultLogger: Logger): Logger {
+  return config.logger === defaultLogger && config.runtimeOptions.logger !== undefined ? config.runtimeOptions.logger : config.logger;
+}
+
+/** Step 2, synchronous, after configure returned: validate, install the Runtime, log the setup. */
+function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): PreparedSetup {
+  const { version, env, scrubber, defaultLogger } = inputs;
+  scrubber.add(config.connectionOptions.apiKey);
+  const logger = libraryLogger(config, defaultLogger);
+  for (const candidate of new Set([logger, config.runtimeOptions.logger ?? logger])) {
+    const userScrubber = (candidate as { scrubber?: unknown }).scrubber;
+    if (userScrubber instanceof SecretScrubber && userScrubber !== scrubber) {
+      [...loaded.secrets, config.connectionOptions.apiKey].forEach((secret) => userScrubber.add(secret));
+    }
+  }
+  const settings = compileWorkerSettings(config, version, env);
+  const { installedNow } = ensureRuntime(config.runtimeOptions, logger);
+  logger.info('Lambda worker configured', {
+    deploymentName: version.deploymentName,
+    buildId: version.buildId,
+    taskQueue: settings.workerOptions.taskQueue,
+    namespace: config.namespace,
+    address: config.connectionOptions.address ?? 'localhost:7233',
+    configFile: loaded.configFile?.path,
+    profile: loaded.profile,
+    shutdownDeadlineBufferMs: settings.shutdownDeadlineBufferMs,
+    shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
+    idleExitMs: settings.idleExitMs,
+    reuseConnection: settings.reuseConnection,
+    workflowThread: settings.workerOptions.debugMode !== true,
+    runtimeInstalled: installedNow ? 'now' : 'reused',
+  });
+  return {
+    settings,
+    connectionOptions: config.connectionOptions,
+    connections: new ConnectionCache(config.connectionOptions, settings.reuseConnection, logger),
+    namespace: config.namespace,
+    hooks: [...config.shutdownHooks],
+    summaryHooks: [...config.summaryHooks],
+    logger,
+    runtimeLogger: config.runtimeOptions.logger,
+  };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+/** A failed async setup: whether a later attempt may succeed, and when it may start. */
+interface Failure {
+  error: unknown;
+  retryable: boolean;
+  failures: number;
+  retryAtMs: number;
+}
+
+/**
+ * The process's setup. Construct it at init: everything up to a synchronous configure's return
+ * runs then, and its errors are thrown. {@link Setup.get} gives each invocation the prepared
+ * worker, running an async configure again when the last attempt failed and may pass now.
+ */
+export class Setup {
+  private readonly inputs: SetupInputs;
+  private current: PreparedSetup | Promise<PreparedSetup>;
+  private failure: Failure | undefined;
+
+  constructor(version: WorkerDeploymentVersion, configure: ConfigureWorker, env: Env, cwd: string, private readonly clock: Clock) {
+    const scrubber = new SecretScrubber();
+    this.inputs = { version, configure, env, cwd, scrubber, defaultLogger: new JsonLogger({ env, scrubber }) };
+    let state: SetupState;
+    let configured: void | Promise<void>;
+    try {
+      state = beginSetup(this.inputs);
+      configured = configure(state.config);
+    } catch (error) {
+      throw this.fatal(error);
+    }
+    if (!isPromiseLike(configured)) {
+      try {
+        this.current = finishSetup(this.inputs, state);
+      } catch (error) {
+        throw this.fatal(error);
+      }
+      return;
+    }
+    this.current = this.attempt(state, configured);
+  }
+
+  /** The prepared worker, or the error that keeps it from being ready (rejects). */
+  get(): PreparedSetup | Promise<PreparedSetup> {
+    const failure = this.failure;
+    if (failure === undefined) return this.current;
+    if (!failure.retryable) return Promise.reject(failure.error);
+    const waitMs = failure.retryAtMs - this.clock.now();
+    if (waitMs > 0) {
+      return Promise.reject(
+        new ConfigureFailedError(
+          `The async configure callback failed ${failure.failures} time(s) in this execution environment; it runs again ` +
+            `in ${Math.ceil(waitMs)} ms, at the first invocation after that. Last failure: ${(failure.error as Error)?.message ?? String(failure.error)}`,
+          { cause: failure.error },
+        ),
+      );
+    }
+    this.failure = undefined;
+    try {
+      const state = beginSetup(this.inputs);
+      this.current = this.attempt(state, Promise.resolve().then(() => this.inputs.configure(state.config)), failure.failures);
+    } catch (error) {
+      this.current = Promise.reject(this.fatal(error));
+      this.current.catch(() => undefined);
+    }
+    return this.current;
+  }
+
+  /** One async attempt: configure, then finish; a failure is recorded for the next {@link get}. */
+  private attempt(state: SetupState, configured: PromiseLike<void>, failuresBefore = 0): Promise<PreparedSetup> {
+    const attempt = Promise.resolve(configured).then(
+      () => {
+        try {
+          return finishSetup(this.inputs, state);
+        } catch (error) {
+          throw this.fatal(error, 'after the async configure; every invocation fails with this error until it is fixed');
+        }
+      },
+      (error: unknown) => {
+        // The library's own errors name a setting or a missing package: no retry can fix those.
+        if (error instanceof LambdaWorkerError) throw this.fatal(error, 'in the async configure callback');
+        const failures = failuresBefore + 1;
+        const backoffMs = Math.min(CONFIGURE_RETRY_MAX_MS, CONFIGURE_RETRY_MIN_MS * 2 ** (failures - 1));
+        this.failure = { error, retryable: true, failures, retryAtMs: this.clock.now() + backoffMs };
+        this.inputs.defaultLogger.error('Lambda worker setup failed in the async configure callback; a later invocation runs it again', {
+          attempt: failures,
+          retryInMs: backoffMs,
+          error,
+        });
+        throw error;
+      },
+    );
+    attempt.catch(() => undefined); // surfaced by the invocations that await it; never unhandled
+    return attempt;
+  }
+
+  /** Records and logs an error no retry can fix; returns it to throw. */
+  private fatal(error: unknown, phase = 'at init'): unknown {
+    this.failure = { error, retryable: false, failures: 1, retryAtMs: Infinity };
+    this.inputs.defaultLogger.error(`Lambda worker setup failed ${phase}`, { error });
+    return error;
+  }
+}
