@@ -17,7 +17,7 @@ import type { CompiledWorkerSettings } from './lambda-config';
 import { withActivationLimit } from './sdk-internals';
 import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
 import { TaskMonitor } from './task-monitor';
-import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, type InvocationPlan } from './timeline';
+import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, shutdownWindowMs, type InvocationPlan } from './timeline';
 import { disposeLateWorker, runUntilWorkEnd, type WorkEnd, type WorkerLike } from './worker-run';
 
 export type { ConnectionLike } from './connection-cache';
@@ -90,7 +90,8 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
     // Too little time to work: the hooks still run, in what is left before the deadline.
     state.failure = error;
     const deadlineMs = state.startMs + remainingMs;
-    await runHooks(prepared, state, deadlineMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, clock);
+    const windowMs = shutdownWindowMs(prepared.settings.shutdownDeadlineBufferMs);
+    await runHooks(prepared, state, Math.min(deadlineMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, state.startMs + windowMs), clock);
     finish({ prepared, context, state, plan: undefined, deadlineMs, coldStart, clock, extra: { remainingMs } });
     throw error;
   }

@@ -81,7 +81,7 @@ export function planInvocation(timing: InvocationTiming): InvocationPlan {
   if (workTimeMs <= MIN_WORK_TIME_MS) throw insufficientTime(remainingMs, bufferMs, workTimeMs);
   const settleByMs = deadlineMs - SETTLE_MARGIN_MS;
   const windowMs = Math.max(0, settleByMs - workEndMs);
-  const closeReserveMs = Math.min(CLOSE_RESERVE_MS, windowMs / 4);
+  const closeReserveMs = closeReserve(windowMs);
   const hooksReserveMs = Math.min(HOOKS_RESERVE_MAX_MS, windowMs / 4);
   const forceSlackMs = Math.min(FORCE_SLACK_MS, windowMs / 4);
   const latestForceMs = windowMs - closeReserveMs - hooksReserveMs - forceSlackMs;
@@ -101,6 +101,21 @@ export function planInvocation(timing: InvocationTiming): InvocationPlan {
     activationLimitMs: Math.floor(Math.min(MAX_ACTIVATION_LIMIT_MS, Math.max(MIN_ACTIVATION_LIMIT_MS, settleByMs - workerStopByMs))),
   };
   return { ...plan, lowWorkTimeWarning: lowWorkTimeWarning(timing, workTimeMs, shutdownForceTimeMs) };
+}
+
+/** The part of the window after work end kept for closing the connection. */
+function closeReserve(windowMs: number): number {
+  return Math.min(CLOSE_RESERVE_MS, windowMs / 4);
+}
+
+/**
+ * How long the shutdown hooks may run at most, counted from the start of a shutdown: the
+ * shutdown buffer less the settle margin and the close reserve. An invocation that fails or
+ * exits early bounds its hooks by this, as one that works to the deadline does.
+ */
+export function shutdownWindowMs(bufferMs: number): number {
+  const windowMs = Math.max(0, bufferMs - SETTLE_MARGIN_MS);
+  return windowMs - closeReserve(windowMs);
 }
 
 function insufficientTime(remainingMs: number, bufferMs: number, workTimeMs: number): InsufficientTimeError {

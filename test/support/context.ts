@@ -6,8 +6,9 @@ export interface FakeContext extends LambdaContext {
   deadlineMs: number;
 }
 
-export function makeContext(remainingMs: number, overrides: Partial<LambdaContext> = {}): FakeContext {
-  const deadlineMs = Date.now() + remainingMs;
+/** A context with `remainingMs` left by `clock` (the process clock unless a fake one is given). */
+export function makeContext(remainingMs: number, overrides: Partial<LambdaContext> = {}, clock: { now(): number } = Date): FakeContext {
+  const deadlineMs = clock.now() + remainingMs;
   const functionName = overrides.functionName ?? 'test-function';
   return {
     awsRequestId: randomUUID(),
@@ -16,6 +17,6 @@ export function makeContext(remainingMs: number, overrides: Partial<LambdaContex
     invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
     ...overrides,
     deadlineMs,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - clock.now()),
   };
 }
