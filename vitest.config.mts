@@ -2,14 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * A project that runs against real parts (a Temporal server started by its global setup), one
- * file at a time in its own process, with timeouts for real deadlines.
+ * file at a time in its own process, with timeouts for real deadlines; `setupFiles` run in each
+ * file's process (the unhandled-rejection watch).
  */
-function realServerProject(name: string, globalSetup: string, testTimeout: number) {
+function realServerProject(name: string, globalSetup: string, testTimeout: number, setupFiles: string[] = []) {
   return {
     test: {
       name,
       include: [`test/${name}/**/*.test.ts`],
       globalSetup: [globalSetup],
+      setupFiles,
       pool: 'forks' as const,
       fileParallelism: false,
       testTimeout,
@@ -22,12 +24,12 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      realServerProject('integration', 'test/support/global-setup.ts', 120_000),
+      realServerProject('integration', 'test/support/global-setup.ts', 120_000, ['test/support/unhandled-watch.ts']),
       // The official package's tests and README blocks, on this API.
       realServerProject('compat', 'test/support/global-setup.ts', 120_000),
       // The packed tarball installed in fresh apps (npm registry), next to each OpenTelemetry major.
       realServerProject('install', 'test/support/global-setup.ts', 300_000),
-      realServerProject('serverless', 'test/support/serverless-setup.ts', 180_000),
+      realServerProject('serverless', 'test/support/serverless-setup.ts', 180_000, ['test/support/unhandled-watch.ts']),
     ],
   },
 });

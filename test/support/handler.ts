@@ -14,6 +14,8 @@ export interface TestHandlerOptions {
   hooks?: ShutdownHook[];
   /** Runs last: may override anything. */
   configure?: (config: LambdaWorkerConfig) => void;
+  /** Makes configure async: awaited after the rest (a rejection fails the setup attempt). */
+  configureAsync?: (config: LambdaWorkerConfig) => Promise<void>;
 }
 
 export function testHandler(options: TestHandlerOptions) {
@@ -33,6 +35,7 @@ export function testHandler(options: TestHandlerOptions) {
       config.workerOptions.shutdownGraceTime = 1_000; // with a 3 s buffer, a 12 s invocation works 9 s
       config.shutdownDeadlineBufferMs = 3_000;
       options.configure?.(config);
+      return options.configureAsync?.(config);
     },
     { env: options.env, cwd: emptyDir() },
   );
