@@ -121,7 +121,10 @@ export class FakeWorker {
       else this.end('STOPPED');
     });
     this.clock.at(this.forceTimeMs, () => {
-      if (this.state === 'DRAINING') this.end('FAILED', new GracefulShutdownPeriodExpiredError('Timed out while waiting for worker to shutdown gracefully'));
+      if (this.state !== 'DRAINING') return;
+      // With a call still outstanding at the forced stop, finalize fails and core keeps the worker.
+      if (this.script.finalizeRace) this.end('FAILED', new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'), false);
+      else this.end('FAILED', new GracefulShutdownPeriodExpiredError('Timed out while waiting for worker to shutdown gracefully'));
     });
   }
 
@@ -156,6 +159,8 @@ export interface WorldScript {
 export class FakeWorld {
   readonly connections: FakeConnection[] = [];
   readonly workers: FakeWorker[] = [];
+  /** The options of every `Worker.create` call, in order. */
+  readonly createdWith: Array<Record<string, unknown>> = [];
   readonly violations: string[] = [];
 
   constructor(
@@ -187,6 +192,7 @@ export class FakeWorld {
         if (this.script.checkFails || (connection as FakeConnection).closed) throw new Error('check failed: UNAVAILABLE');
       },
       createWorker: async (options) => {
+        this.createdWith.push(options as unknown as Record<string, unknown>);
         await this.after(this.script.createMs);
         const connection = options.connection as unknown as FakeConnection;
         if (this.script.createFails) throw new Error('worker options rejected');
