@@ -43,13 +43,12 @@ describe('config and defaults', () => {
     expect(options?.version).toEqual(TEST_VERSION);
   });
 
-  describe('deliberate difference: message texts', () => {
-    // official: 'throws if taskQueue is not set' (matches /taskQueue is required/)
-    it('throws from runWorker when a synchronous configure sets no task queue, naming both fixes', () => {
-      const setUp = () => compatHandler(() => undefined);
-      expect(setUp).toThrow(MissingTaskQueueError);
-      expect(setUp).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
-    });
+  // official: 'throws if taskQueue is not set'
+  it('throws from runWorker when a synchronous configure sets no task queue, with the official words, then both fixes', () => {
+    const setUp = () => compatHandler(() => undefined);
+    expect(setUp).toThrow(/taskQueue is required/);
+    expect(setUp).toThrow(MissingTaskQueueError);
+    expect(setUp).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
   });
 
   describe('deliberate difference: async setup (not in the official file)', () => {
