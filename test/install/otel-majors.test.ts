@@ -18,6 +18,7 @@ import type { Client } from '@temporalio/client';
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 // @ts-expect-error plain ESM script without types
 import { runtimePaths } from '../../serverless/lambda-emulator.mjs';
+import { assertFreshBuild } from '../support/fresh-build';
 import { latestCounterTotal, metricPoints, type ReceivedLine } from '../support/otel';
 import { pollUntil } from '../support/poll';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
@@ -40,6 +41,7 @@ let closeClient: () => Promise<void>;
 let receiver: { address: string; received: () => ReceivedLine[]; stop: () => Promise<void> };
 
 beforeAll(async () => {
+  assertFreshBuild(root); // npm pack packs dist/ as it is
   const packDir = mkdtempSync(path.join(tmpdir(), 'tlw-pack-'));
   const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
   tarball = path.join(packDir, name);
