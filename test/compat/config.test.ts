@@ -4,7 +4,8 @@
  * against the real test server. Each `it` names the official test it ports.
  */
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_WORKER_DEFAULTS, MissingTaskQueueError, runWorker, TlsFileNotFoundError, type LambdaWorkerConfig } from '../../src/index';
+import { TransportError } from '@temporalio/worker';
+import { MissingTaskQueueError, runWorker, TlsFileNotFoundError, type LambdaWorkerConfig } from '../../src/index';
 import { compatHandler, lambdaContext, TEST_VERSION } from './support';
 
 describe('config and defaults', () => {
@@ -73,16 +74,19 @@ describe('config and defaults', () => {
       captured = config;
       config.workerOptions.taskQueue = q;
     });
+    // The spec's table ("Adjust Worker defaults for Lambda"), written out rather than read from
+    // LAMBDA_WORKER_DEFAULTS, which a wrong default would change too.
     const options = captured!.workerOptions;
-    expect(options.maxConcurrentActivityTaskExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions);
-    expect(options.maxConcurrentWorkflowTaskExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions);
-    expect(options.maxConcurrentLocalActivityExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentLocalActivityExecutions);
-    expect(options.maxConcurrentNexusTaskExecutions).toBe(LAMBDA_WORKER_DEFAULTS.maxConcurrentNexusTaskExecutions);
-    expect(options.shutdownGraceTime).toBe(LAMBDA_WORKER_DEFAULTS.shutdownGraceTime); // 5000 ms here, '5s' there: the same time
-    expect(options.maxCachedWorkflows).toBe(LAMBDA_WORKER_DEFAULTS.maxCachedWorkflows);
-    expect(options.workflowTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior);
-    expect(options.activityTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.activityTaskPollerBehavior);
-    expect(options.nexusTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.nexusTaskPollerBehavior);
+    expect(options.maxConcurrentActivityTaskExecutions).toBe(2);
+    expect(options.maxConcurrentWorkflowTaskExecutions).toBe(10);
+    expect(options.maxConcurrentLocalActivityExecutions).toBe(2);
+    expect(options.maxConcurrentNexusTaskExecutions).toBe(5);
+    expect(options.shutdownGraceTime).toBe(5_000); // '5 seconds' in the spec, '5s' in the official code
+    expect(options.maxCachedWorkflows).toBe(30);
+    expect(options.workflowTaskPollerBehavior).toEqual({ type: 'simple-maximum', maximum: 2 });
+    expect(options.activityTaskPollerBehavior).toEqual({ type: 'simple-maximum', maximum: 1 });
+    expect(options.nexusTaskPollerBehavior).toEqual({ type: 'simple-maximum', maximum: 1 });
+    expect(captured!.shutdownDeadlineBufferMs).toBe(7_000);
   });
 
   // official: 'user overrides take precedence over Lambda defaults'
@@ -156,7 +160,9 @@ describe('config and defaults', () => {
       config.namespace = 'custom-ns';
     });
     // The test server has no such namespace: the worker is created with it, then fails its check.
-    await handler({}, lambdaContext(60_000)).catch(() => undefined);
+    const invocation = handler({}, lambdaContext(60_000));
+    await expect(invocation).rejects.toThrow(TransportError);
+    await expect(invocation).rejects.toThrow(/Namespace custom-ns was not found/);
     expect(recorder.lastWorkerOptions.namespace).toBe('custom-ns');
   });
 

@@ -197,8 +197,9 @@ describe('per-invocation lifecycle', () => {
         hookCalled = true;
       });
     });
-    recorder.failWorkerCreation = new Error('worker creation failed');
-    await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(/worker creation failed/);
+    const failure = new Error('worker creation failed');
+    recorder.failWorkerCreation = failure;
+    await expect(handler({}, lambdaContext(60_000))).rejects.toBe(failure); // passed through as it was
     expect(hookCalled).toBe(true);
   });
 

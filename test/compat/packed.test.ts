@@ -6,10 +6,11 @@
  *   CommonJS and the ES module build, types through `tsc` on an import of each.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertFreshBuild } from '../support/fresh-build';
 import { OFFICIAL_EXPORTS } from './official-exports';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -18,7 +19,7 @@ let app: string;
 
 /** Packs the built package and lays out an app that depends on it. */
 function makeApp(): string {
-  if (!existsSync(path.join(ROOT, 'dist', 'index.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+  assertFreshBuild(ROOT);
   const dir = mkdtempSync(path.join(tmpdir(), 'tlw-compat-app-'));
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as { filename: string }[];
   execFileSync('tar', ['-xzf', path.join(dir, packed[0]!.filename), '-C', dir]);

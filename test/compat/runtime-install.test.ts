@@ -13,6 +13,7 @@ it('installs the Runtime at runWorker with the config\'s runtimeOptions (no shut
   compatHandler((config, q) => {
     config.workerOptions.taskQueue = q;
   });
-  expect(Runtime._instance).toBeDefined();
+  expect(Runtime._instance).toBeInstanceOf(Runtime);
+  expect(Runtime.instantiator).toBe('install'); // installed by runWorker, not created on first use
   expect(Runtime.instance().options.shutdownSignals).toEqual([]);
 });

@@ -18,7 +18,9 @@ import type { Client } from '@temporalio/client';
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 // @ts-expect-error plain ESM script without types
 import { runtimePaths } from '../../serverless/lambda-emulator.mjs';
+import { assertFreshBuild } from '../support/fresh-build';
 import { latestCounterTotal, metricPoints, type ReceivedLine } from '../support/otel';
+import { pollUntil } from '../support/poll';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
@@ -39,6 +41,7 @@ let closeClient: () => Promise<void>;
 let receiver: { address: string; received: () => ReceivedLine[]; stop: () => Promise<void> };
 
 beforeAll(async () => {
+  assertFreshBuild(root); // npm pack packs dist/ as it is
   const packDir = mkdtempSync(path.join(tmpdir(), 'tlw-pack-'));
   const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
   tarball = path.join(packDir, name);
@@ -83,9 +86,20 @@ function spawnAsync(dir: string, node: string, env: Record<string, string>): Pro
   });
 }
 
-async function completedAtReceiver(taskQueue: string): Promise<number | undefined> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return latestCounterTotal(metricPoints(receiver.received()).filter((point) => point.attributes.task_queue === taskQueue), 'temporal_workflow_completed');
+/**
+ * The workflow completions of `taskQueue` the receiver got, once at least `expected` are here: the
+ * app exported them before it exited, and the receiver's lines reach this process through a pipe.
+ */
+async function completedAtReceiver(taskQueue: string, expected: number): Promise<number> {
+  const total = () => {
+    const points = metricPoints(receiver.received()).filter((point) => point.attributes.task_queue === taskQueue);
+    return latestCounterTotal(points, 'temporal_workflow_completed') ?? 0;
+  };
+  return pollUntil(() => total() >= expected && total(), {
+    timeoutMs: 5_000,
+    what: `${expected} workflow completion(s) of ${taskQueue} at the OTLP receiver`,
+    seen: () => `${total()}`,
+  });
 }
 
 describe('the packed tarball in fresh apps', () => {
@@ -94,7 +108,7 @@ describe('the packed tarball in fresh apps', () => {
     expect(app.status, app.output).toBe(0);
     const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' });
     expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, applyTracing: { ok: true }, invocation: { outcome: 'ok' } });
-    expect(await completedAtReceiver(taskQueue)).toBe(1);
+    expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
   });
 
   it('installs next to OpenTelemetry JS 2.x: metrics reach the receiver; tracing says it needs 1.x', async () => {
@@ -104,7 +118,7 @@ describe('the packed tarball in fresh apps', () => {
     expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, invocation: { outcome: 'ok' } });
     expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
     expect(findings.applyTracing.message).toMatch(/needs OpenTelemetry JS 1\.x.*@opentelemetry\/sdk-trace-base@2\.\d+\.\d+.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
-    expect(await completedAtReceiver(taskQueue)).toBe(1);
+    expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
   });
 
   it('installs next to OpenTelemetry JS 3.x and runs on Node 24 (3.x needs 22.15): metrics reach the receiver; tracing says what it needs', async () => {
@@ -117,7 +131,7 @@ describe('the packed tarball in fresh apps', () => {
     expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, invocation: { outcome: 'ok' } });
     expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
     expect(findings.applyTracing.message).toMatch(/@opentelemetry\/sdk-trace-base.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
-    expect(await completedAtReceiver(taskQueue)).toBe(1);
+    expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
 
     // The package command bundles a handler that uses /otel metrics without the tracing packages
     // (esbuild leaves their requires to run time), and the bundled handler loads on Node 24.

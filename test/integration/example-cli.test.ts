@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { CLI, runCli } from '../support/cli';
 import { emfViolations } from '../support/emf-schema';
+import { assertFreshBuild, assertLoadsThisCheckout } from '../support/fresh-build';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
@@ -18,6 +19,8 @@ let client: Client;
 let closeClient: () => Promise<void>;
 
 beforeAll(async () => {
+  assertFreshBuild(root); // the CLI, and the package the example's handler requires
+  assertLoadsThisCheckout(exampleDir, root);
   for (const file of [CLI, path.join(exampleDir, 'lib', 'index.js'), path.join(exampleDir, 'lib', 'workflow-bundle.js')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build && npm run build:example\` (npm test does).`);
   }

@@ -13,6 +13,7 @@ import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 import { testHandler } from '../support/handler';
 import { invoke, reportMargin } from '../support/invoke';
 import { latestCounterTotal, metricPoints, spans, type ReceivedLine } from '../support/otel';
+import { pollUntil } from '../support/poll';
 import { makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const address = inject('temporalAddress');
@@ -53,9 +54,30 @@ describe('applyDefaults with a real OTLP receiver', () => {
     expect(results).toHaveLength(WORKFLOWS);
     expect(record.error).toBeUndefined();
 
-    // The receiver printed each request before acknowledging it; give the pipe a moment to deliver.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const lines = receiver.received();
+    // The receiver printed each request before acknowledging it (its receivedAtMs); the lines reach
+    // this process through a pipe, so wait until the expected ones are here.
+    const arrived = () => {
+      const lines = receiver.received();
+      const spanNames = spans(lines).map((span) => span.name);
+      return {
+        lines,
+        completed: latestCounterTotal(metricPoints(lines), 'temporal_workflow_completed') ?? 0,
+        workflowSpans: spanNames.filter((name) => name === 'RunWorkflow:greeting').length,
+        activitySpans: spanNames.filter((name) => name === 'RunActivity:greet').length,
+      };
+    };
+    const { lines } = await pollUntil(
+      () => {
+        const now = arrived();
+        const complete = now.completed >= WORKFLOWS && now.workflowSpans >= WORKFLOWS && now.activitySpans >= WORKFLOWS;
+        return complete && now;
+      },
+      {
+        timeoutMs: 5_000,
+        what: `${WORKFLOWS} workflow completions and ${WORKFLOWS} workflow and activity spans at the OTLP receiver`,
+        seen: () => JSON.stringify({ ...arrived(), lines: undefined }),
+      },
+    );
     const points = metricPoints(lines);
     const completed = latestCounterTotal(points, 'temporal_workflow_completed');
     expect(completed).toBe(WORKFLOWS);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { runCli } from '../support/cli';
+import { assertFreshBuild, assertLoadsThisCheckout } from '../support/fresh-build';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
@@ -28,6 +29,8 @@ let packageOutput: string;
 let unbundledOutput: string;
 
 beforeAll(async () => {
+  assertFreshBuild(root); // the CLI, and the package the example's handler bundles
+  assertLoadsThisCheckout(exampleDir, root);
   ({ client, close: closeClient } = await connectClient(address));
   const packaged = await runCli(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--arch', 'x86_64', '--out', zipFile]);
   expect(packaged.code, packaged.stderr).toBe(0);

@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startLambdaEmulator } from '../../serverless/lambda-emulator.mjs';
 // @ts-expect-error plain ESM script without types
 import { registerServerlessVersion, startServerWithWorkerController } from '../../serverless/controller.mjs';
+import { pollUntil } from '../support/poll';
 import { uniqueName } from '../support/temporal';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures');
@@ -61,12 +62,6 @@ async function serverlessLoop(options: Record<string, unknown>, serverArgs: stri
   return { emu, client, taskQueue, holder };
 }
 
-const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 60_000) => {
-  for (const until = Date.now() + timeoutMs; !predicate(); await new Promise((r) => setTimeout(r, 100))) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-  }
-};
-
 /** Each workflow's runs as the server lists them: completed exactly once, none lost. */
 async function completions(client: Client, taskQueue: string) {
   const byId = new Map<string, number>();
@@ -82,8 +77,11 @@ describe('faults at scale, under the Worker Controller', () => {
     await emu.idle();
     const ids = Array.from({ length: 15 }, (_, i) => uniqueName(`kill-${i}`));
     const handles = await Promise.all(ids.map((workflowId) => client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 2_000] })));
-    await waitFor('an activity to start', () => emu.logs.some((entry) => entry.line.includes('activity started')));
-    const victimId = emu.logs.find((entry) => entry.line.includes('activity started'))!.environmentId;
+    const started = await pollUntil(() => emu.logs.find((entry) => entry.line.includes('activity started')), {
+      timeoutMs: 60_000,
+      what: 'an activity to start in one of the environments',
+    });
+    const victimId = started.environmentId;
     const victim = emu.environments().find((environment) => environment.id === victimId)!;
     const killedRequest = emu.invocations.find((invocation) => invocation.environmentId === victimId && invocation.outcome === undefined)!;
     victim.kill();
@@ -112,7 +110,8 @@ describe('faults at scale, under the Worker Controller', () => {
     const firstThrottle = emu.apiInvokes.find((call) => call.throttled);
     const byId = await completions(client, taskQueue);
     console.log(`throttling: ${emu.apiInvokes.length} Invoke calls, ${emu.summary().throttles} answered 429, ${emu.summary().invocations} invocations`);
-    expect(firstThrottle).toBeDefined();
+    // The controller's asynchronous invoke, answered 429.
+    expect(firstThrottle).toMatchObject({ type: 'Event', throttled: true });
     expect(emu.apiInvokes.some((call) => call.at > firstThrottle!.at)).toBe(true); // called again after a 429
     expect(ids.every((id) => byId.get(id) === 1)).toBe(true);
   }, 150_000);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
 import { startLambdaEmulator } from '../../serverless/lambda-emulator.mjs';
+import { pollUntil } from '../support/poll';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures');
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -111,8 +112,12 @@ describe('the Lambda emulator scales out', () => {
     const emu = await emulator({ reapAfterMs: 300 });
     const first = await emu.invoke({ ms: 10 });
     expect(emu.environments()).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(emu.environments()).toHaveLength(0);
+    await pollUntil(() => emu.environments().length === 0, {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      what: 'the idle environment to be reaped',
+      seen: () => `${emu.environments().length} environment(s)`,
+    });
     const second = await emu.invoke({ ms: 10 });
     expect(second.cold).toBe(true);
     expect(second.environmentId).not.toBe(first.environmentId);

@@ -1,9 +1,23 @@
 /**
  * A checker of CloudWatch Embedded Metric Format documents, written from the specification
  * (docs.aws.amazon.com, "Specification: Embedded metric format"): returns every violation found,
- * an empty list for a valid document.
+ * an empty list for a valid document. It imports nothing from src/: a list shared with the code
+ * under test would change with it and could not catch a mistake in it.
  */
-import { EMF_UNITS } from '../../src/emf-format';
+
+/**
+ * The units a metric definition may name: the CloudWatch API's list of standard units
+ * (MetricDatum, Datapoint: "Valid Values"), to which the EMF specification refers, written out.
+ */
+const CLOUDWATCH_UNITS: readonly string[] = [
+  'Seconds', 'Microseconds', 'Milliseconds',
+  'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes',
+  'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits',
+  'Percent', 'Count',
+  'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second',
+  'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second',
+  'Count/Second', 'None',
+];
 
 const MAX_DOCUMENT_BYTES = 256 * 1024; // a CloudWatch Logs event; the stricter of the limits
 
@@ -49,7 +63,9 @@ function checkDirective(directive: unknown, root: Record<string, unknown>, where
     if (typeof Name !== 'string' || Name.length < 1 || Name.length > 1024) return void problems.push(`${at}.Name: ${JSON.stringify(Name)}`);
     if (!(Name in root)) problems.push(`${at}: no root member ${Name}`);
     else checkMetricValue(root[Name], `${at} (${Name})`, problems);
-    if (Unit !== undefined && !(EMF_UNITS as readonly unknown[]).includes(Unit)) problems.push(`${at}.Unit: ${JSON.stringify(Unit)}`);
+    if (Unit !== undefined && !CLOUDWATCH_UNITS.includes(Unit as string)) {
+      problems.push(`${at}.Unit: ${JSON.stringify(Unit)}`);
+    }
     if (StorageResolution !== undefined && StorageResolution !== 1 && StorageResolution !== 60) problems.push(`${at}.StorageResolution: ${JSON.stringify(StorageResolution)}`);
   });
 }

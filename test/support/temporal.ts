@@ -2,6 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { pollUntil } from './poll';
 
 export async function connectClient(address: string): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address });
@@ -17,18 +18,14 @@ export function uniqueName(prefix: string): string {
  * retries until `timeoutMs`.
  */
 export async function makeVersionCurrent(client: Client, deploymentName: string, buildId: string, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId, ignoreMissingTaskQueues: true });
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  throw new Error(`Version ${deploymentName}/${buildId} never became current: ${String(lastError)}`);
+  await pollUntil(
+    async () => {
+      const request = { namespace: 'default', deploymentName, buildId, ignoreMissingTaskQueues: true };
+      await client.workflowService.setWorkerDeploymentCurrentVersion(request);
+      return true;
+    },
+    { timeoutMs, intervalMs: 200, what: `version ${deploymentName}/${buildId} to become current` },
+  );
 }
 
 /** A TCP server that accepts connections and never answers. */

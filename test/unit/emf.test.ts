@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { BufferedMetricUpdate } from '@temporalio/worker';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { coreMetricsHub } from '../../src/core-metrics';
 import { applyEmfMetrics, EmfMetricsWriter, summaryMetrics } from '../../src/emf';
-import { groupDocuments, sanitizeName, type EmfMetric } from '../../src/emf-format';
+import { EMF_UNITS, groupDocuments, sanitizeName, type EmfMetric } from '../../src/emf-format';
 import { InvalidOptionError } from '../../src/errors';
+import { publishThroughPowertools } from '../../src/powertools-metrics';
 import { JsonLogger } from '../../src/logger';
 import type { InvocationSummary, SummaryHookContext } from '../../src/summary';
 import { emfViolations } from '../support/emf-schema';
@@ -50,11 +52,41 @@ describe('EMF documents', () => {
     for (const doc of [...wide, ...long]) expect(emfViolations(JSON.stringify(doc))).toEqual([]);
   });
 
+  it('splits a metric at 100 values: 100 fit one document, the 101st starts the next', () => {
+    const options = { namespace: 'NS', timestampMs: 1 };
+    const values = (count: number) => Array.from({ length: count }, (_, v) => v);
+    const hundred = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [{ name: 'm', unit: 'Count', values: values(100) }] }, options);
+    expect(hundred.map((doc) => doc.m)).toEqual([values(100)]);
+    const hundredAndOne = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [{ name: 'm', unit: 'Count', values: values(101) }] }, options);
+    expect(hundredAndOne.map((doc) => doc.m)).toEqual([values(100), 100]); // a lone value is written as a number
+    const byTen = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [{ name: 'm', unit: 'Count', values: values(20) }] }, { ...options, maxValuesPerMetric: 10 });
+    expect(byTen.map((doc) => doc.m)).toEqual([values(10), values(20).slice(10)]);
+    for (const doc of [...hundred, ...hundredAndOne, ...byTen]) expect(emfViolations(JSON.stringify(doc))).toEqual([]);
+  });
+
+  it('leaves out a metric with no values, and writes no document for a group with none', () => {
+    const options = { namespace: 'NS', timestampMs: 1 };
+    const empty = { name: 'empty', unit: 'Count' as const, values: [] };
+    const documents = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [empty, { name: 'one', unit: 'Count', values: [3] }] }, options);
+    expect(documents).toHaveLength(1);
+    expect(documents[0]!._aws.CloudWatchMetrics[0]!.Metrics).toEqual([{ Name: 'one', Unit: 'Count' }]);
+    expect(documents[0]).not.toHaveProperty('empty');
+    expect(groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [empty] }, options)).toEqual([]);
+  });
+
   it('sanitises names: printable ASCII, at most 255 characters, never empty', () => {
     expect(sanitizeName('temporal_workflow_completed')).toBe('temporal_workflow_completed');
     expect(sanitizeName('caf\u00e9\nrate')).toBe('caf__rate');
     expect(sanitizeName('x'.repeat(300))).toHaveLength(255);
     expect(sanitizeName('  ')).toBeUndefined();
+  });
+
+  it('names only units CloudWatch accepts (the schema check holds its own list)', () => {
+    const all = EMF_UNITS.map((unit, i): EmfMetric => ({ name: `m${i}`, unit, values: [1] }));
+    const documents = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: all }, { namespace: 'NS', timestampMs: 1 });
+    expect(documents).toHaveLength(1);
+    expect(documents[0]!._aws.CloudWatchMetrics[0]!.Metrics.map((metric) => metric.Unit)).toEqual([...EMF_UNITS]);
+    expect(emfViolations(JSON.stringify(documents[0]))).toEqual([]);
   });
 
   it('the schema check finds what breaks the specification', () => {
@@ -85,6 +117,23 @@ describe('EmfMetricsWriter', () => {
     expect(a!._aws.CloudWatchMetrics[0].Dimensions).toEqual([['FunctionName', 'TaskQueue', 'DeploymentVersion', 'workflow_type']]);
   });
 
+  it('stores every metric at one-second resolution with highResolution, and at the default without', () => {
+    const definitions = (options: { highResolution?: boolean }) => {
+      const { emf, docs, lines } = writer({ ...options, coreDimensions: ['workflow_type'] });
+      emf.record(update('temporal_workflow_completed', 'counter', 1, { workflow_type: 'a' }));
+      emf.onSummary(summary, context);
+      for (const line of lines) expect(emfViolations(line)).toEqual([]);
+      return docs().flatMap((doc) => doc._aws.CloudWatchMetrics.flatMap((directive: { Metrics: unknown[] }) => directive.Metrics));
+    };
+    const high = definitions({ highResolution: true });
+    // The summary's figures, Invocations by EndReason (the second directive) and the core metric.
+    expect(high.length).toBe(summaryMetrics(summary, context).length + 2);
+    expect(high.every((definition) => definition.StorageResolution === 1)).toBe(true);
+    const standard = definitions({});
+    expect(standard.length).toBe(high.length);
+    expect(standard.some((definition) => 'StorageResolution' in definition)).toBe(false);
+  });
+
   it('writes each core update once: the next invocation starts from zero', () => {
     const { emf, docs } = writer();
     emf.record(update('temporal_request', 'counter', 5));
@@ -100,6 +149,7 @@ describe('EmfMetricsWriter', () => {
     emf.record(update('temporal_bad', 'gauge', Number.NaN));
     emf.record(update('temporal_bad', 'gauge', Number.POSITIVE_INFINITY));
     emf.onSummary(summary, context);
+    expect(docs().length).toBeGreaterThan(0); // the summary's document was written
     expect(docs().some((doc) => 'temporal_bad' in doc)).toBe(false);
     expect(logs.filter((line) => line.includes('cannot be written as EMF'))).toHaveLength(1);
 
@@ -130,7 +180,7 @@ describe('applyEmfMetrics', () => {
     const config = new LambdaWorkerConfig({ connectionOptions: {}, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
     const emf = applyEmfMetrics(config, { env: {} });
     expect(config.summaryHooks).toEqual([emf.onSummary]);
-    expect((config.runtimeOptions.telemetryOptions?.metrics as { buffer?: unknown }).buffer).toBeDefined();
+    expect((config.runtimeOptions.telemetryOptions?.metrics as { buffer?: unknown }).buffer).toBe(coreMetricsHub().buffer);
   });
 });
 
@@ -156,10 +206,55 @@ describe('the Powertools Metrics path', () => {
     expect(parsed[0]).toMatchObject({ userMetric: 1, service: 'orders' });
     expect(parsed[0]!.FunctionName).toBeUndefined();
     const ours = parsed.slice(1);
+    expect(ours.length).toBeGreaterThanOrEqual(3); // the summary's figures, the core metrics, Invocations by EndReason
     expect(ours.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === 'Powertools/NS' && doc.FunctionName === 'fn' && doc.service === 'orders' && doc.requestId === 'req-1')).toBe(true);
     expect(ours.find((doc) => 'ActiveTime' in doc)).toMatchObject({ Invocations: 1, ActiveTime: 5400, TaskQueue: 'orders' });
     expect(ours.find((doc) => 'temporal_request' in doc)).toMatchObject({ temporal_request: 4, temporal_request_latency: 9 });
     expect(ours.find((doc) => 'EndReason' in doc)).toMatchObject({ EndReason: 'idle', Invocations: 1 });
+  });
+});
+
+/** Runs `publish` with stdout captured; returns the EMF documents written meanwhile. */
+function capturePowertools(publish: () => void): Array<Record<string, any>> {
+  const chunks: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => (chunks.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    publish();
+  } finally {
+    process.stdout.write = original;
+  }
+  const lines = chunks.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{'));
+  for (const line of lines) expect(emfViolations(line)).toEqual([]);
+  return lines.map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+describe('publishThroughPowertools', () => {
+  const dimensions = { FunctionName: 'fn', TaskQueue: 'orders', DeploymentVersion: 'app.b1' };
+
+  it('hands Powertools at most 99 values of a metric per publish, so that it never publishes on its own and drops our dimensions', () => {
+    // Powertools publishes by itself when a metric reaches 100 values, clearing the dimensions:
+    // the metrics added after that would go out without them.
+    const metrics = new Metrics({ namespace: 'Powertools/NS' });
+    const many = Array.from({ length: 100 }, (_, v) => v);
+    let publishes = 0;
+    const docs = capturePowertools(() => {
+      publishes = publishThroughPowertools(metrics, [{ dimensions, metrics: [{ name: 'many', unit: 'Count', values: many }, { name: 'after', unit: 'Count', values: [7] }] }], { requestId: 'r' }, false);
+    });
+    expect(publishes).toBe(2);
+    expect(docs).toHaveLength(2);
+    expect(docs.every((doc) => doc.FunctionName === 'fn' && doc.TaskQueue === 'orders' && doc.requestId === 'r')).toBe(true);
+    expect(docs.map((doc) => [doc.many].flat().length)).toEqual([99, 1]);
+    expect(docs.flatMap((doc) => [doc.many].flat())).toEqual(many);
+    expect(docs[0]!.after).toBe(7);
+  });
+
+  it('publishes at one-second resolution with highResolution, and at Powertools\' default without', () => {
+    const group = { dimensions, metrics: [{ name: 'ActiveTime', unit: 'Milliseconds' as const, values: [5] }] };
+    const high = capturePowertools(() => publishThroughPowertools(new Metrics({ namespace: 'NS' }), [group], {}, true));
+    const standard = capturePowertools(() => publishThroughPowertools(new Metrics({ namespace: 'NS' }), [group], {}, false));
+    expect(high.map((doc) => doc._aws.CloudWatchMetrics[0].Metrics)).toEqual([[{ Name: 'ActiveTime', Unit: 'Milliseconds', StorageResolution: 1 }]]);
+    expect(standard.map((doc) => doc._aws.CloudWatchMetrics[0].Metrics)).toEqual([[{ Name: 'ActiveTime', Unit: 'Milliseconds' }]]);
   });
 });
 

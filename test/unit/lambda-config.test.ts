@@ -12,7 +12,44 @@ function config(): LambdaWorkerConfig {
 describe('LambdaWorkerConfig', () => {
   it('pre-fills exactly the spec defaults and PINNED', () => {
     const options = config().workerOptions;
-    expect(options).toMatchObject({
+    expect(options).toEqual({
+      maxConcurrentActivityTaskExecutions: 2,
+      maxConcurrentWorkflowTaskExecutions: 10,
+      maxConcurrentLocalActivityExecutions: 2,
+      maxConcurrentNexusTaskExecutions: 5,
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+      nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+      shutdownGraceTime: 5_000,
+      maxCachedWorkflows: 30,
+      workerDeploymentOptions: { defaultVersioningBehavior: 'PINNED' },
+    });
+    expect(config().runtimeOptions).toEqual({ shutdownSignals: [] });
+    expect(config().shutdownDeadlineBufferMs).toBe(7_000);
+    expect(config().idleExitMs).toBe(5_000);
+    expect(config().reuseConnection).toBe(true);
+  });
+
+  it('does not share the defaults object between configs', () => {
+    // `as const` does not freeze: were the nested objects shared, these writes would change the
+    // exported defaults too, so the expected values are the spec's, written out.
+    const first = config().workerOptions;
+    type Mutable = { maximum: number };
+    (first.workflowTaskPollerBehavior as Mutable).maximum = 9;
+    (first.activityTaskPollerBehavior as Mutable).maximum = 9;
+    (first.nexusTaskPollerBehavior as Mutable).maximum = 9;
+    first.workerDeploymentOptions!.defaultVersioningBehavior = 'AUTO_UPGRADE';
+    const second = config().workerOptions;
+    expect(second.workflowTaskPollerBehavior).toEqual({ type: 'simple-maximum', maximum: 2 });
+    expect(second.activityTaskPollerBehavior).toEqual({ type: 'simple-maximum', maximum: 1 });
+    expect(second.nexusTaskPollerBehavior).toEqual({ type: 'simple-maximum', maximum: 1 });
+    expect(second.workerDeploymentOptions).toEqual({ defaultVersioningBehavior: 'PINNED' });
+  });
+
+  it('exports the spec\'s defaults table as LAMBDA_WORKER_DEFAULTS', () => {
+    // typescript-sdk-lambda-worker.md, "Adjust Worker defaults for Lambda"; SimpleMaximum(n) is
+    // the TypeScript SDK's { type: 'simple-maximum', maximum: n }, 5 seconds is 5000 ms.
+    expect(LAMBDA_WORKER_DEFAULTS).toEqual({
       maxConcurrentActivityTaskExecutions: 2,
       maxConcurrentWorkflowTaskExecutions: 10,
       maxConcurrentLocalActivityExecutions: 2,
@@ -23,17 +60,6 @@ describe('LambdaWorkerConfig', () => {
       shutdownGraceTime: 5_000,
       maxCachedWorkflows: 30,
     });
-    expect(options.workerDeploymentOptions).toEqual({ defaultVersioningBehavior: 'PINNED' });
-    expect(config().runtimeOptions).toEqual({ shutdownSignals: [] });
-    expect(config().shutdownDeadlineBufferMs).toBe(7_000);
-    expect(config().idleExitMs).toBe(5_000);
-    expect(config().reuseConnection).toBe(true);
-  });
-
-  it('does not share the defaults object between configs', () => {
-    const first = config();
-    (first.workerOptions.workflowTaskPollerBehavior as { maximum: number }).maximum = 9;
-    expect(config().workerOptions.workflowTaskPollerBehavior).toEqual(LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior);
   });
 
   it('derives the buffer from the grace time until the user sets it', () => {

@@ -31,6 +31,7 @@ describe('JsonLogger', () => {
         }),
       ),
     );
+    expect(parsed().map((line) => line.message).sort()).toEqual(['again a', 'again b', 'from a', 'from b']);
     for (const line of parsed()) expect(line.message).toContain(line.requestId as string);
   });
 
