@@ -72,14 +72,16 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
   const { version, env, scrubber, defaultLogger } = inputs;
   scrubber.add(config.connectionOptions.apiKey);
   const logger = libraryLogger(config, defaultLogger);
-  for (const candidate of new Set([logger, config.runtimeOptions.logger ?? logger])) {
+  const settings = compileWorkerSettings(config, version, env);
+  const { runtime, installedNow } = ensureRuntime(config.runtimeOptions, logger);
+  // Every logger that may print this setup's lines learns its secrets: the library's, the
+  // Runtime's as configured, and the Runtime's in force (an earlier runWorker's, when reused).
+  for (const candidate of new Set([logger, config.runtimeOptions.logger ?? logger, runtime.logger])) {
     const userScrubber = (candidate as { scrubber?: unknown }).scrubber;
     if (userScrubber instanceof SecretScrubber && userScrubber !== scrubber) {
       [...loaded.secrets, config.connectionOptions.apiKey].forEach((secret) => userScrubber.add(secret));
     }
   }
-  const settings = compileWorkerSettings(config, version, env);
-  const { installedNow } = ensureRuntime(config.runtimeOptions, logger);
   logger.info('Lambda worker configured', {
     deploymentName: version.deploymentName,
     buildId: version.buildId,

@@ -75,65 +75,6 @@ describe('runWorker against a real server', () => {
     expect(configured).toMatchObject({ taskQueue, configFile: path.join(taskRoot, 'temporal.toml'), address });
   });
 
-  it('settles before the deadline when an activity ignores cancellation, and the hooks still run', async () => {
-    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address } });
-    const invocation = invoke(t.handler, REMAINING_MS);
-    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    await client.workflow.start('stubborn', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [60_000] });
-    const record = await invocation;
-    reportMargin('activity ignoring cancellation', record);
-
-    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    expect(record.settledMs).toBeGreaterThanOrEqual(record.context.deadlineMs - BUFFER_MS);
-    expect(t.hookCalls).toHaveLength(1);
-    expect(t.hookCalls[0]).toBeLessThan(record.context.deadlineMs);
-    expect(t.logs.lines.join('')).toMatch(/shutdown was forced|did not stop/);
-  });
-
-  it('fails fast with a clear error when nothing listens at the address, and runs the hooks', async () => {
-    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: await closedAddress() } });
-    const record = await invoke(t.handler, REMAINING_MS);
-    reportMargin('unreachable server', record);
-
-    expect(record.error).toBeInstanceOf(ConnectionFailedError);
-    expect((record.error as Error).message).toMatch(/TEMPORAL_ADDRESS/);
-    expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    expect(t.hookCalls).toHaveLength(1);
-  });
-
-  it('settles before the deadline when the address accepts TCP and never answers', async () => {
-    const silent = await startSilentServer();
-    try {
-      const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: silent.address } });
-      const record = await invoke(t.handler, REMAINING_MS);
-      reportMargin('silent server', record);
-
-      expect(record.error instanceof StartupTimeoutError || record.error instanceof ConnectionFailedError).toBe(true);
-      expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-      expect(t.hookCalls).toHaveLength(1);
-    } finally {
-      await silent.close();
-    }
-  });
-
-  it('runs two concurrent invocations in one process, each completing its workflow', async () => {
-    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address } });
-    const invocations = [invoke(t.handler, REMAINING_MS), invoke(t.handler, REMAINING_MS)];
-    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    const results = await Promise.all(
-      ['a', 'b', 'c', 'd'].map((name) => client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [name] })),
-    );
-    const records = await Promise.all(invocations);
-
-    expect(results).toEqual(['Hello, a!', 'Hello, b!', 'Hello, c!', 'Hello, d!']);
-    for (const record of records) {
-      expect(record.error).toBeUndefined();
-      expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    }
-    const summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
-    expect(new Set(summaries.map((line) => line.requestId))).toEqual(new Set(records.map((record) => record.context.awsRequestId)));
-  });
-
   it('exits early when idle, and a warm invocation reuses the kept connection', async () => {
     const idleExitMs = 2_000;
     const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure: (config) => void (config.idleExitMs = idleExitMs) });
@@ -240,6 +181,19 @@ describe('runWorker against a real server', () => {
     const shutdownAtMs = Date.parse(String(t.logs.records().find((line) => /shutting the worker down early/.test(String(line.message)))!.timestamp));
     expect(shutdownAtMs - pollingFromMs).toBeGreaterThanOrEqual(2_000);
     expect(record.settledMs - record.startedMs).toBeLessThan(20_000);
+  });
+
+  it('runs workflows with a resource-based tuner in place of the Lambda slot limits', async () => {
+    const t = testHandler({
+      bundlePath,
+      env: { TEMPORAL_ADDRESS: address },
+      configure: (config) => void (config.workerOptions.tuner = { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } }),
+    });
+    const invocation = invoke(t.handler, REMAINING_MS);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['tuned'] });
+    expect(result).toBe('Hello, tuned!');
+    expect((await invocation).error).toBeUndefined();
   });
 
   it('runs workflows in a worker thread when config.workflowThread is set', async () => {

@@ -16,6 +16,8 @@ export interface TestHandlerOptions {
   configure?: (config: LambdaWorkerConfig) => void;
   /** Makes configure async: awaited after the rest (a rejection fails the setup attempt). */
   configureAsync?: (config: LambdaWorkerConfig) => Promise<void>;
+  /** Also receives every log line (a process-wide capture). */
+  sink?: (line: string) => void;
 }
 
 export function testHandler(options: TestHandlerOptions) {
@@ -29,7 +31,7 @@ export function testHandler(options: TestHandlerOptions) {
       config.workerOptions.taskQueue = taskQueue;
       config.workerOptions.workflowBundle = { codePath: options.bundlePath };
       config.workerOptions.activities = activities;
-      config.logger = new JsonLogger({ write: logs.write });
+      config.logger = new JsonLogger({ write: (line) => (logs.write(line), options.sink?.(line)) });
       config.shutdownHooks.push(...(options.hooks ?? []), () => void hookCalls.push(Date.now()));
       config.idleExitMs = false; // the deadline behaviour, unless a test turns idle exit on
       config.workerOptions.shutdownGraceTime = 1_000; // with a 3 s buffer, a 12 s invocation works 9 s
