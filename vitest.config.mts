@@ -20,8 +20,27 @@ function realServerProject(name: string, globalSetup: string, testTimeout: numbe
   };
 }
 
+/**
+ * Coverage of the runtime by the unit project, enforced by `npm test` (`npm run test:coverage`):
+ * the thresholds are the figures measured when they were set, rounded down, and only go up.
+ */
+const coverage = {
+  provider: 'v8' as const,
+  include: ['src/**/*.ts', 'otel/**/*.ts'],
+  exclude: ['src/index.ts'], // re-exports only
+  reportsDirectory: 'reports/coverage',
+  reporter: ['text-summary', 'json-summary', 'html'],
+  // Measured on the unit project: src/ 85.74% of lines, 80.53% of branches; otel/ 51.91% and
+  // 68.93% (otel/metrics.ts is exercised by the integration tests only).
+  thresholds: {
+    'src/**/*.ts': { lines: 85, branches: 80 },
+    'otel/**/*.ts': { lines: 51, branches: 68 },
+  },
+};
+
 export default defineConfig({
   test: {
+    coverage,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       realServerProject('integration', 'test/support/global-setup.ts', 120_000, ['test/support/unhandled-watch.ts']),
