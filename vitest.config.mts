@@ -30,10 +30,11 @@ const coverage = {
   exclude: ['src/index.ts'], // re-exports only
   reportsDirectory: 'reports/coverage',
   reporter: ['text-summary', 'json-summary', 'html'],
-  // Measured on the unit project: src/ 85.74% of lines, 80.53% of branches; otel/ 51.91% and
-  // 68.93% (otel/metrics.ts is exercised by the integration tests only).
+  // Measured on the unit project: src/ 94.84% of lines, 85.96% of branches (with the lifecycle's
+  // model and rule tests; 85.74% and 80.53% before them); otel/ 51.91% and 68.93%
+  // (otel/metrics.ts is exercised by the integration tests only).
   thresholds: {
-    'src/**/*.ts': { lines: 85, branches: 80 },
+    'src/**/*.ts': { lines: 94, branches: 85 },
     'otel/**/*.ts': { lines: 51, branches: 68 },
   },
 };
