@@ -7,12 +7,15 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { BufferedMetricUpdate } from '@temporalio/worker';
-import { settleBefore } from '../src/bounded';
-import { coreMetricsHub, subscribeToCoreMetrics, type CoreMetricsHub } from '../src/core-metrics';
-import type { ShutdownHook } from '../src/hooks';
-import type { LambdaWorkerConfig } from '../src/lambda-config';
+import { coreMetricsHub, subscribeToCoreMetrics, type CoreMetricsHub } from '../src/metrics/core-metrics';
+import type { LambdaWorkerConfig } from '../src/config/lambda-config';
 import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
 import { loadMetricsPeers, makeResource } from './peers';
+import { flushHook } from './flush-hook';
+
+// Fail at import, with the packages to install, rather than with ERR_MODULE_NOT_FOUND or at the
+// first invocation: the metrics packages are what every use of this entry point needs.
+loadMetricsPeers();
 
 type Recorder = (value: number, attributes: Attributes) => void;
 
@@ -108,20 +111,6 @@ export function getMetricsBridge(options: ResolvedOtelOptions): CoreMetricsBridg
   return bridge;
 }
 
-/** A shutdown hook that flushes the bridge before the hook's deadline; a slow or down collector is logged, never thrown. */
-export function metricsFlushHook(bridge: CoreMetricsBridge, config: Pick<LambdaWorkerConfig, 'logger'>): ShutdownHook {
-  return async ({ deadlineMs }) => {
-    const startMs = Date.now();
-    try {
-      const flushed = await settleBefore(bridge.flush(), deadlineMs);
-      if (flushed.timedOut) config.logger.warn('Metrics flush did not finish before its deadline; the collector may be down or slow', { endpoint: bridge.options.endpointUrl });
-      else config.logger.debug('Metrics flushed', { durationMs: Date.now() - startMs, recordedUpdates: bridge.recordedUpdates });
-    } catch (error) {
-      config.logger.warn('Metrics flush failed; the invocation goes on', { endpoint: bridge.options.endpointUrl, error });
-    }
-  };
-}
-
 /**
  * Exports Temporal's SDK and core metrics (task latencies, poll counts, slots, completions, ...)
  * over OTLP/gRPC, flushed at the end of every invocation.
@@ -134,9 +123,8 @@ export function metricsFlushHook(bridge: CoreMetricsBridge, config: Pick<LambdaW
  * });
  * ```
  */
-export function applyMetrics(config: LambdaWorkerConfig, options?: OtelOptions): CoreMetricsBridge {
+export function applyMetrics(config: LambdaWorkerConfig, options?: OtelOptions): void {
   const bridge = getMetricsBridge(resolveOtelOptions(options));
   subscribeToCoreMetrics(config.runtimeOptions, config.logger, bridge.record, 'applyMetrics');
-  config.shutdownHooks.push(metricsFlushHook(bridge, config));
-  return bridge;
+  config.shutdownHooks.push(flushHook('Metrics', () => bridge.flush(), bridge.options.endpointUrl, config.logger));
 }

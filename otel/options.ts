@@ -2,7 +2,9 @@
  * Options of the OpenTelemetry entry point, resolved from arguments, then the standard OTel and
  * Lambda env vars, then the ADOT collector layer's defaults.
  */
-import { readEnv } from '../src/env';
+import { readEnv } from '../src/config/env';
+import { InvalidOptionError } from '../src/errors';
+import { DEFAULT_METRIC_EXPORT_INTERVAL_MS, DEFAULT_OTLP_ENDPOINT } from '../src/defaults';
 
 /** Options of {@link applyDefaults}, {@link applyMetrics}, {@link applyTracing} and {@link makeOtelPlugin}. */
 export interface OtelOptions {
@@ -36,10 +38,6 @@ export interface ResolvedOtelOptions {
   resourceAttributes: Record<string, string>;
 }
 
-/** The ADOT collector layer's OTLP/gRPC receiver. */
-export const DEFAULT_OTLP_ENDPOINT = 'localhost:4317';
-/** The default export interval of metrics. */
-export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -53,21 +51,21 @@ const SCHEMES: Readonly<Record<string, 'http:' | 'https:'>> = { 'http:': 'http:'
  * `https://` for TLS). `grpc://` and `grpcs://` are read as plaintext and TLS.
  *
  * @example normalizeEndpoint('grpc://localhost:4317') // 'http://localhost:4317'
- * @throws TypeError naming the endpoint option and `OTEL_EXPORTER_OTLP_ENDPOINT` for any other form.
+ * @throws {@link InvalidOptionError} naming the endpoint option and `OTEL_EXPORTER_OTLP_ENDPOINT` for any other form.
  */
 export function normalizeEndpoint(endpoint: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) {
     const url = new URL(endpoint);
     const scheme = SCHEMES[url.protocol];
     if (scheme === undefined || url.host === '') {
-      throw new TypeError(
+      throw new InvalidOptionError(
         `OTLP endpoint '${endpoint}' must use http://, https://, grpc:// or grpcs:// with a host, or be host:port. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`,
       );
     }
     return `${scheme}//${url.host}`;
   }
   if (!/^[^\s/:]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(endpoint)) {
-    throw new TypeError(`OTLP endpoint '${endpoint}' is neither host:port nor a URL. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);
+    throw new InvalidOptionError(`OTLP endpoint '${endpoint}' is neither host:port nor a URL. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);
   }
   return `http://${endpoint}`;
 }
@@ -78,7 +76,7 @@ export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptio
   const serviceName = nonEmpty(options.serviceName) ?? readEnv(env, 'OTEL_SERVICE_NAME') ?? readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'temporal-lambda-worker';
   const interval = options.metricExportIntervalMs ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   if (!Number.isFinite(interval) || interval <= 0) {
-    throw new TypeError(`metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`);
+    throw new InvalidOptionError(`metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`);
   }
   const attributes: Record<string, string> = { 'service.name': serviceName, 'cloud.provider': 'aws' };
   const functionName = readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME');

@@ -21,7 +21,7 @@ import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import type * as Interceptors from '@temporalio/interceptors-opentelemetry';
 import { InvalidOptionError } from '../src/errors';
-import { isModuleNotFound } from '../src/optional-package';
+import { peerLoadError } from '../src/optional-peer';
 
 /**
  * The install line of the metrics packages, for each OpenTelemetry JS major. Each set is one
@@ -75,13 +75,7 @@ export interface TracingPeers {
  * failing the build of an app that uses metrics without the tracing packages.
  */
 function notInstalled(error: unknown, names: readonly string[], install: string, purpose: string): unknown {
-  if (!isModuleNotFound(error)) return error;
-  const missing = names.filter((name) => !canLoad(name));
-  return new InvalidOptionError(
-    `${purpose} needs ${missing.length > 0 ? missing.join(', ') : 'an OpenTelemetry package'}, which ${missing.length === 1 ? 'is' : 'are'} not installed ` +
-      `(${(error as Error).message.split('\n')[0]}). Install them: ${install}`,
-    { cause: error },
-  );
+  return peerLoadError(error, { purpose, packages: names, install }, names.filter((name) => !canLoad(name)));
 }
 
 function canLoad(name: string): boolean {

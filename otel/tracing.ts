@@ -7,11 +7,10 @@
 import type { BasicTracerProvider, BatchSpanProcessor, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Tracer } from '@opentelemetry/api';
 import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { settleBefore } from '../src/bounded';
-import type { ShutdownHook } from '../src/hooks';
-import type { LambdaWorkerConfig } from '../src/lambda-config';
+import type { LambdaWorkerConfig } from '../src/config/lambda-config';
 import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
 import { loadTracingPeers, makeResource, type TracingPeers } from './peers';
+import { flushHook } from './flush-hook';
 
 /** The tracing parts shared by every worker of the process. */
 export interface TracingSetup {
@@ -54,28 +53,15 @@ export function getTracingSetup(options: ResolvedOtelOptions): TracingSetup {
   return setup;
 }
 
-/** A shutdown hook that flushes the span processor before the hook's deadline; never throws. */
-export function tracesFlushHook(setup: TracingSetup, config: Pick<LambdaWorkerConfig, 'logger'>): ShutdownHook {
-  return async ({ deadlineMs }) => {
-    try {
-      const flushed = await settleBefore(setup.spanProcessor.forceFlush(), deadlineMs);
-      if (flushed.timedOut) config.logger.warn('Span flush did not finish before its deadline; the collector may be down or slow', { endpoint: setup.options.endpointUrl });
-    } catch (error) {
-      config.logger.warn('Span flush failed; the invocation goes on', { endpoint: setup.options.endpointUrl, error });
-    }
-  };
-}
-
 /**
  * Traces workflows, activities and Nexus operations, flushed at the end of every invocation.
  * With a pre-built workflow bundle, build it with {@link makeOtelPlugin}'s plugin so that the
  * workflow interceptors are in it.
  */
-export function applyTracing(config: LambdaWorkerConfig, options?: OtelOptions): TracingSetup {
+export function applyTracing(config: LambdaWorkerConfig, options?: OtelOptions): void {
   const setup = getTracingSetup(resolveOtelOptions(options));
   config.workerOptions.plugins = [...(config.workerOptions.plugins ?? []), setup.plugin];
-  config.shutdownHooks.push(tracesFlushHook(setup, config));
-  return setup;
+  config.shutdownHooks.push(flushHook('Span', () => setup.spanProcessor.forceFlush(), setup.options.endpointUrl, config.logger));
 }
 
 /** What {@link makeOtelPlugin} returns. */

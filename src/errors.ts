@@ -35,52 +35,60 @@ export class LambdaWorkerError extends Error {
 
 /** The deployment version passed to `runWorker` is incomplete. */
 export class InvalidDeploymentVersionError extends LambdaWorkerError {
-  static override readonly errorName = 'InvalidDeploymentVersionError';
+  static override readonly errorName: string = 'InvalidDeploymentVersionError';
 }
 
 /** A config file named by `TEMPORAL_CONFIG_FILE` does not exist or cannot be read. */
 export class ConfigFileNotFoundError extends LambdaWorkerError {
-  static override readonly errorName = 'ConfigFileNotFoundError';
+  static override readonly errorName: string = 'ConfigFileNotFoundError';
 }
 
 /** `temporal.toml` is not valid TOML or not a valid Temporal client config. */
 export class MalformedConfigFileError extends LambdaWorkerError {
-  static override readonly errorName = 'MalformedConfigFileError';
+  static override readonly errorName: string = 'MalformedConfigFileError';
 }
 
 /** `TEMPORAL_PROFILE` names a profile the config file does not have. */
 export class UnknownProfileError extends LambdaWorkerError {
-  static override readonly errorName = 'UnknownProfileError';
+  static override readonly errorName: string = 'UnknownProfileError';
 }
 
 /** A TLS certificate or key file named in the config does not exist. */
 export class TlsFileNotFoundError extends LambdaWorkerError {
-  static override readonly errorName = 'TlsFileNotFoundError';
+  static override readonly errorName: string = 'TlsFileNotFoundError';
 }
 
 /** No task queue was set in code or in `TEMPORAL_TASK_QUEUE`. */
 export class MissingTaskQueueError extends LambdaWorkerError {
-  static override readonly errorName = 'MissingTaskQueueError';
+  static override readonly errorName: string = 'MissingTaskQueueError';
 }
 
 /** An option set in the configure callback has a value that cannot work. */
 export class InvalidOptionError extends LambdaWorkerError {
-  static override readonly errorName = 'InvalidOptionError';
+  static override readonly errorName: string = 'InvalidOptionError';
+}
+
+/**
+ * A feature needs an optional peer package that is not installed (OpenTelemetry for /otel, the
+ * build tools for the package command); the message names each package and the install line.
+ */
+export class MissingPeerError extends InvalidOptionError {
+  static override readonly errorName: string = 'MissingPeerError';
 }
 
 /** The function runs on a Node.js version this library does not support. */
 export class UnsupportedNodeVersionError extends LambdaWorkerError {
-  static override readonly errorName = 'UnsupportedNodeVersionError';
+  static override readonly errorName: string = 'UnsupportedNodeVersionError';
 }
 
 /** The invocation has too little time left for any work after the shutdown buffer. */
 export class InsufficientTimeError extends LambdaWorkerError {
-  static override readonly errorName = 'InsufficientTimeError';
+  static override readonly errorName: string = 'InsufficientTimeError';
 }
 
 /** Connecting to Temporal or creating the worker did not finish before the work window ended. */
 export class StartupTimeoutError extends LambdaWorkerError {
-  static override readonly errorName = 'StartupTimeoutError';
+  static override readonly errorName: string = 'StartupTimeoutError';
 }
 
 /**
@@ -88,12 +96,12 @@ export class StartupTimeoutError extends LambdaWorkerError {
  * started yet (it runs again at the first invocation after a backoff); `cause` is the last failure.
  */
 export class ConfigureFailedError extends LambdaWorkerError {
-  static override readonly errorName = 'ConfigureFailedError';
+  static override readonly errorName: string = 'ConfigureFailedError';
 }
 
 /** Connecting to the Temporal server failed. */
 export class ConnectionFailedError extends LambdaWorkerError {
-  static override readonly errorName = 'ConnectionFailedError';
+  static override readonly errorName: string = 'ConnectionFailedError';
 }
 
 /**

@@ -1,23 +1,22 @@
-export { runWorker } from './run-worker';
-export type { ConfigureWorker, LambdaHandler, LambdaWorkerHandler, RunWorkerOptions } from './run-worker';
-export { LambdaWorkerConfig, LAMBDA_WORKER_DEFAULTS, SHUTDOWN_BUFFER_OVER_GRACE_MS, DEFAULT_IDLE_EXIT_MS } from './lambda-config';
-export type { LambdaWorkerOptions } from './lambda-config';
-export type { LambdaContext } from './invocation';
-export type { ShutdownHook, ShutdownHookContext } from './hooks';
-export type { EndReason, InvocationSummary, SummaryHook, SummaryHookContext, TaskCounts } from './summary';
-export { applyEmfMetrics, EmfMetricsWriter, DEFAULT_EMF_NAMESPACE, EMF_BASE_DIMENSIONS, summaryMetrics } from './emf';
-export type { EmfOptions } from './emf';
-export type { EmfDocument, EmfDirective, EmfUnit } from './emf-format';
-export { loadPowertoolsMetrics } from './powertools-metrics';
-export type { PowertoolsMetricsLike } from './powertools-metrics';
-export { JsonLogger } from './logger';
-export type { JsonLoggerOptions } from './logger';
-export { fromPowertoolsLogger, loadPowertoolsLogger, PowertoolsLoggerAdapter } from './powertools';
-export type { PowertoolsLoggerLike } from './powertools';
-export { SecretScrubber } from './redact';
-export { CONFIG_FILE_NAME } from './connection-config';
-export { invokeLocally, makeLocalContext } from './local-invoke';
-export type { LocalInvokeOptions, LocalInvokeResult } from './local-invoke';
+/**
+ * temporal-lambda-worker: a Temporal Worker as an AWS Lambda handler. The entry point of the
+ * runtime; every name is exported from the module that declares it.
+ */
+export { runWorker } from './lifecycle/run-worker';
+export type { ConfigureWorker, LambdaHandler } from './lifecycle/run-worker';
+export { LambdaWorkerConfig } from './config/lambda-config';
+export type { LambdaWorkerOptions } from './config/lambda-config';
+export type { LambdaContext } from './lifecycle/invocation';
+export type { ShutdownHook, ShutdownHookContext } from './lifecycle/hooks';
+export type { EndReason, InvocationSummary, SummaryHook, SummaryHookContext } from './lifecycle/summary';
+export type { TaskCounts } from './lifecycle/task-monitor';
+export { applyEmfMetrics } from './metrics/emf';
+export type { EmfOptions } from './metrics/emf';
+export { JsonLogger } from './logging/logger';
+export type { JsonLoggerOptions } from './logging/logger';
+export { PowertoolsLoggerAdapter } from './logging/powertools';
+export { invokeLocally } from './local/invoke';
+export type { LocalInvokeOptions, LocalInvokeResult } from './local/invoke';
 export {
   LambdaWorkerError,
   InvalidDeploymentVersionError,
@@ -31,4 +30,6 @@ export {
   InsufficientTimeError,
   StartupTimeoutError,
   ConnectionFailedError,
+  ConfigureFailedError,
+  MissingPeerError,
 } from './errors';

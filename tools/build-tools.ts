@@ -4,8 +4,7 @@
  * package. They are loaded here, when the command needs them, with one error naming them all and
  * the install line when one is missing.
  */
-import { InvalidOptionError } from '../src/errors';
-import { isModuleNotFound } from '../src/optional-package';
+import { loadPeer } from '../src/optional-peer';
 
 /** The build tools and the versions this release is tested with. */
 export const BUILD_TOOLS = { esbuild: '0.27.7', '@vercel/nft': '1.11.5', yazl: '3.3.1' } as const;
@@ -14,18 +13,10 @@ export const BUILD_TOOLS = { esbuild: '0.27.7', '@vercel/nft': '1.11.5', yazl: '
 export const BUILD_TOOLS_INSTALL = `npm install --save-dev ${Object.entries(BUILD_TOOLS).map(([name, version]) => `${name}@${version}`).join(' ')}`;
 
 /**
- * Loads one build tool through `load` (a literal dynamic import).
- * @throws {@link InvalidOptionError} with the install line of the build tools when it is missing.
+ * Loads one build tool through `load` (a literal dynamic import). The build tools are optional
+ * peers so that a function's production dependencies stay free of them: they are dev dependencies.
+ * @throws {@link MissingPeerError} with the install line of the build tools when one is missing.
  */
-export async function loadBuildTool<T>(name: keyof typeof BUILD_TOOLS, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (!isModuleNotFound(error)) throw error;
-    throw new InvalidOptionError(
-      `temporal-lambda-worker package needs ${name}, one of its build tools, which is not installed. ` +
-        `They are optional peers so that your function's production dependencies stay free of them; install them as dev dependencies: ${BUILD_TOOLS_INSTALL}`,
-      { cause: error },
-    );
-  }
+export function loadBuildTool<T>(name: keyof typeof BUILD_TOOLS, load: () => Promise<T>): Promise<T> {
+  return loadPeer(load, { purpose: 'temporal-lambda-worker package (the build side)', packages: [name], install: BUILD_TOOLS_INSTALL });
 }

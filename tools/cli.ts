@@ -10,8 +10,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LambdaContext } from '../src/invocation';
-import { invokeLocally } from '../src/local-invoke';
+import type { LambdaContext } from '../src/lifecycle/invocation';
+import { invokeLocally } from '../src/local/invoke';
 import { CORE_BRIDGE_TARGETS, type LambdaArchitecture } from './packager';
 
 const USAGE = `Usage:

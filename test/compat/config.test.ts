@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '@temporalio/worker';
-import { MissingTaskQueueError, runWorker, TlsFileNotFoundError, type LambdaWorkerConfig } from '../../src/index';
+import { MissingTaskQueueError, TlsFileNotFoundError, type LambdaWorkerConfig } from '../../src/index';
+import { runWorkerWith } from '../../src/lifecycle/run-worker';
 import { compatHandler, lambdaContext, TEST_VERSION } from './support';
 
 describe('config and defaults', () => {
@@ -63,7 +64,7 @@ describe('config and defaults', () => {
 
     it('throws from runWorker on a connection config error, whatever configure is', () => {
       const env = { TEMPORAL_TLS: 'true', TEMPORAL_TLS_CLIENT_CERT_PATH: '/missing/client.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/missing/client.key' };
-      expect(() => runWorker(TEST_VERSION, async () => undefined, { env })).toThrow(TlsFileNotFoundError);
+      expect(() => runWorkerWith(TEST_VERSION, async () => undefined, { env })).toThrow(TlsFileNotFoundError);
     });
   });
 

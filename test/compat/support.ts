@@ -1,5 +1,6 @@
 /**
- * The harness of the compatibility suite: handlers built with our public `runWorker` against the
+ * The harness of the compatibility suite: handlers built with `runWorkerWith` (`runWorker` with the
+ * environment injected, as the official tests inject theirs through `_runWorkerInternal`) against the
  * real test server, and a recording plugin that sees what the official tests see through their
  * injected dependencies (each connect, the final WorkerOptions, when the worker stopped and when
  * the connection was closed), using only the SDK's own plugin hooks.
@@ -7,7 +8,8 @@
 import { inject } from 'vitest';
 import type { NativeConnection, NativeConnectionOptions, NativeConnectionPlugin, WorkerOptions, WorkerPlugin } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
-import { runWorker, type LambdaWorkerConfig, type LambdaWorkerHandler } from '../../src/index';
+import type { LambdaHandler, LambdaWorkerConfig } from '../../src/index';
+import { runWorkerWith } from '../../src/lifecycle/run-worker';
 import { makeContext, type FakeContext } from '../support/context';
 import { emptyDir } from '../support/invoke';
 import { uniqueName } from '../support/temporal';
@@ -68,7 +70,7 @@ export class Recorder implements NativeConnectionPlugin, WorkerPlugin {
 }
 
 export interface CompatHandler {
-  handler: LambdaWorkerHandler;
+  handler: LambdaHandler;
   recorder: Recorder;
   /** A unique task queue for the test to set, as the official tests set `'q'`. */
   taskQueue: string;
@@ -82,7 +84,7 @@ export interface CompatHandler {
 export function compatHandler(configure: (config: LambdaWorkerConfig, taskQueue: string) => void | Promise<void>, env: Record<string, string> = {}): CompatHandler {
   const recorder = new Recorder();
   const taskQueue = uniqueName('compat');
-  const handler = runWorker(
+  const handler = runWorkerWith(
     TEST_VERSION,
     (config) => {
       config.connectionOptions.plugins = [...(config.connectionOptions.plugins ?? []), recorder];

@@ -129,7 +129,7 @@ describe('the packed tarball in fresh apps', () => {
     expect(app.output).not.toMatch(/ERESOLVE/);
     const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' }, node24);
     expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, invocation: { outcome: 'ok' } });
-    expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
+    expect(findings.applyTracing).toMatchObject({ ok: false, name: 'MissingPeerError' });
     expect(findings.applyTracing.message).toMatch(/@opentelemetry\/sdk-trace-base.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
 
@@ -160,7 +160,7 @@ describe('the packed tarball in fresh apps', () => {
     const { findings } = await runApp(app.dir, {});
     expect(findings.invocation).toMatchObject({ outcome: 'ok' });
     for (const attempt of [findings.requireOtel, findings.importOtel]) {
-      expect(attempt).toMatchObject({ ok: false, name: 'InvalidOptionError' });
+      expect(attempt).toMatchObject({ ok: false, name: 'MissingPeerError' });
       expect(attempt.message).toMatch(/@opentelemetry\/api.*@opentelemetry\/sdk-metrics.*not installed.*npm install @opentelemetry\/api@1\.9\.0/);
     }
     const installed = readdirSync(path.join(app.dir, 'node_modules'));

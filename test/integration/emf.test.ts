@@ -13,8 +13,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { applyMetrics } from '../../otel/index';
 // @ts-expect-error plain ESM script without types
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
-import { applyEmfMetrics } from '../../src/emf';
-import type { EmfOptions } from '../../src/emf';
+import { applyEmfMetrics } from '../../src/metrics/emf';
+import type { EmfOptions } from '../../src/metrics/emf';
 import * as activities from '../fixtures/activities';
 import { emfViolations } from '../support/emf-schema';
 import { testHandler } from '../support/handler';

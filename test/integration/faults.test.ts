@@ -19,9 +19,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkerPlugin } from '@temporalio/worker';
 import { ConnectionFailedError, InsufficientTimeError, StartupTimeoutError, TlsFileNotFoundError } from '../../src/errors';
-import type { LambdaWorkerConfig } from '../../src/lambda-config';
-import type { JsonLogger } from '../../src/logger';
-import type { ShutdownHook } from '../../src/hooks';
+import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
+import type { JsonLogger } from '../../src/logging/logger';
+import type { ShutdownHook } from '../../src/lifecycle/hooks';
 import { applyMetrics, applyTracing } from '../../otel/index';
 // @ts-expect-error plain ESM script without types
 import { startTestServer } from '../../scripts/testserver.mjs';

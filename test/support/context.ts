@@ -1,6 +1,6 @@
 /** One fake Lambda Context for all tests: its remaining time follows the (real or fake) clock. */
 import { randomUUID } from 'node:crypto';
-import type { LambdaContext } from '../../src/invocation';
+import type { LambdaContext } from '../../src/lifecycle/invocation';
 
 export interface FakeContext extends LambdaContext {
   deadlineMs: number;

@@ -4,7 +4,7 @@
  * `stall` moves the clock without running timers, as a blocked event loop does: every timer due
  * meanwhile then fires late, in order.
  */
-import type { Clock } from '../../src/clock';
+import type { Clock } from '../../src/lifecycle/clock';
 
 interface Timer {
   atMs: number;

@@ -8,7 +8,7 @@
  */
 import { IllegalStateError } from '@temporalio/common';
 import { GracefulShutdownPeriodExpiredError } from '@temporalio/worker';
-import type { InvocationDeps } from '../../src/invocation';
+import type { InvocationDeps } from '../../src/lifecycle/invocation';
 import type { FakeClock } from './fake-clock';
 
 /** A minimal observable count, like the worker's `numInFlightActivities$`. */

@@ -1,8 +1,8 @@
 /** One way for the integration tests to build a real handler: unique names, captured logs, a recording hook. */
-import { runWorker } from '../../src/run-worker';
-import { JsonLogger } from '../../src/logger';
-import type { LambdaWorkerConfig } from '../../src/lambda-config';
-import type { ShutdownHook } from '../../src/hooks';
+import { runWorkerWith } from '../../src/lifecycle/run-worker';
+import { JsonLogger } from '../../src/logging/logger';
+import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
+import type { ShutdownHook } from '../../src/lifecycle/hooks';
 import * as activities from '../fixtures/activities';
 import { captureLines, emptyDir } from './invoke';
 import { uniqueName } from './temporal';
@@ -25,7 +25,7 @@ export function testHandler(options: TestHandlerOptions) {
   const version = { deploymentName: uniqueName('dep'), buildId: 'b1' };
   const logs = captureLines();
   const hookCalls: number[] = [];
-  const handler = runWorker(
+  const handler = runWorkerWith(
     version,
     (config) => {
       config.workerOptions.taskQueue = taskQueue;

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { LambdaWorkerHandler } from '../../src/run-worker';
+import type { LambdaWorkerHandler } from '../../src/lifecycle/run-worker';
 import { makeContext, type FakeContext } from './context';
 
 export interface InvocationRecord {

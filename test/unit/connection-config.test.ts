@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findConfigFile, loadConnectionConfig } from '../../src/connection-config';
+import { findConfigFile, loadConnectionConfig } from '../../src/config/connection-config';
 import { ConfigFileNotFoundError, MalformedConfigFileError, TlsFileNotFoundError, UnknownProfileError } from '../../src/errors';
 
 function dir(): string {

@@ -6,8 +6,8 @@ import {
   CoreMetricsHub,
   coreMetricsHub,
   subscribeToCoreMetrics,
-} from '../../src/core-metrics';
-import { JsonLogger } from '../../src/logger';
+} from '../../src/metrics/core-metrics';
+import { JsonLogger } from '../../src/logging/logger';
 
 function update(name: string, value: number): BufferedMetricUpdate {
   const metric = { name, kind: 'counter', unit: '', description: '', valueType: 'int' };

@@ -27,7 +27,7 @@ describe('errors', () => {
 
 describe('checkNodeVersion', () => {
   it('refuses Node.js before 20, naming the version and the Lambda runtime to use; accepts 20, 22, 24', async () => {
-    const { checkNodeVersion } = await import('../../src/node-version');
+    const { checkNodeVersion } = await import('../../src/config/node-version');
     const { UnsupportedNodeVersionError } = await import('../../src/errors');
     expect(() => checkNodeVersion('18.20.4')).toThrow(UnsupportedNodeVersionError);
     expect(() => checkNodeVersion('18.20.4')).toThrow(/Node\.js 18\.20\.4.*--runtime nodejs24\.x/);

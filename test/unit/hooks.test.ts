@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runShutdownHooks } from '../../src/hooks';
-import { JsonLogger } from '../../src/logger';
+import { runShutdownHooks } from '../../src/lifecycle/hooks';
+import { JsonLogger } from '../../src/logging/logger';
 
 const quiet = new JsonLogger({ write: () => undefined });
 

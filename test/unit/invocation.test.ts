@@ -2,11 +2,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IllegalStateError } from '@temporalio/common';
 import { ConnectionFailedError, InsufficientTimeError, StartupTimeoutError } from '../../src/errors';
-import { runInvocation, type InvocationDeps, type PreparedWorker, type WorkerLike } from '../../src/invocation';
-import { JsonLogger } from '../../src/logger';
-import { ConnectionCache } from '../../src/connection-cache';
+import { runInvocation, type InvocationDeps, type PreparedWorker } from '../../src/lifecycle/invocation';
+import type { WorkerLike } from '../../src/lifecycle/worker-run';
+import { JsonLogger } from '../../src/logging/logger';
+import { ConnectionCache } from '../../src/lifecycle/connection-cache';
 import { makeContext } from '../support/context';
-import { systemClock } from '../../src/clock';
+import { systemClock } from '../../src/lifecycle/clock';
 
 /** A minimal observable count, like the worker's `numInFlightActivations$`. */
 class Count {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from '../../src/errors';
-import { compileWorkerSettings, LAMBDA_WORKER_DEFAULTS, LambdaWorkerConfig, validateVersion } from '../../src/lambda-config';
-import { JsonLogger } from '../../src/logger';
+import { compileWorkerSettings, LambdaWorkerConfig, validateVersion } from '../../src/config/lambda-config';
+import { LAMBDA_WORKER_DEFAULTS } from '../../src/defaults';
+import { JsonLogger } from '../../src/logging/logger';
 
 const version = { deploymentName: 'my-app', buildId: 'build-1' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JsonLogger, parseLogLevel, withInvocationLogFields } from '../../src/logger';
-import { REDACTED, SecretScrubber } from '../../src/redact';
+import { JsonLogger, parseLogLevel, withInvocationLogFields } from '../../src/logging/logger';
+import { REDACTED, SecretScrubber } from '../../src/logging/redact';
 
 function capture(options: ConstructorParameters<typeof JsonLogger>[0] = {}) {
   const lines: string[] = [];

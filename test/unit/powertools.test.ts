@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
-import { fromPowertoolsLogger, PowertoolsLoggerAdapter, type PowertoolsLoggerLike } from '../../src/powertools';
-import { withInvocationLogFields } from '../../src/logger';
-import { REDACTED, SecretScrubber } from '../../src/redact';
+import { PowertoolsLoggerAdapter, type PowertoolsLoggerLike } from '../../src/logging/powertools';
+import { withInvocationLogFields } from '../../src/logging/logger';
+import { REDACTED, SecretScrubber } from '../../src/logging/redact';
 import { makeContext } from '../support/context';
 
 function fakePowertools() {
@@ -16,7 +16,6 @@ function fakePowertools() {
 describe('PowertoolsLoggerAdapter', () => {
   it('takes a real Powertools Logger, as the official class of this name does', () => {
     expect(new PowertoolsLoggerAdapter(new Logger({ serviceName: 'orders' }))).toBeInstanceOf(PowertoolsLoggerAdapter);
-    expect(fromPowertoolsLogger(new Logger())).toBeInstanceOf(PowertoolsLoggerAdapter);
   });
 
   it('maps levels to Powertools methods, TRACE to debug with traceLevel, and adds the request id', () => {

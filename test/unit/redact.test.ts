@@ -1,6 +1,6 @@
 /** SecretScrubber's edge cases: what it masks, what it keeps, and how it walks odd values. */
 import { describe, expect, it } from 'vitest';
-import { REDACTED, SecretScrubber } from '../../src/redact';
+import { REDACTED, SecretScrubber } from '../../src/logging/redact';
 
 const PEM_BODY = 'MHcCAQEEIBPb2xVZ0cW3Gm5h0v7Qx1Lr';
 

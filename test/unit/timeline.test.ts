@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InsufficientTimeError } from '../../src/errors';
-import { planInvocation, timingAdvice } from '../../src/timeline';
+import { planInvocation, timingAdvice } from '../../src/lifecycle/timeline';
 
 const at = (remainingMs: number, shutdownDeadlineBufferMs: number, shutdownGraceTimeMs: number, userShutdownForceTimeMs?: number) =>
   planInvocation({ startMs: 1_000_000, remainingMs, shutdownDeadlineBufferMs, shutdownGraceTimeMs, userShutdownForceTimeMs });

@@ -11,18 +11,15 @@ import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker'
 import { afterLate, settleBefore } from './bounded';
 import type { Clock } from './clock';
 import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './connection-cache';
-import { ConnectionFailedError, describeError, StartupTimeoutError } from './errors';
+import { ConnectionFailedError, describeError, StartupTimeoutError } from '../errors';
 import { runShutdownHooks, type ShutdownHook, type ShutdownHookResult } from './hooks';
-import type { CompiledWorkerSettings } from './lambda-config';
-import { withActivationLimit } from './sdk-internals';
+import type { CompiledWorkerSettings } from '../config/lambda-config';
+import { withActivationLimit } from '../sdk-internals';
 import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
 import { TaskMonitor } from './task-monitor';
 import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, shutdownWindowMs, type InvocationPlan } from './timeline';
 import { disposeLateWorker, runUntilWorkEnd, type WorkEnd, type WorkerLike } from './worker-run';
 
-export type { ConnectionLike } from './connection-cache';
-export type { EndReason } from './summary';
-export type { WorkerLike } from './worker-run';
 
 /** The part of the Lambda `Context` the handler reads. Structurally compatible with `aws-lambda`'s. */
 export interface LambdaContext {

@@ -7,13 +7,13 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { settleBefore } from './bounded';
 import { systemClock } from './clock';
-import { AWS_LAMBDA_INITIALIZATION_TYPE, readEnv, type Env } from './env';
-import { StartupTimeoutError } from './errors';
+import { AWS_LAMBDA_INITIALIZATION_TYPE, readEnv, type Env } from '../config/env';
+import { StartupTimeoutError } from '../errors';
 import { runInvocation, type InvocationDeps, type LambdaContext } from './invocation';
-import { validateVersion } from './lambda-config';
-import { withInvocationLogFields } from './logger';
-import { checkNodeVersion } from './node-version';
-import { PowertoolsLoggerAdapter } from './powertools';
+import { validateVersion } from '../config/lambda-config';
+import { withInvocationLogFields } from '../logging/logger';
+import { checkNodeVersion } from '../config/node-version';
+import { PowertoolsLoggerAdapter } from '../logging/powertools';
 import { Setup, type ConfigureWorker, type PreparedSetup } from './setup';
 import { SETTLE_MARGIN_MS, timingAdvice } from './timeline';
 
@@ -30,7 +30,7 @@ export type LambdaWorkerHandler = (event: unknown, context: LambdaContext) => Pr
  */
 export type LambdaHandler = LambdaWorkerHandler;
 
-/** Advanced options of {@link runWorker}; tests use them to avoid the real environment. */
+/** What {@link runWorkerWith} can replace; tests use it to avoid the real environment. */
 export interface RunWorkerOptions {
   /** Environment to read `TEMPORAL_*` and Lambda variables from. @default `process.env` */
   env?: Env;
@@ -123,6 +123,6 @@ export function runWorkerWith(
  * });
  * ```
  */
-export function runWorker(version: WorkerDeploymentVersion, configure: ConfigureWorker, options: RunWorkerOptions = {}): LambdaWorkerHandler {
-  return runWorkerWith(version, configure, { env: options.env, cwd: options.cwd });
+export function runWorker(version: WorkerDeploymentVersion, configure: ConfigureWorker): LambdaHandler {
+  return runWorkerWith(version, configure);
 }

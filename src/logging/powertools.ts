@@ -1,12 +1,10 @@
 /**
  * Adapter from `@aws-lambda-powertools/logger` to Temporal's {@link Logger}
- * ({@link PowertoolsLoggerAdapter}), for users who already log with Powertools. The package is an optional peer: it is only loaded by
- * {@link loadPowertoolsLogger}, through a dynamic `import()` that works from the ESM and the
- * CJS build alike.
+ * ({@link PowertoolsLoggerAdapter}), for users who already log with Powertools. The package is an
+ * optional peer: the user creates the `Logger`; this library never loads it.
  */
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
-import { importOptional } from './optional-package';
-import type { LambdaContext } from './invocation';
+import type { LambdaContext } from '../lifecycle/invocation';
 import { currentInvocationLogFields, LevelLogger } from './logger';
 import { SecretScrubber } from './redact';
 
@@ -79,31 +77,4 @@ export class PowertoolsLoggerAdapter extends LevelLogger {
     if (level === 'TRACE') extra.traceLevel = true;
     this.powertools[METHOD[level]](this.scrubber.scrubText(message), extra);
   }
-}
-
-/**
- * Wraps a Powertools logger so that the Temporal Runtime, the worker and this library log
- * through it: the same as `new PowertoolsLoggerAdapter(powertools, scrubber)`.
- *
- * @example
- * ```ts
- * import { Logger } from '@aws-lambda-powertools/logger';
- * export const handler = runWorker(version, (config) => {
- *   config.logger = fromPowertoolsLogger(new Logger({ serviceName: 'orders' }));
- * });
- * ```
- */
-export function fromPowertoolsLogger(powertools: PowertoolsLoggerLike, scrubber = new SecretScrubber()): PowertoolsLoggerAdapter {
-  return new PowertoolsLoggerAdapter(powertools, scrubber);
-}
-
-/**
- * Loads `@aws-lambda-powertools/logger`, creates a Powertools `Logger` with `options`, and
- * returns it adapted by {@link fromPowertoolsLogger}.
- *
- * @throws {@link InvalidOptionError} naming the package to install when it is missing.
- */
-export async function loadPowertoolsLogger(options: Record<string, unknown> = {}): Promise<PowertoolsLoggerAdapter> {
-  const loaded = await importOptional<{ Logger: new (options: Record<string, unknown>) => PowertoolsLoggerLike }>('@aws-lambda-powertools/logger', 'use the default JsonLogger');
-  return fromPowertoolsLogger(new loaded.Logger(options));
 }

@@ -4,7 +4,7 @@
  * Drives the idle exit and the invocation summary.
  */
 
-import { nexusOperationsInFlight, type CountObservable } from './sdk-internals';
+import { nexusOperationsInFlight, type CountObservable } from '../sdk-internals';
 
 export type { CountObservable };
 

@@ -4,8 +4,8 @@
  * has not settled by the deadline is reported as "Task timed out".
  */
 import { randomUUID } from 'node:crypto';
-import { AWS_LAMBDA_FUNCTION_NAME, readEnv } from './env';
-import type { LambdaContext } from './invocation';
+import { AWS_LAMBDA_FUNCTION_NAME, readEnv } from '../config/env';
+import type { LambdaContext } from '../lifecycle/invocation';
 
 /** Options of {@link invokeLocally}. */
 export interface LocalInvokeOptions {

@@ -8,8 +8,6 @@ import type { TaskCounts } from './task-monitor';
 /** Why the work of an invocation ended. */
 export type EndReason = 'deadline' | 'idle' | 'error' | 'worker-stopped';
 
-export type { TaskCounts };
-
 /** The figures of one invocation, as logged in its `Invocation summary` line. */
 export interface InvocationSummary {
   endReason: EndReason;

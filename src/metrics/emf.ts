@@ -8,14 +8,13 @@ import type { Logger } from '@temporalio/common';
 import type { BufferedMetricUpdate } from '@temporalio/worker';
 import { subscribeToCoreMetrics, type CoreMetricsHub } from './core-metrics';
 import { EMF_MAX_DIMENSIONS, groupDocuments, sanitizeDimensionValue, sanitizeName, type EmfDocument, type EmfMetric, type EmfMetricGroup, type EmfUnit } from './emf-format';
-import { POWERTOOLS_METRICS_NAMESPACE, readEnv, type Env } from './env';
-import { InvalidOptionError } from './errors';
-import type { LambdaWorkerConfig } from './lambda-config';
+import { POWERTOOLS_METRICS_NAMESPACE, readEnv, type Env } from '../config/env';
+import { DEFAULT_EMF_NAMESPACE } from '../defaults';
+import { InvalidOptionError } from '../errors';
+import type { LambdaWorkerConfig } from '../config/lambda-config';
 import { publishThroughPowertools, type PowertoolsMetricsLike } from './powertools-metrics';
-import type { InvocationSummary, SummaryHookContext } from './summary';
+import type { InvocationSummary, SummaryHookContext } from '../lifecycle/summary';
 
-/** Namespace of the metrics when neither the option nor `POWERTOOLS_METRICS_NAMESPACE` is set. */
-export const DEFAULT_EMF_NAMESPACE = 'TemporalLambdaWorker';
 
 /** The dimensions of every metric, in this order; {@link EmfOptions.coreDimensions} come after. */
 export const EMF_BASE_DIMENSIONS = ['FunctionName', 'TaskQueue', 'DeploymentVersion'] as const;
@@ -38,7 +37,7 @@ export interface EmfOptions {
   highResolution?: boolean;
   /**
    * Publish through this Powertools `Metrics` instance (its namespace, default dimensions and
-   * output) instead of writing EMF here. See {@link loadPowertoolsMetrics}.
+   * output) instead of writing EMF here.
    */
   powertools?: PowertoolsMetricsLike;
   /** Where each EMF line goes. @default `process.stdout.write` */
@@ -106,8 +105,6 @@ export class EmfMetricsWriter {
   /** Group key per attribute object: the SDK reuses one object per attribute set. */
   private readonly groupKeys = new WeakMap<object, string>();
   private hub: CoreMetricsHub | undefined;
-  /** Duration and size of the last write, for the debug log and the bench. */
-  lastWrite: { durationMs: number; documents: number } | undefined;
 
   /** @param logger - read at each use, so that a logger set later in configure is the one used. */
   constructor(private readonly options: EmfOptions, private readonly logger: () => Logger) {
@@ -157,8 +154,8 @@ export class EmfMetricsWriter {
       const groups = [{ dimensions: base, metrics: summaryMetrics(summary, context) }, ...this.takeCoreGroups(base)];
       const endReason = { dimensions: { ...base, EndReason: summary.endReason }, metrics: [{ name: 'Invocations', unit: 'Count' as const, values: [1] }] };
       const written = this.options.powertools ? this.publish(groups, endReason, context) : this.writeLines(groups, endReason, context);
-      this.lastWrite = { durationMs: performance.now() - startMs, documents: written };
-      this.logger().debug('EMF metrics written', { documents: written, durationMs: Math.round(this.lastWrite.durationMs * 1000) / 1000 });
+      const durationMs = Math.round((performance.now() - startMs) * 1000) / 1000;
+      this.logger().debug('EMF metrics written', { documents: written, durationMs });
     } catch (error) {
       this.warnOnce('write', 'EMF metrics could not be written; the invocation goes on', { error });
     }
@@ -238,9 +235,8 @@ export function summaryMetrics(summary: InvocationSummary, context: Pick<Summary
  * });
  * ```
  */
-export function applyEmfMetrics(config: LambdaWorkerConfig, options: EmfOptions = {}): EmfMetricsWriter {
+export function applyEmfMetrics(config: LambdaWorkerConfig, options: EmfOptions = {}): void {
   const writer = new EmfMetricsWriter(options, () => config.logger);
   writer.attach(config);
   config.summaryHooks.push(writer.onSummary);
-  return writer;
 }

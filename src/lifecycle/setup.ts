@@ -7,15 +7,16 @@
  * library's own validation errors) are kept and fail every invocation with the same message.
  */
 import type { Logger, WorkerDeploymentVersion } from '@temporalio/common';
+import { CONFIGURE_RETRY_MAX_MS, CONFIGURE_RETRY_MIN_MS } from '../defaults';
 import type { Clock } from './clock';
 import { ConnectionCache } from './connection-cache';
-import { loadConnectionConfig, type LoadedConnectionConfig } from './connection-config';
-import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
-import { ConfigureFailedError, LambdaWorkerError } from './errors';
+import { loadConnectionConfig, type LoadedConnectionConfig } from '../config/connection-config';
+import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from '../config/env';
+import { ConfigureFailedError, LambdaWorkerError } from '../errors';
 import type { PreparedWorker } from './invocation';
-import { compileWorkerSettings, LambdaWorkerConfig } from './lambda-config';
-import { JsonLogger } from './logger';
-import { SecretScrubber } from './redact';
+import { compileWorkerSettings, LambdaWorkerConfig } from '../config/lambda-config';
+import { JsonLogger } from '../logging/logger';
+import { SecretScrubber } from '../logging/redact';
 import { ensureRuntime } from './runtime';
 
 /** The configure callback: set task queue, workflows, activities and any option; may be async. */
@@ -25,11 +26,6 @@ export type ConfigureWorker = (config: LambdaWorkerConfig) => void | Promise<voi
 export interface PreparedSetup extends PreparedWorker {
   runtimeLogger?: Logger;
 }
-
-/** First wait before configure runs again after a failure; it doubles per failure. */
-export const CONFIGURE_RETRY_MIN_MS = 1_000;
-/** Longest wait before configure runs again. */
-export const CONFIGURE_RETRY_MAX_MS = 60_000;
 
 /** What setup holds between loading the connection config and finishing after configure. */
 interface SetupState {

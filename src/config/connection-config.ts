@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ClientConfigTLS } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { definedEnv, LAMBDA_TASK_ROOT, readEnv, TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE, type Env } from './env';
-import { ConfigFileNotFoundError, MalformedConfigFileError, TlsFileNotFoundError, UnknownProfileError } from './errors';
+import { ConfigFileNotFoundError, MalformedConfigFileError, TlsFileNotFoundError, UnknownProfileError } from '../errors';
 
 /** The config file file name looked up in `$LAMBDA_TASK_ROOT` and the working directory. */
 export const CONFIG_FILE_NAME = 'temporal.toml';

@@ -1,10 +1,9 @@
 /**
  * Publishing the EMF path's metrics through `@aws-lambda-powertools/metrics`, for users who
  * already have a Powertools `Metrics` instance: its namespace, default dimensions and output
- * apply. The package is an optional peer, loaded only by {@link loadPowertoolsMetrics}.
+ * apply. The package is an optional peer: the user creates the `Metrics`; this library never loads it.
  */
 import { EMF_MAX_VALUES_PER_METRIC, type EmfMetricGroup, type EmfUnit } from './emf-format';
-import { importOptional } from './optional-package';
 
 /** The part of a Powertools `Metrics` instance this library uses. */
 export interface PowertoolsMetricsLike {
@@ -39,24 +38,4 @@ export function publishThroughPowertools(metrics: PowertoolsMetricsLike, groups:
     }
   }
   return publishes;
-}
-
-/**
- * Loads `@aws-lambda-powertools/metrics` and creates a `Metrics` instance with `options`, for
- * {@link EmfOptions.powertools}.
- *
- * @throws {@link InvalidOptionError} naming the package to install when it is missing.
- * @example
- * ```ts
- * export const handler = runWorker(version, async (config) => {
- *   applyEmfMetrics(config, { powertools: await loadPowertoolsMetrics({ namespace: 'Orders' }) });
- * });
- * ```
- */
-export async function loadPowertoolsMetrics(options: Record<string, unknown> = {}): Promise<PowertoolsMetricsLike> {
-  const loaded = await importOptional<{ Metrics: new (options: Record<string, unknown>) => PowertoolsMetricsLike }>(
-    '@aws-lambda-powertools/metrics',
-    'leave out the powertools option to write EMF directly',
-  );
-  return new loaded.Metrics(options);
 }

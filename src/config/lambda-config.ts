@@ -7,11 +7,19 @@ import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions, RuntimeOptions, WorkerOptions } from '@temporalio/worker';
 import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
-import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from './errors';
-import type { ShutdownHook } from './hooks';
-import { durationToMs } from './sdk-internals';
-import { MIN_SHUTDOWN_DEADLINE_BUFFER_MS } from './timeline';
-import type { SummaryHook } from './summary';
+import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from '../errors';
+import type { ShutdownHook } from '../lifecycle/hooks';
+import {
+  DEFAULT_IDLE_EXIT_MS,
+  DEFAULT_REUSE_CONNECTION,
+  DEFAULT_VERSIONING_BEHAVIOR,
+  DEFAULT_WORKFLOW_THREAD,
+  LAMBDA_WORKER_DEFAULTS,
+  MIN_SHUTDOWN_DEADLINE_BUFFER_MS,
+  SHUTDOWN_BUFFER_OVER_GRACE_MS,
+} from '../defaults';
+import { durationToMs } from '../sdk-internals';
+import type { SummaryHook } from '../lifecycle/summary';
 
 /**
  * Worker options as the configure callback sees them: everything but the connection and the
@@ -24,29 +32,6 @@ export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'na
   /** @default `{ defaultVersioningBehavior: 'PINNED' }` */
   workerDeploymentOptions?: { defaultVersioningBehavior?: VersioningBehavior };
 };
-
-/**
- * The defaults of the spec's table, suited to short-lived invocations on small functions.
- * `maxEagerActivityReservationsPerWorkflowTask` is forced to 0 after configure: eager
- * activities are unsupported on Lambda.
- */
-export const LAMBDA_WORKER_DEFAULTS = {
-  maxConcurrentActivityTaskExecutions: 2,
-  maxConcurrentWorkflowTaskExecutions: 10,
-  maxConcurrentLocalActivityExecutions: 2,
-  maxConcurrentNexusTaskExecutions: 5,
-  workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
-  activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-  nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-  shutdownGraceTime: 5_000,
-  maxCachedWorkflows: 30,
-} as const satisfies LambdaWorkerOptions;
-
-/** Default of {@link LambdaWorkerConfig.idleExitMs}, chosen from the idle-exit measurements. */
-export const DEFAULT_IDLE_EXIT_MS = 5_000;
-
-/** The shutdown buffer defaults to the grace time plus this. */
-export const SHUTDOWN_BUFFER_OVER_GRACE_MS = 2_000;
 
 /**
  * What the configure callback receives. Change any field; the deployment version and
@@ -116,7 +101,7 @@ export class LambdaWorkerConfig {
       workflowTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.workflowTaskPollerBehavior },
       activityTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.activityTaskPollerBehavior },
       nexusTaskPollerBehavior: { ...LAMBDA_WORKER_DEFAULTS.nexusTaskPollerBehavior },
-      workerDeploymentOptions: { defaultVersioningBehavior: 'PINNED' },
+      workerDeploymentOptions: { defaultVersioningBehavior: DEFAULT_VERSIONING_BEHAVIOR },
     };
     this.connectionOptions = init.connectionOptions;
     this.namespace = init.namespace;
@@ -125,8 +110,8 @@ export class LambdaWorkerConfig {
     this.summaryHooks = [];
     this.logger = init.logger;
     this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
-    this.reuseConnection = true;
-    this.workflowThread = false;
+    this.reuseConnection = DEFAULT_REUSE_CONNECTION;
+    this.workflowThread = DEFAULT_WORKFLOW_THREAD;
   }
 
   /**
@@ -258,7 +243,7 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
       ...(inProcessWorkflows ? { debugMode: true } : {}),
       taskQueue,
       maxEagerActivityReservationsPerWorkflowTask: 0,
-      workerDeploymentOptions: { version: { ...version }, useWorkerVersioning: true, defaultVersioningBehavior: behavior ?? 'PINNED' },
+      workerDeploymentOptions: { version: { ...version }, useWorkerVersioning: true, defaultVersioningBehavior: behavior ?? DEFAULT_VERSIONING_BEHAVIOR },
     },
     shutdownGraceTimeMs: graceMs,
     shutdownDeadlineBufferMs: bufferMs,

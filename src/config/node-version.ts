@@ -2,7 +2,7 @@
  * The Node.js versions this library supports and is tested on: 20 (past its end of life, Lambda's
  * nodejs20.x is deprecated), 22 and 24 (the Lambda runtimes nodejs22.x and nodejs24.x).
  */
-import { UnsupportedNodeVersionError } from './errors';
+import { UnsupportedNodeVersionError } from '../errors';
 
 /** The oldest Node.js major supported. */
 export const MIN_NODE_MAJOR = 20;

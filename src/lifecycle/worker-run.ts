@@ -8,7 +8,7 @@ import type { Logger } from '@temporalio/common';
 import { GracefulShutdownPeriodExpiredError, IllegalStateError } from '@temporalio/worker';
 import { settleBefore } from './bounded';
 import { every, type Clock } from './clock';
-import { isWorkerStillInUse, onWorkerStart } from './sdk-internals';
+import { isWorkerStillInUse, onWorkerStart } from '../sdk-internals';
 import type { EndReason } from './summary';
 import type { ObservableWorker, TaskMonitor } from './task-monitor';
 import type { InvocationPlan } from './timeline';

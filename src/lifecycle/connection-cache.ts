@@ -11,6 +11,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { CONNECTION_CHECK_TIMEOUT_MS } from '../defaults';
 import { afterLate, settleBefore } from './bounded';
 import type { Clock } from './clock';
 
@@ -39,9 +40,6 @@ export interface LeaseEnd {
    */
   heldUntil?: Promise<unknown>;
 }
-
-/** At most this long is spent checking a kept connection before replacing it. */
-export const CONNECTION_CHECK_TIMEOUT_MS = 1_000;
 
 export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
   private readonly idle: C[] = [];

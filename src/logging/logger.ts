@@ -6,7 +6,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
-import { AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_LOG_LEVEL, LOG_LEVEL, readEnv, type Env } from './env';
+import { AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_LOG_LEVEL, LOG_LEVEL, readEnv, type Env } from '../config/env';
+import { DEFAULT_LOG_LEVEL } from '../defaults';
 import { SecretScrubber } from './redact';
 
 /** Fields that identify the invocation a log line belongs to. */
@@ -92,7 +93,7 @@ export class JsonLogger extends LevelLogger {
   constructor(options: JsonLoggerOptions = {}) {
     super();
     const env = options.env ?? process.env;
-    this.level = options.level ?? parseLogLevel(readEnv(env, LOG_LEVEL)) ?? parseLogLevel(readEnv(env, AWS_LAMBDA_LOG_LEVEL)) ?? 'INFO';
+    this.level = options.level ?? parseLogLevel(readEnv(env, LOG_LEVEL)) ?? parseLogLevel(readEnv(env, AWS_LAMBDA_LOG_LEVEL)) ?? DEFAULT_LOG_LEVEL;
     this.write = options.write ?? ((line) => void process.stdout.write(line));
     this.functionName = readEnv(env, AWS_LAMBDA_FUNCTION_NAME);
     this.scrubber = options.scrubber ?? new SecretScrubber();

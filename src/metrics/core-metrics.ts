@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import { MetricsBuffer, type BufferedMetricUpdate, type RuntimeOptions } from '@temporalio/worker';
-import { installedRuntime } from './sdk-internals';
+import { installedRuntime } from '../sdk-internals';
 
 /** How often the buffer is drained while a worker runs. */
 export const CORE_METRICS_DRAIN_INTERVAL_MS = 1_000;

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
-import { installedRuntime } from './sdk-internals';
+import { installedRuntime } from '../sdk-internals';
 
 /** Installs the Runtime with `options` over the Lambda defaults, or returns the installed one. */
 export function ensureRuntime(options: RuntimeOptions, logger: Logger): { runtime: Runtime; installedNow: boolean } {

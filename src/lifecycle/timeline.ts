@@ -3,30 +3,21 @@
  * worker is forced to stop, how long the shutdown hooks may run, and when the handler settles
  * at the latest. Pure: the caller passes the clock reading.
  */
-import { InsufficientTimeError } from './errors';
+import { LOW_WORK_TIME_MS, MIN_WORK_TIME_MS, SETTLE_MARGIN_MS } from '../defaults';
+import { InsufficientTimeError } from '../errors';
 
-/** The handler settles at the latest this long before the Lambda deadline. */
-export const SETTLE_MARGIN_MS = 250;
+export { SETTLE_MARGIN_MS } from '../defaults';
+
 /** At most this much of the shutdown window is kept for closing the connection after the hooks. */
 export const CLOSE_RESERVE_MS = 250;
 /** At most this much of the shutdown window is kept for the shutdown hooks. */
 export const HOOKS_RESERVE_MAX_MS = 1_000;
 /** At most this much time between the worker's forced shutdown and giving up waiting for it. */
 export const FORCE_SLACK_MS = 250;
-/**
- * The smallest `shutdownDeadlineBufferMs`: the settle margin plus 250 ms, shared by the forced
- * stop, its slack, the hooks and the close, so that the worker is always told to stop, and
- * given time to, before the handler settles.
- */
-export const MIN_SHUTDOWN_DEADLINE_BUFFER_MS = SETTLE_MARGIN_MS + 250;
 /** Bounds of the run time of one in-process workflow activation (deadlock detection). */
 export const MIN_ACTIVATION_LIMIT_MS = 1_000;
 /** The SDK's own deadlock detection limit for threaded workflows. */
 export const MAX_ACTIVATION_LIMIT_MS = 5_000;
-/** An invocation with this much work time or less fails at once. */
-export const MIN_WORK_TIME_MS = 1_000;
-/** An invocation with less work time than this logs a warning. */
-export const LOW_WORK_TIME_MS = 5_000;
 
 /** Input of {@link planInvocation}. */
 export interface InvocationTiming {
