@@ -20,6 +20,9 @@ export const WATCHED = [
   'src/emf-format.ts',
 ];
 
+/** The summary's lines stay this short, so that it reads without scrolling. */
+const LINE_WIDTH = 120;
+
 const DETECTED = new Set(['Killed', 'Timeout']);
 const INVALID = new Set(['CompileError', 'RuntimeError', 'Ignored', 'Pending']);
 
@@ -88,7 +91,8 @@ export function summarize(report, { wallTimeMs } = {}) {
     'Written by `scripts/mutation-summary.mjs` from the last `npm run test:mutation`',
     `(StrykerJS ${report.framework?.version ?? '?'}, vitest runner, unit project). Do not edit by hand.`,
     '',
-    `- Mutated: ${(report.config?.mutate ?? []).map((glob) => code(glob)).join(', ')}`,
+    '- Mutated:',
+    ...(report.config?.mutate ?? []).map((glob) => `  - ${code(glob)}`),
     `- Test runners: ${report.config?.concurrency ?? '?'}`,
     ...(wallTimeMs === undefined
       ? []
@@ -120,8 +124,14 @@ export function summarize(report, { wallTimeMs } = {}) {
     if (survivors.length === 0) out.push('None.');
     for (const mutant of survivors) {
       const { line, column } = mutant.location.start;
-      const [before, after] = change(original(file.source, mutant.location), mutant.replacement ?? '');
-      out.push(`- ${name}:${line}:${column} ${mutant.mutatorName}: ${code(before)} -> ${code(after)}`);
+      const prefix = `- ${name}:${line}:${column} ${mutant.mutatorName}: `;
+      const entry = (room) => {
+        const [before, after] = change(original(file.source, mutant.location), mutant.replacement ?? '', room);
+        return `${prefix}${code(before)} -> ${code(after)}`;
+      };
+      let room = 60;
+      while (entry(room).length > LINE_WIDTH && room > 12) room--;
+      out.push(entry(room));
     }
   }
   return `${out.join('\n')}\n`;
