@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { WorkerPlugin } from '@temporalio/worker';
+import type { LambdaWorkerConfig } from '../../src/lambda-config';
 import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
 import { echoHandler } from '../fixtures/nexus-handler';
 import { testHandler } from '../support/handler';
@@ -77,7 +78,8 @@ describe('runWorker against a real server', () => {
 
   it('exits early when idle, and a warm invocation reuses the kept connection', async () => {
     const idleExitMs = 2_000;
-    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure: (config) => void (config.idleExitMs = idleExitMs) });
+    const configure = (config: LambdaWorkerConfig) => void (config.idleExitMs = idleExitMs);
+    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure });
     const cold = invoke(t.handler, 30_000);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
     expect(await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['idle'] })).toBe('Hello, idle!');

@@ -66,8 +66,9 @@ export function assertFreshBuild(root: string = REPO_ROOT): void {
 
 /**
  * Fails when `require('temporal-lambda-worker')` from `fromDir` loads another checkout's package
- * than `root` (node_modules resolves the package to itself through a link, and a shared
- * node_modules links it to the checkout that installed it).
+ * than `root`. Under the root's own package.json the name refers to the package itself; below a
+ * package.json of its own (examples/basic) it goes through node_modules, and a node_modules shared
+ * between git worktrees links it to the checkout that installed it.
  * @throws {@link StaleBuildError} naming both checkouts.
  */
 export function assertLoadsThisCheckout(

@@ -37,6 +37,10 @@ function writer(options: ConstructorParameters<typeof EmfMetricsWriter>[0] = {})
   return { emf, lines, logs, docs: () => lines.map((line) => JSON.parse(line) as Record<string, any>) };
 }
 
+function metric(name: string, values: number[]): EmfMetric {
+  return { name, unit: 'Count', values };
+}
+
 function metrics(count: number, values = 1): EmfMetric[] {
   return Array.from({ length: count }, (_, i) => ({ name: `m${i}`, unit: 'Count' as const, values: Array.from({ length: values }, (_, v) => v) }));
 }
@@ -55,11 +59,12 @@ describe('EMF documents', () => {
   it('splits a metric at 100 values: 100 fit one document, the 101st starts the next', () => {
     const options = { namespace: 'NS', timestampMs: 1 };
     const values = (count: number) => Array.from({ length: count }, (_, v) => v);
-    const hundred = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [{ name: 'm', unit: 'Count', values: values(100) }] }, options);
+    const group = (count: number) => ({ dimensions: { FunctionName: 'fn' }, metrics: [metric('m', values(count))] });
+    const hundred = groupDocuments(group(100), options);
     expect(hundred.map((doc) => doc.m)).toEqual([values(100)]);
-    const hundredAndOne = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [{ name: 'm', unit: 'Count', values: values(101) }] }, options);
+    const hundredAndOne = groupDocuments(group(101), options);
     expect(hundredAndOne.map((doc) => doc.m)).toEqual([values(100), 100]); // a lone value is written as a number
-    const byTen = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [{ name: 'm', unit: 'Count', values: values(20) }] }, { ...options, maxValuesPerMetric: 10 });
+    const byTen = groupDocuments(group(20), { ...options, maxValuesPerMetric: 10 });
     expect(byTen.map((doc) => doc.m)).toEqual([values(10), values(20).slice(10)]);
     for (const doc of [...hundred, ...hundredAndOne, ...byTen]) expect(emfViolations(JSON.stringify(doc))).toEqual([]);
   });
@@ -67,7 +72,8 @@ describe('EMF documents', () => {
   it('leaves out a metric with no values, and writes no document for a group with none', () => {
     const options = { namespace: 'NS', timestampMs: 1 };
     const empty = { name: 'empty', unit: 'Count' as const, values: [] };
-    const documents = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [empty, { name: 'one', unit: 'Count', values: [3] }] }, options);
+    const group = { dimensions: { FunctionName: 'fn' }, metrics: [empty, metric('one', [3])] };
+    const documents = groupDocuments(group, options);
     expect(documents).toHaveLength(1);
     expect(documents[0]!._aws.CloudWatchMetrics[0]!.Metrics).toEqual([{ Name: 'one', Unit: 'Count' }]);
     expect(documents[0]).not.toHaveProperty('empty');
@@ -83,7 +89,8 @@ describe('EMF documents', () => {
 
   it('names only units CloudWatch accepts (the schema check holds its own list)', () => {
     const all = EMF_UNITS.map((unit, i): EmfMetric => ({ name: `m${i}`, unit, values: [1] }));
-    const documents = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: all }, { namespace: 'NS', timestampMs: 1 });
+    const options = { namespace: 'NS', timestampMs: 1 };
+    const documents = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: all }, options);
     expect(documents).toHaveLength(1);
     expect(documents[0]!._aws.CloudWatchMetrics[0]!.Metrics.map((metric) => metric.Unit)).toEqual([...EMF_UNITS]);
     expect(emfViolations(JSON.stringify(documents[0]))).toEqual([]);
@@ -123,7 +130,8 @@ describe('EmfMetricsWriter', () => {
       emf.record(update('temporal_workflow_completed', 'counter', 1, { workflow_type: 'a' }));
       emf.onSummary(summary, context);
       for (const line of lines) expect(emfViolations(line)).toEqual([]);
-      return docs().flatMap((doc) => doc._aws.CloudWatchMetrics.flatMap((directive: { Metrics: unknown[] }) => directive.Metrics));
+      const directives = docs().flatMap((doc) => doc._aws.CloudWatchMetrics as Array<{ Metrics: unknown[] }>);
+      return directives.flatMap((directive) => directive.Metrics as Array<Record<string, unknown>>);
     };
     const high = definitions({ highResolution: true });
     // The summary's figures, Invocations by EndReason (the second directive) and the core metric.
@@ -233,18 +241,19 @@ function capturePowertools(publish: () => void): Array<Record<string, any>> {
 describe('publishThroughPowertools', () => {
   const dimensions = { FunctionName: 'fn', TaskQueue: 'orders', DeploymentVersion: 'app.b1' };
 
-  it('hands Powertools at most 99 values of a metric per publish, so that it never publishes on its own and drops our dimensions', () => {
+  it('hands Powertools at most 99 values of a metric per publish, so that it never publishes alone', () => {
     // Powertools publishes by itself when a metric reaches 100 values, clearing the dimensions:
     // the metrics added after that would go out without them.
     const metrics = new Metrics({ namespace: 'Powertools/NS' });
     const many = Array.from({ length: 100 }, (_, v) => v);
     let publishes = 0;
     const docs = capturePowertools(() => {
-      publishes = publishThroughPowertools(metrics, [{ dimensions, metrics: [{ name: 'many', unit: 'Count', values: many }, { name: 'after', unit: 'Count', values: [7] }] }], { requestId: 'r' }, false);
+      const group = { dimensions, metrics: [metric('many', many), metric('after', [7])] };
+      publishes = publishThroughPowertools(metrics, [group], { requestId: 'r' }, false);
     });
     expect(publishes).toBe(2);
     expect(docs).toHaveLength(2);
-    expect(docs.every((doc) => doc.FunctionName === 'fn' && doc.TaskQueue === 'orders' && doc.requestId === 'r')).toBe(true);
+    for (const doc of docs) expect(doc).toMatchObject({ FunctionName: 'fn', TaskQueue: 'orders', requestId: 'r' });
     expect(docs.map((doc) => [doc.many].flat().length)).toEqual([99, 1]);
     expect(docs.flatMap((doc) => [doc.many].flat())).toEqual(many);
     expect(docs[0]!.after).toBe(7);
@@ -252,9 +261,10 @@ describe('publishThroughPowertools', () => {
 
   it('publishes at one-second resolution with highResolution, and at Powertools\' default without', () => {
     const group = { dimensions, metrics: [{ name: 'ActiveTime', unit: 'Milliseconds' as const, values: [5] }] };
-    const high = capturePowertools(() => publishThroughPowertools(new Metrics({ namespace: 'NS' }), [group], {}, true));
-    const standard = capturePowertools(() => publishThroughPowertools(new Metrics({ namespace: 'NS' }), [group], {}, false));
-    expect(high.map((doc) => doc._aws.CloudWatchMetrics[0].Metrics)).toEqual([[{ Name: 'ActiveTime', Unit: 'Milliseconds', StorageResolution: 1 }]]);
-    expect(standard.map((doc) => doc._aws.CloudWatchMetrics[0].Metrics)).toEqual([[{ Name: 'ActiveTime', Unit: 'Milliseconds' }]]);
+    const publish = (highResolution: boolean) =>
+      capturePowertools(() => publishThroughPowertools(new Metrics({ namespace: 'NS' }), [group], {}, highResolution));
+    const definitions = (docs: Array<Record<string, any>>) => docs.map((doc) => doc._aws.CloudWatchMetrics[0].Metrics);
+    expect(definitions(publish(true))).toEqual([[{ Name: 'ActiveTime', Unit: 'Milliseconds', StorageResolution: 1 }]]);
+    expect(definitions(publish(false))).toEqual([[{ Name: 'ActiveTime', Unit: 'Milliseconds' }]]);
   });
 });
