@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { WorkerPlugin } from '@temporalio/worker';
-import type { LambdaWorkerConfig } from '../../src/lambda-config';
+import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
 import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
 import { echoHandler } from '../fixtures/nexus-handler';
 import { testHandler } from '../support/handler';
