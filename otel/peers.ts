@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- literal requires, each in a try: bundlers inline
+   the peers that are installed and leave the missing ones to fail here, at run time, with the install line. */
 /**
  * The OpenTelemetry packages of this entry point are optional peers of the library. They are
  * loaded here, through literal `require` calls (which bundlers and the package command follow),

@@ -13,6 +13,7 @@ export class LambdaWorkerError extends Error {
   /** Stable name used for `instanceof` across copies; subclasses override it. */
   static readonly errorName: string = 'LambdaWorkerError';
 
+  /** @internal The names this error answers `instanceof` to. */
   declare readonly [BRAND]: readonly string[];
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -27,6 +28,7 @@ export class LambdaWorkerError extends Error {
     this.name = names[0] ?? 'LambdaWorkerError';
   }
 
+  /** `instanceof` by the error's names, so that it holds across copies of this library (ESM and CJS). */
   static override [Symbol.hasInstance](value: unknown): boolean {
     const names = (value as Branded | null | undefined)?.[BRAND];
     return Array.isArray(names) && names.includes(this.errorName);

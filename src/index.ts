@@ -12,9 +12,12 @@ export type { EndReason, InvocationSummary, SummaryHook, SummaryHookContext } fr
 export type { TaskCounts } from './lifecycle/task-monitor';
 export { applyEmfMetrics } from './metrics/emf';
 export type { EmfOptions } from './metrics/emf';
+export type { PowertoolsMetricsLike } from './metrics/powertools-metrics';
 export { JsonLogger } from './logging/logger';
 export type { JsonLoggerOptions } from './logging/logger';
 export { PowertoolsLoggerAdapter } from './logging/powertools';
+export type { PowertoolsLoggerLike } from './logging/powertools';
+export { SecretScrubber } from './logging/redact';
 export { invokeLocally } from './local/invoke';
 export type { LocalInvokeOptions, LocalInvokeResult } from './local/invoke';
 export {

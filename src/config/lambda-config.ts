@@ -38,7 +38,7 @@ export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'na
  * `useWorkerVersioning` are applied after the callback returns.
  */
 export class LambdaWorkerConfig {
-  /** Options of the worker, pre-filled with {@link LAMBDA_WORKER_DEFAULTS}. */
+  /** Options of the worker, pre-filled with the Lambda defaults (the README's table). */
   workerOptions: LambdaWorkerOptions;
   /** Connection options loaded from `temporal.toml` and `TEMPORAL_*` env vars. */
   connectionOptions: NativeConnectionOptions;
@@ -69,7 +69,7 @@ export class LambdaWorkerConfig {
    * real controller loop (bench/RESULTS.md): a sporadic workload billed 0.11x (2 s) to 0.43x
    * (10 s) of working to the deadline, each workflow arriving after an exit waiting 0.25-0.4 s
    * more for its re-invocation.
-   * @default 5000 ({@link DEFAULT_IDLE_EXIT_MS})
+   * @default 5000
    * @example config.idleExitMs = false; // steady traffic: keep polling until the deadline
    */
   idleExitMs: number | false;

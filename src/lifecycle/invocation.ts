@@ -27,6 +27,7 @@ export interface LambdaContext {
   invokedFunctionArn: string;
   functionName: string;
   functionVersion?: string;
+  /** Milliseconds left before Lambda's deadline. */
   getRemainingTimeInMillis(): number;
 }
 

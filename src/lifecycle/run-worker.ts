@@ -19,16 +19,13 @@ import { SETTLE_MARGIN_MS, timingAdvice } from './timeline';
 
 export type { ConfigureWorker } from './setup';
 
-/** The Lambda handler returned by {@link runWorker}. */
-export type LambdaWorkerHandler = (event: unknown, context: LambdaContext) => Promise<void>;
-
 /**
- * The official package's name for the handler type, the same as {@link LambdaWorkerHandler}. It
- * takes any `aws-lambda` `Context` (the handler reads only part of it).
+ * The Lambda handler returned by {@link runWorker} (the official package's name for it). It takes
+ * any `aws-lambda` `Context`: the handler reads only part of it.
  *
  * @example export const handler: LambdaHandler = runWorker(version, configure);
  */
-export type LambdaHandler = LambdaWorkerHandler;
+export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;
 
 /** What {@link runWorkerWith} can replace; tests use it to avoid the real environment. */
 export interface RunWorkerOptions {
@@ -74,7 +71,7 @@ export function runWorkerWith(
   version: WorkerDeploymentVersion,
   configure: ConfigureWorker,
   options: RunWorkerOptions & { deps?: InvocationDeps } = {},
-): LambdaWorkerHandler {
+): LambdaHandler {
   checkNodeVersion();
   const checked = validateVersion(version);
   const env = options.env ?? process.env;

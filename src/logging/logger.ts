@@ -54,28 +54,34 @@ export interface JsonLoggerOptions {
   scrubber?: SecretScrubber;
 }
 
-/** A Temporal {@link Logger} whose level methods all go through {@link LevelLogger.log}. */
+/** A Temporal `Logger` whose level methods all go through {@link LevelLogger.log}. */
 export abstract class LevelLogger implements Logger {
+  /** Writes `message` with `meta` at `level`, unless the logger's level is above it. */
   abstract log(level: LogLevel, message: string, meta?: LogMetadata): void;
+  /** Logs at TRACE. */
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
   }
+  /** Logs at DEBUG. */
   debug(message: string, meta?: LogMetadata): void {
     this.log('DEBUG', message, meta);
   }
+  /** Logs at INFO. */
   info(message: string, meta?: LogMetadata): void {
     this.log('INFO', message, meta);
   }
+  /** Logs at WARN. */
   warn(message: string, meta?: LogMetadata): void {
     this.log('WARN', message, meta);
   }
+  /** Logs at ERROR. */
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
   }
 }
 
 /**
- * A Temporal {@link Logger} that writes one JSON object per line.
+ * A Temporal `Logger` that writes one JSON object per line.
  *
  * @example
  * ```ts
@@ -99,6 +105,7 @@ export class JsonLogger extends LevelLogger {
     this.scrubber = options.scrubber ?? new SecretScrubber();
   }
 
+  /** Writes one JSON line, secrets scrubbed, unless `level` is below the logger's. */
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
     const invocation = invocationFields.getStore();

@@ -1,18 +1,22 @@
 /**
- * Adapter from `@aws-lambda-powertools/logger` to Temporal's {@link Logger}
+ * Adapter from `@aws-lambda-powertools/logger` to Temporal's `Logger`
  * ({@link PowertoolsLoggerAdapter}), for users who already log with Powertools. The package is an
  * optional peer: the user creates the `Logger`; this library never loads it.
  */
-import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+import type { LogLevel, LogMetadata } from '@temporalio/common';
 import type { LambdaContext } from '../lifecycle/invocation';
 import { currentInvocationLogFields, LevelLogger } from './logger';
 import { SecretScrubber } from './redact';
 
 /** The part of a Powertools `Logger` this adapter uses. */
 export interface PowertoolsLoggerLike {
+  /** Logs at DEBUG (TRACE lines come here too, marked `traceLevel`). */
   debug(message: string, extra: Record<string, unknown>): void;
+  /** Logs at INFO. */
   info(message: string, extra: Record<string, unknown>): void;
+  /** Logs at WARN. */
   warn(message: string, extra: Record<string, unknown>): void;
+  /** Logs at ERROR. */
   error(message: string, extra: Record<string, unknown>): void;
   /**
    * Powertools' own: adds the Lambda context's fields (request id, cold start, ...) to its lines.
@@ -33,7 +37,7 @@ const METHOD: Record<LogLevel, LogMethodName> = {
 };
 
 /**
- * A Temporal {@link Logger} that writes through an AWS Lambda Powertools `Logger`, so that the
+ * A Temporal `Logger` that writes through an AWS Lambda Powertools `Logger`, so that the
  * Temporal Runtime, the worker and this library log as the rest of your function does. Each line
  * carries the invocation's `requestId`, secrets are scrubbed first, and `TRACE` lines go to
  * Powertools' `debug` with `traceLevel: true`. Same constructor as the official package's class
@@ -71,6 +75,7 @@ export class PowertoolsLoggerAdapter extends LevelLogger {
     addContext?.call(this.powertools, context);
   }
 
+  /** Writes through the Powertools method of `level` (TRACE through `debug`), secrets scrubbed. */
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const fields = currentInvocationLogFields();
     const extra: Record<string, unknown> = { ...(this.scrubber.scrub(meta ?? {}) as object), ...(fields ? { requestId: fields.requestId } : {}) };

@@ -79,6 +79,7 @@ export function sanitizeName(name: string): string | undefined {
 
 /** A dimension value CloudWatch accepts: non-empty, at most 1024 characters. */
 export function sanitizeDimensionValue(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what CloudWatch refuses
   const cleaned = value.replace(/[\x00-\x1f\x7f]/g, '_').trim().slice(0, EMF_MAX_DIMENSION_VALUE_LENGTH);
   return cleaned === '' ? 'none' : cleaned;
 }

@@ -7,10 +7,15 @@ import { EMF_MAX_VALUES_PER_METRIC, type EmfMetricGroup, type EmfUnit } from './
 
 /** The part of a Powertools `Metrics` instance this library uses. */
 export interface PowertoolsMetricsLike {
+  /** Sets dimensions of the metrics stored until the next publish. */
   addDimensions(dimensions: Record<string, string>): unknown;
+  /** Stores one value of a metric. */
   addMetric(name: string, unit: EmfUnit, value: number, resolution?: 1 | 60): unknown;
+  /** Adds a field to the next published document. */
   addMetadata(key: string, value: string): unknown;
+  /** Whether metrics wait to be published. */
   hasStoredMetrics(): boolean;
+  /** Writes the stored metrics as one EMF document. */
   publishStoredMetrics(): unknown;
 }
 

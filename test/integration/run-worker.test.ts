@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { WorkerPlugin } from '@temporalio/worker';
 import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
-import { ConnectionFailedError, StartupTimeoutError } from '../../src/errors';
 import { echoHandler } from '../fixtures/nexus-handler';
 import { testHandler } from '../support/handler';
 import { emptyDir, invoke, reportMargin } from '../support/invoke';
-import { closedAddress, connectClient, makeVersionCurrent, startSilentServer, uniqueName } from '../support/temporal';
+import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const address = inject('temporalAddress');
 const bundlePath = inject('workflowBundlePath');

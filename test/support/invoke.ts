@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { LambdaWorkerHandler } from '../../src/lifecycle/run-worker';
+import type { LambdaHandler } from '../../src/lifecycle/run-worker';
 import { makeContext, type FakeContext } from './context';
 
 export interface InvocationRecord {
@@ -14,7 +14,7 @@ export interface InvocationRecord {
   error?: unknown;
 }
 
-export async function invoke(handler: LambdaWorkerHandler, remainingMs: number): Promise<InvocationRecord> {
+export async function invoke(handler: LambdaHandler, remainingMs: number): Promise<InvocationRecord> {
   const context = makeContext(remainingMs);
   const startedMs = Date.now();
   let error: unknown;
