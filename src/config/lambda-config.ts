@@ -38,7 +38,7 @@ export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'na
  * `useWorkerVersioning` are applied after the callback returns.
  */
 export class LambdaWorkerConfig {
-  /** Options of the worker, pre-filled with the Lambda defaults (the README's table). */
+  /** Options of the worker, pre-filled with the Lambda defaults (docs/configuration.md, "Lambda defaults"). */
   workerOptions: LambdaWorkerOptions;
   /** Connection options loaded from `temporal.toml` and `TEMPORAL_*` env vars. */
   connectionOptions: NativeConnectionOptions;

@@ -39,7 +39,7 @@ const USER_SECRET = 'tlw-user-db-password-5e8d21';
 const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7tlwFaultSuite\n-----END PRIVATE KEY-----';
 const PEM_BODY = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7tlwFaultSuite';
 const SECRETS = [API_KEY, WRONG_KEY, USER_SECRET, PEM_BODY];
-/** The handler settles at the latest this long before the deadline (the README's figure). */
+/** The handler settles at the latest this long before the deadline (docs/configuration.md, "Deadline tuning"). */
 const SETTLE_MARGIN_MS = 250;
 const bundlePath = inject('workflowBundlePath');
 const dbFile = path.join(mkdtempSync(path.join(tmpdir(), 'tlw-faults-')), 'temporal.db');
@@ -410,7 +410,7 @@ describe('fault suite', () => {
     const record = await invocation;
     const summary = c.logs.records().find((line) => line.message === 'Invocation summary')!;
     expect(summary).toMatchObject({ endReason: 'idle' });
-    // The 3 s buffer leaves the hooks at most 2.5 s after the shutdown began (the README's window).
+    // The 3 s buffer leaves the hooks at most 2.5 s after the shutdown began (docs/configuration.md).
     const shutdownBeganMs = record.startedMs + (summary.activeMs as number);
     expect(record.settledMs - shutdownBeganMs).toBeLessThan((summary.shutdownMs as number) + 2_500 + 250);
     check('Shutdown hook hangs after an idle exit', c, [record], 'completed in the same invocation');

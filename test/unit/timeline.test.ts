@@ -1,5 +1,5 @@
 /**
- * The timeline, checked against literal times worked out by hand from the rules the README
+ * The timeline, checked against literal times worked out by hand from the rules docs/configuration.md
  * states (settle 250 ms before the deadline; the close, the hooks and the force slack each keep
  * at most a quarter of the shutdown window: 250, 1000 and 250 ms), not against the module's
  * own constants.
