@@ -7,6 +7,7 @@ import type { WorkerLike } from '../../src/lifecycle/worker-run';
 import { JsonLogger } from '../../src/logging/logger';
 import { ConnectionCache } from '../../src/lifecycle/connection-cache';
 import { makeContext } from '../support/context';
+import { logged } from '../support/logs';
 import { systemClock } from '../../src/lifecycle/clock';
 
 /** A minimal observable count, like the worker's `numInFlightActivations$`. */
@@ -107,7 +108,7 @@ describe('runInvocation', () => {
     expect(result.at).toBeLessThan(context.deadlineMs);
     expect(createdWith[0]).toMatchObject({ identity: `${context.awsRequestId}@${context.invokedFunctionArn}`, namespace: 'default' });
     expect(createdWith[0]!.shutdownForceTime).toBeGreaterThan(5_000);
-    expect(lines.join('')).toContain('"endReason":"deadline"');
+    expect(logged(lines, { message: 'Invocation summary', endReason: 'deadline' })).toHaveLength(1);
   });
 
   it('counts connect time against the work window (the deadline is absolute)', async () => {
@@ -127,7 +128,7 @@ describe('runInvocation', () => {
     const result = await settle(runInvocation(prepared, context, deps));
     expect(result.at).toBeLessThan(context.deadlineMs);
     expect(hookTimes).toHaveLength(1);
-    expect(lines.join('')).toMatch(/did not stop by its forced shutdown time/);
+    expect(logged(lines, { level: 'ERROR', message: /^Worker did not stop by its forced shutdown time/ })).toHaveLength(1);
   });
 
   it('settles at work end with StartupTimeoutError when connect never answers, and runs the hooks', async () => {
@@ -240,7 +241,7 @@ describe('runInvocation', () => {
     expect(result.error).toBeUndefined();
     expect(worker.shutdownAtMs).toBe(context.deadlineMs - 7_000);
     expect(summary()).toMatchObject({ endReason: 'deadline' });
-    expect(lines.join('\n')).toMatch(/Idle exit is off for this invocation/);
+    expect(logged(lines, { level: 'WARN', message: /^Idle exit is off for this invocation/ })).toHaveLength(1);
   });
 
   it('reuses a kept connection that answers its check, and replaces one that does not', async () => {
@@ -302,7 +303,7 @@ describe('a worker that starts polling late (a plugin\'s async runWorker before 
     expect(worker.shutdownAtMs! - worker.startedAtMs!).toBeGreaterThanOrEqual(1_000);
     expect(worker.shutdownAtMs! - worker.startedAtMs!).toBeLessThan(1_500);
     expect(summary()).toMatchObject({ endReason: 'idle' });
-    expect(lines.join('')).not.toMatch(/abandoning/);
+    expect(logged(lines, { message: /abandoning/ })).toEqual([]);
   });
 
   it('shuts it down as soon as it starts when the work window ended before', async () => {
@@ -314,8 +315,8 @@ describe('a worker that starts polling late (a plugin\'s async runWorker before 
     expect(worker.startedAtMs).toBeGreaterThan(context.deadlineMs - 7_000);
     expect(worker.shutdownAtMs! - worker.startedAtMs!).toBeLessThanOrEqual(20);
     expect(summary()).toMatchObject({ endReason: 'deadline' });
-    expect(lines.join('')).toMatch(/has not started polling yet/);
-    expect(lines.join('')).not.toMatch(/abandoning/);
+    expect(logged(lines, { level: 'INFO', message: /^The worker has not started polling yet/ })).toHaveLength(1);
+    expect(logged(lines, { message: /abandoning/ })).toEqual([]);
   });
 });
 
@@ -343,7 +344,7 @@ describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" afte
     const result = await settle(runInvocation(prepared, makeContext(20_000), deps));
     expect(result.error).toBeUndefined();
     expect(summary()).toMatchObject({ endReason: 'deadline', level: 'INFO' });
-    expect(lines.join('')).toMatch(/could not finalize it/);
+    expect(logged(lines, { level: 'WARN', message: /the SDK could not finalize it/ })).toHaveLength(1);
     expect(close).toHaveBeenCalledOnce();
     // The next invocation opens a new connection instead of the closed one.
     lines.length = 0;
@@ -390,7 +391,7 @@ describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" afte
     expect(result.error).toBeUndefined();
     expect(worker.shutdownAtMs).toBeLessThan(context.deadlineMs - 7_000 - 30_000);
     expect(summary()).toMatchObject({ endReason: 'idle', level: 'INFO' });
-    expect(lines.join('')).toMatch(/shutdown was forced/);
+    expect(logged(lines, { level: 'WARN', message: /^Worker shutdown was forced/ })).toHaveLength(1);
     expect(close).toHaveBeenCalledOnce();
   });
 
@@ -420,10 +421,10 @@ describe('summary hooks', () => {
     expect(result.error).toBeUndefined();
     expect(seen).toHaveLength(1);
     expect(seen[0]!.at).toBeLessThanOrEqual(result.at);
-    const { level, message, timestamp, ...logged } = summary();
-    expect(JSON.parse(JSON.stringify(seen[0]!.summary))).toEqual(logged);
+    const { level, message, timestamp, ...summaryFields } = summary();
+    expect(JSON.parse(JSON.stringify(seen[0]!.summary))).toEqual(summaryFields);
     expect(seen[0]!.context).toMatchObject({ requestId: context.awsRequestId, functionName: context.functionName, taskQueue: 'tq', coldStart: true });
-    expect(lines.join('')).toContain('Summary hook failed');
+    expect(logged(lines, { level: 'WARN', message: 'Summary hook failed; the invocation goes on', hookIndex: 0 })).toHaveLength(1);
   });
 
   it('also get the summary of an invocation that had too little time', async () => {
