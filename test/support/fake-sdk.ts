@@ -21,7 +21,10 @@ export class Count {
     return { unsubscribe: () => void (this.listeners = this.listeners.filter((listener) => listener !== next)) };
   }
   add(delta: number) {
-    this.value += delta;
+    this.setTo(this.value + delta);
+  }
+  setTo(value: number) {
+    this.value = value;
     this.listeners.forEach((listener) => listener(this.value));
   }
 }

@@ -8,22 +8,8 @@ import { JsonLogger } from '../../src/logging/logger';
 import { ConnectionCache } from '../../src/lifecycle/connection-cache';
 import { makeContext } from '../support/context';
 import { logged } from '../support/logs';
+import { Count } from '../support/fake-sdk';
 import { systemClock } from '../../src/lifecycle/clock';
-
-/** A minimal observable count, like the worker's `numInFlightActivations$`. */
-class Count {
-  private listeners: Array<(n: number) => void> = [];
-  value = 0;
-  subscribe(next: (n: number) => void) {
-    this.listeners.push(next);
-    next(this.value);
-    return { unsubscribe: () => void (this.listeners = this.listeners.filter((l) => l !== next)) };
-  }
-  set(n: number) {
-    this.value = n;
-    this.listeners.forEach((l) => l(n));
-  }
-}
 
 class FakeWorker implements WorkerLike {
   state = 'INITIALIZED';
@@ -174,12 +160,12 @@ describe('runInvocation', () => {
     const context = makeContext(600_000);
     const running = runInvocation(prepared, context, deps);
     await vi.advanceTimersByTimeAsync(2_000);
-    worker.numInFlightActivations$.set(1);
+    worker.numInFlightActivations$.setTo(1);
     await vi.advanceTimersByTimeAsync(500);
-    worker.numInFlightActivations$.set(0);
-    worker.numInFlightActivities$.set(1);
+    worker.numInFlightActivations$.setTo(0);
+    worker.numInFlightActivities$.setTo(1);
     await vi.advanceTimersByTimeAsync(3_000);
-    worker.numInFlightActivities$.set(0);
+    worker.numInFlightActivities$.setTo(0);
     const result = await settle(running);
     expect(result.error).toBeUndefined();
     const lastBusyMs = context.deadlineMs - 600_000 + 5_500;
@@ -221,10 +207,10 @@ describe('runInvocation', () => {
     const startMs = Date.now();
     const running = runInvocation(prepared, makeContext(60_000), deps);
     await vi.advanceTimersByTimeAsync(1_000);
-    worker.numInFlightNexusOperationsSubject.set(1);
+    worker.numInFlightNexusOperationsSubject.setTo(1);
     await vi.advanceTimersByTimeAsync(6_000);
     expect(worker.shutdownAtMs).toBeUndefined();
-    worker.numInFlightNexusOperationsSubject.set(0);
+    worker.numInFlightNexusOperationsSubject.setTo(0);
     const result = await settle(running);
     expect(result.error).toBeUndefined();
     expect(worker.shutdownAtMs! - startMs).toBeGreaterThanOrEqual(7_000 + 2_000);

@@ -10,21 +10,27 @@ function config(): LambdaWorkerConfig {
   return new LambdaWorkerConfig({ connectionOptions: { address: 'h:1' }, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
 }
 
+/**
+ * The spec's table written out (typescript-sdk-lambda-worker.md, "Adjust Worker defaults for
+ * Lambda"): SimpleMaximum(n) is the TypeScript SDK's { type: 'simple-maximum', maximum: n }, and
+ * 5 seconds is 5000 ms. Never derived from the code under test.
+ */
+const SPEC_DEFAULTS = {
+  maxConcurrentActivityTaskExecutions: 2,
+  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentLocalActivityExecutions: 2,
+  maxConcurrentNexusTaskExecutions: 5,
+  workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+  activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+  nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
+  shutdownGraceTime: 5_000,
+  maxCachedWorkflows: 30,
+};
+
 describe('LambdaWorkerConfig', () => {
   it('pre-fills exactly the spec defaults and PINNED', () => {
     const options = config().workerOptions;
-    expect(options).toEqual({
-      maxConcurrentActivityTaskExecutions: 2,
-      maxConcurrentWorkflowTaskExecutions: 10,
-      maxConcurrentLocalActivityExecutions: 2,
-      maxConcurrentNexusTaskExecutions: 5,
-      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
-      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-      nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-      shutdownGraceTime: 5_000,
-      maxCachedWorkflows: 30,
-      workerDeploymentOptions: { defaultVersioningBehavior: 'PINNED' },
-    });
+    expect(options).toEqual({ ...SPEC_DEFAULTS, workerDeploymentOptions: { defaultVersioningBehavior: 'PINNED' } });
     expect(config().runtimeOptions).toEqual({ shutdownSignals: [] });
     expect(config().shutdownDeadlineBufferMs).toBe(7_000);
     expect(config().idleExitMs).toBe(5_000);
@@ -48,19 +54,7 @@ describe('LambdaWorkerConfig', () => {
   });
 
   it('exports the spec\'s defaults table as LAMBDA_WORKER_DEFAULTS', () => {
-    // typescript-sdk-lambda-worker.md, "Adjust Worker defaults for Lambda"; SimpleMaximum(n) is
-    // the TypeScript SDK's { type: 'simple-maximum', maximum: n }, 5 seconds is 5000 ms.
-    expect(LAMBDA_WORKER_DEFAULTS).toEqual({
-      maxConcurrentActivityTaskExecutions: 2,
-      maxConcurrentWorkflowTaskExecutions: 10,
-      maxConcurrentLocalActivityExecutions: 2,
-      maxConcurrentNexusTaskExecutions: 5,
-      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
-      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-      nexusTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-      shutdownGraceTime: 5_000,
-      maxCachedWorkflows: 30,
-    });
+    expect(LAMBDA_WORKER_DEFAULTS).toEqual(SPEC_DEFAULTS);
   });
 
   it('derives the buffer from the grace time until the user sets it', () => {
