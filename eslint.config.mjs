@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'reports/**', 'examples/*/lib/**', 'bench/**', 'serverless/**', 'scripts/**', 'testserver/**', '.stryker-tmp/**', '**/*.cjs', '**/*.mjs', '**/*.js'],
+    ignores: ['dist/**', 'reports/**', 'examples/*/lib/**', 'bench/**', 'scripts/**', 'testserver/**', '.stryker-tmp/**', '**/*.cjs', '**/*.mjs', '**/*.js'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

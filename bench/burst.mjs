@@ -11,9 +11,9 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { ensureServerlessLoop } from '../serverless/setup.mjs';
-import { startLambdaEmulator } from '../serverless/lambda-emulator.mjs';
-import { registerServerlessVersion, startServerWithWorkerController } from '../serverless/controller.mjs';
+import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
+import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
+import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(bench, '..');

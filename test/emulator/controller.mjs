@@ -5,7 +5,7 @@
 // sets it current. Also starts a Temporal server with the controller on, pointed at a loopback
 // Lambda API.
 import { randomUUID } from 'node:crypto';
-import { startTestServer } from '../scripts/testserver.mjs';
+import { startTestServer } from '../../scripts/testserver.mjs';
 
 /** A Temporal server with the Worker Controller on, calling the Lambda API at `lambdaApiUrl`. */
 export function startServerWithWorkerController({ lambdaApiUrl, args = [] }) {

@@ -34,7 +34,7 @@ export function ensureServerlessLoop({ log = (m) => process.stderr.write(`${m}\n
   log('Installing Node 22, Node 24 and aws-lambda-ric for the local Lambda loop (first run only; about a minute)');
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: here, stdio: ['ignore', 'ignore', 'inherit'] });
   if (!existsSync(path.join(here, 'node_modules', 'aws-lambda-ric', 'rapid-client.node'))) {
-    throw new Error('aws-lambda-ric installed without its native part (rapid-client.node): its install scripts did not run. Check that npm honours "allowScripts" in serverless/package.json.');
+    throw new Error('aws-lambda-ric installed without its native part (rapid-client.node): its install scripts did not run. Check that npm honours "allowScripts" in test/emulator/package.json.');
   }
 }
 

@@ -19,7 +19,7 @@ export const LAMBDA_NODE_MAJORS = ['22', '24'];
 
 /**
  * Paths of the runtime client and of the Node.js of the emulated runtime, installed by
- * serverless/package.json: Node 22 (nodejs22.x) unless `TLW_LAMBDA_NODE=24` asks for nodejs24.x.
+ * test/emulator/package.json: Node 22 (nodejs22.x) unless `TLW_LAMBDA_NODE=24` asks for nodejs24.x.
  */
 export function runtimePaths(nodeMajor = process.env.TLW_LAMBDA_NODE || '22') {
   if (!LAMBDA_NODE_MAJORS.includes(nodeMajor)) throw new Error(`TLW_LAMBDA_NODE=${nodeMajor} is not a runtime the loop has: use one of ${LAMBDA_NODE_MAJORS.join(', ')}.`);
