@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'reports/**', 'examples/*/lib/**', 'bench/**', 'scripts/**', 'testserver/**', '.stryker-tmp/**', '**/*.cjs', '**/*.mjs', '**/*.js'],
+    ignores: [
+      'dist/**',
+      'reports/**',
+      'examples/*/lib/**',
+      'bench/**',
+      'scripts/**',
+      'testserver/**',
+      '.stryker-tmp/**',
+      '**/*.cjs',
+      '**/*.mjs',
+      '**/*.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -20,7 +31,10 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'error',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -41,6 +55,14 @@ export default tseslint.config(
     // The README's code blocks are type-checked against the packed package, not this project.
     files: ['test/compat/readme/**'],
     languageOptions: { parserOptions: { projectService: false, project: null } },
-    rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off', '@typescript-eslint/await-thenable': 'off', '@typescript-eslint/require-await': 'off', '@typescript-eslint/return-await': 'off', '@typescript-eslint/consistent-type-imports': 'off' },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/no-misused-promises': 'off',
+      '@typescript-eslint/await-thenable': 'off',
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/return-await': 'off',
+      '@typescript-eslint/consistent-type-imports': 'off',
+    },
   },
 );

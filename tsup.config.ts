@@ -13,7 +13,12 @@ export default defineConfig([
     outDir: 'dist',
     // otel/peers.ts loads the optional OpenTelemetry peers with literal require() calls (so that a
     // missing one gets a clear error and bundlers still follow them); the ESM build defines require.
-    banner: ({ format }) => (format === 'esm' ? { js: "import { createRequire as __tlwCreateRequire } from 'node:module';\nconst require = __tlwCreateRequire(import.meta.url);" } : {}),
+    banner: ({ format }) =>
+      format === 'esm'
+        ? {
+            js: "import { createRequire as __tlwCreateRequire } from 'node:module';\nconst require = __tlwCreateRequire(import.meta.url);",
+          }
+        : {},
   },
   {
     // The command-line tool: CJS only, never imported by users' code.

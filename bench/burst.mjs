@@ -29,22 +29,32 @@ const tsMs = (ts) => (ts instanceof Date ? ts.getTime() : Number(ts));
 
 /** Copies the fixture next to each side's @temporalio packages and bundles it with that side's worker. */
 async function prepare() {
-  if (!existsSync(path.join(root, 'dist', 'index.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (!existsSync(path.join(bench, 'node_modules', '@temporalio', 'lambda-worker'))) execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
+  if (!existsSync(path.join(root, 'dist', 'index.cjs')))
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(bench, 'node_modules', '@temporalio', 'lambda-worker')))
+    execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
   const dirs = { ours: path.join(root, '.bench-work', 'burst'), official: path.join(bench, '.work', 'burst') };
   for (const [side, dir] of Object.entries(dirs)) {
     mkdirSync(dir, { recursive: true });
-    for (const file of ['package.json', 'workflows.js', 'activities.js']) copyFileSync(path.join(bench, 'burst', file), path.join(dir, file));
+    for (const file of ['package.json', 'workflows.js', 'activities.js'])
+      copyFileSync(path.join(bench, 'burst', file), path.join(dir, file));
     const { bundleWorkflowCode } = createRequire(path.join(dir, 'package.json'))('@temporalio/worker');
     const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
     const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflows.js'), logger: quiet });
     writeFileSync(path.join(dir, 'workflow-bundle.js'), code);
     say(`bundled the workflow with ${side}'s @temporalio/worker`);
   }
-  const files = (dir) => ({ BENCH_ACTIVITIES: path.join(dir, 'activities.js'), BENCH_BUNDLE: path.join(dir, 'workflow-bundle.js') });
+  const files = (dir) => ({
+    BENCH_ACTIVITIES: path.join(dir, 'activities.js'),
+    BENCH_BUNDLE: path.join(dir, 'workflow-bundle.js'),
+  });
   return {
     ours: { taskRoot: path.join(bench, 'burst'), handler: 'ours-handler.handler', env: files(dirs.ours) },
-    'ours-idle-off': { taskRoot: path.join(bench, 'burst'), handler: 'ours-handler.handler', env: { ...files(dirs.ours), TLW_IDLE_EXIT_MS: 'off' } },
+    'ours-idle-off': {
+      taskRoot: path.join(bench, 'burst'),
+      handler: 'ours-handler.handler',
+      env: { ...files(dirs.ours), TLW_IDLE_EXIT_MS: 'off' },
+    },
     official: { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official) },
   };
 }
@@ -58,7 +68,8 @@ async function drained(client, taskQueue, total) {
     if (count !== last) say(`  ${count}/${total} closed`);
     last = count;
     if (count >= total) return;
-    if (Date.now() > until) throw new Error(`only ${count} of ${total} workflows closed within ${DRAIN_LIMIT_MS / 60_000} minutes`);
+    if (Date.now() > until)
+      throw new Error(`only ${count} of ${total} workflows closed within ${DRAIN_LIMIT_MS / 60_000} minutes`);
     await sleep(2000);
   }
 }
@@ -82,13 +93,30 @@ async function census(client, taskQueue, ids, startedAt) {
   }
   latencies.sort((a, b) => a - b);
   const lost = ids.filter((id) => !(runs.get(id) ?? []).some((info) => info.status.name === 'COMPLETED')).length;
-  const duplicated = [...runs.values()].filter((infos) => infos.filter((info) => info.status.name === 'COMPLETED').length > 1).length;
+  const duplicated = [...runs.values()].filter(
+    (infos) => infos.filter((info) => info.status.name === 'COMPLETED').length > 1,
+  ).length;
   let retried = 0; // activities that ran more than once (the workflow returns the attempt)
   for (let i = 0; i < ids.length; i += 25) {
-    const attempts = await Promise.all(ids.slice(i, i + 25).map((id) => client.workflow.getHandle(id).result().catch(() => 1)));
+    const attempts = await Promise.all(
+      ids.slice(i, i + 25).map((id) =>
+        client.workflow
+          .getHandle(id)
+          .result()
+          .catch(() => 1),
+      ),
+    );
     retried += attempts.filter((attempt) => attempt > 1).length;
   }
-  return { completed, lost, duplicated, retried, firstStartToLastCloseMs: lastCloseMs - startedAt, p50LatencyMs: percentile(latencies, 50), p99LatencyMs: percentile(latencies, 99) };
+  return {
+    completed,
+    lost,
+    duplicated,
+    retried,
+    firstStartToLastCloseMs: lastCloseMs - startedAt,
+    p50LatencyMs: percentile(latencies, 50),
+    p99LatencyMs: percentile(latencies, 99),
+  };
 }
 
 async function runSide(name, side) {
@@ -100,7 +128,13 @@ async function runSide(name, side) {
     timeoutSeconds: TIMEOUT_SECONDS,
     memoryMb: MEMORY_MB,
     concurrency: CONCURRENCY,
-    env: { ...side.env, BENCH_DEPLOYMENT: deploymentName, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR', OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9' },
+    env: {
+      ...side.env,
+      BENCH_DEPLOYMENT: deploymentName,
+      BENCH_TASK_QUEUE: taskQueue,
+      LOG_LEVEL: 'ERROR',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
+    },
   });
   const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
   emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
@@ -115,7 +149,9 @@ async function runSide(name, side) {
     const ids = Array.from({ length: WORKFLOWS }, (_, i) => `${name}-${i}`);
     say(`${name}: starting ${WORKFLOWS} workflows at once`);
     const startedAt = Date.now();
-    await Promise.all(ids.map((workflowId) => client.workflow.start('burst', { taskQueue, workflowId, args: [ACTIVITY_MS] })));
+    await Promise.all(
+      ids.map((workflowId) => client.workflow.start('burst', { taskQueue, workflowId, args: [ACTIVITY_MS] })),
+    );
     say(`${name}: all started in ${Date.now() - startedAt} ms`);
     await drained(client, taskQueue, WORKFLOWS);
     const counted = await census(client, taskQueue, ids, startedAt);
@@ -125,7 +161,19 @@ async function runSide(name, side) {
     const served = emulator.invocations.slice(before);
     const coldStartsAtMs = served.filter((i) => i.cold).map((i) => i.startMs - startedAt);
     const result = { side: name, ...counted, ...lambda, lastColdStartMs: Math.max(0, ...coldStartsAtMs) };
-    const record = served.map(({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome }) => ({ requestId, environmentId, cold, source, queuedMs: queuedAt - startedAt, startMs: startMs - startedAt, endMs: endMs - startedAt, billedMs, outcome }));
+    const record = served.map(
+      ({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome }) => ({
+        requestId,
+        environmentId,
+        cold,
+        source,
+        queuedMs: queuedAt - startedAt,
+        startMs: startMs - startedAt,
+        endMs: endMs - startedAt,
+        billedMs,
+        outcome,
+      }),
+    );
     writeFileSync(path.join(bench, '.work', `burst-${name}-invocations.json`), JSON.stringify(record, null, 1));
     say(JSON.stringify(result));
     return result;
@@ -136,19 +184,26 @@ async function runSide(name, side) {
   }
 }
 
-const SIDE_NAMES = { ours: 'ours (idle exit 5 s, default)', 'ours-idle-off': 'ours, idle exit off', official: 'official 1.23.0' };
+const SIDE_NAMES = {
+  ours: 'ours (idle exit 5 s, default)',
+  'ours-idle-off': 'ours, idle exit off',
+  official: 'official 1.23.0',
+};
 
 function section(results) {
   const s = (ms) => (ms / 1000).toFixed(1);
-  const rows = results.map((r) => `| ${SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.peakEnvironments} | ${s(r.lastColdStartMs)} | ${r.coldStarts} | ${r.invocations} | ${r.timeouts} | ${s(r.billedMs)} | ${r.gbSeconds.toFixed(1)} |`);
+  const rows = results.map(
+    (r) =>
+      `| ${SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.peakEnvironments} | ${s(r.lastColdStartMs)} | ${r.coldStarts} | ${r.invocations} | ${r.timeouts} | ${s(r.billedMs)} | ${r.gbSeconds.toFixed(1)} |`,
+  );
   return [
     '## Burst from zero: the Worker Controller scaling the function',
     '',
     `\`npm run bench:burst\` (${new Date().toISOString().slice(0, 10)}): ${WORKFLOWS} workflows started at once with no worker running, each one activity of ${ACTIVITY_MS} ms; the real Worker`,
     `Controller (no-sync scaler, defaults) invokes the function in the Lambda emulator: at most ${CONCURRENCY} execution environments (reserved`,
     `concurrency), ${TIMEOUT_SECONDS} s timeout, ${MEMORY_MB} MB; Event invokes beyond the limit wait in the emulator's async queue, as on Lambda.`,
-    'Each side on a fresh server. Completed, lost and duplicated are counted from the server\'s visibility; latency is each',
-    'workflow\'s start to close on the server; billed time includes every invocation the burst caused, until the last one ended.',
+    "Each side on a fresh server. Completed, lost and duplicated are counted from the server's visibility; latency is each",
+    "workflow's start to close on the server; billed time includes every invocation the burst caused, until the last one ended.",
     '',
     '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Peak environments | Last cold start (s after the first start) | Cold starts | Invocations | Timed out | Billed (s) | GB-s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -167,6 +222,8 @@ const text = section(results);
 console.log(text);
 if (process.env.BURST_WRITE_RESULTS !== '0') {
   const resultsFile = path.join(bench, 'RESULTS.md');
-  const kept = readFileSync(resultsFile, 'utf8').replace(/## Burst from zero[\s\S]*?(?=\n## |$)/, '').trimEnd();
+  const kept = readFileSync(resultsFile, 'utf8')
+    .replace(/## Burst from zero[\s\S]*?(?=\n## |$)/, '')
+    .trimEnd();
   writeFileSync(resultsFile, `${kept}\n\n${text}\n`);
 }

@@ -15,12 +15,21 @@ const variants = {
 };
 
 function once(file) {
-  const script = file === null ? "process.stdout.write('ready')" : `require(${JSON.stringify(file)}); process.stdout.write('ready'); process.exit(0)`;
+  const script =
+    file === null
+      ? "process.stdout.write('ready')"
+      : `require(${JSON.stringify(file)}); process.stdout.write('ready'); process.exit(0)`;
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(process.execPath, ['-e', script], {
       cwd: path.join(root, 'examples/basic'),
-      env: { PATH: process.env.PATH, HOME: '/tmp', TEMPORAL_ADDRESS: '127.0.0.1:1', LAMBDA_TASK_ROOT: path.join(root, 'examples/basic'), LOG_LEVEL: 'ERROR' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: '/tmp',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        LAMBDA_TASK_ROOT: path.join(root, 'examples/basic'),
+        LOG_LEVEL: 'ERROR',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child.stdout.once('data', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
@@ -33,11 +42,24 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-for (const file of Object.values(variants)) if (file && !existsSync(file)) throw new Error(`${file} is missing: run npm run build && npm run build:example`);
+for (const file of Object.values(variants))
+  if (file && !existsSync(file)) throw new Error(`${file} is missing: run npm run build && npm run build:example`);
 const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let i = 0; i < runs; i++) {
   for (const [name, file] of Object.entries(variants)) samples[name].push(await once(file));
 }
 const results = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 const [baseline, core, otel] = Object.values(results);
-console.log(JSON.stringify({ runs, medianMs: results, otelAddsMs: Math.round(otel - core), otelOverCore: +(otel / core).toFixed(2), coreOverNode: +(core / baseline).toFixed(2) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      runs,
+      medianMs: results,
+      otelAddsMs: Math.round(otel - core),
+      otelOverCore: +(otel / core).toFixed(2),
+      coreOverNode: +(core / baseline).toFixed(2),
+    },
+    null,
+    2,
+  ),
+);

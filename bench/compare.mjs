@@ -51,9 +51,12 @@ async function bundle(requireFrom, workflowsPath, out) {
 }
 
 async function prepare() {
-  if (!existsSync(path.join(root, 'dist', 'cli.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (!existsSync(path.join(root, 'examples', 'basic', 'lib', 'workflows.js'))) execFileSync('npm', ['run', 'build:example'], { cwd: root, stdio: 'inherit' });
-  if (!existsSync(path.join(bench, 'node_modules', '@temporalio', 'lambda-worker'))) execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
+  if (!existsSync(path.join(root, 'dist', 'cli.cjs')))
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(root, 'examples', 'basic', 'lib', 'workflows.js')))
+    execFileSync('npm', ['run', 'build:example'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(bench, 'node_modules', '@temporalio', 'lambda-worker')))
+    execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
   rmSync(work, { recursive: true, force: true });
   rmSync(officialWork, { recursive: true, force: true });
   const lib = path.join(root, 'examples', 'basic', 'lib');
@@ -64,26 +67,55 @@ async function prepare() {
     for (const file of ['workflows.js', 'activities.js']) copyFileSync(path.join(lib, file), path.join(dir, file));
   }
   copyFileSync(path.join(bench, 'ours-handler.cjs'), path.join(work, 'ours', 'handler.cjs'));
-  say('Bundling the workflow with each side\'s own @temporalio/worker');
-  await bundle(path.join(root, 'package.json'), path.join(work, 'ours', 'workflows.js'), path.join(work, 'ours', 'workflow-bundle.js'));
-  await bundle(path.join(bench, 'package.json'), path.join(officialWork, 'workflows.js'), path.join(officialWork, 'workflow-bundle.js'));
+  say("Bundling the workflow with each side's own @temporalio/worker");
+  await bundle(
+    path.join(root, 'package.json'),
+    path.join(work, 'ours', 'workflows.js'),
+    path.join(work, 'ours', 'workflow-bundle.js'),
+  );
+  await bundle(
+    path.join(bench, 'package.json'),
+    path.join(officialWork, 'workflows.js'),
+    path.join(officialWork, 'workflow-bundle.js'),
+  );
 
   say('Packing ours with `temporal-lambda-worker package`');
   const oursZip = path.join(work, 'ours.zip');
-  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), 'package', '--project', path.join(work, 'ours'), '--handler', 'handler.handler', '--out', oursZip], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'dist', 'cli.cjs'),
+      'package',
+      '--project',
+      path.join(work, 'ours'),
+      '--handler',
+      'handler.handler',
+      '--out',
+      oursZip,
+    ],
+    { stdio: 'ignore' },
+  );
   // Unzipped outside the repo, as on Lambda: nothing but the zip's own files can be resolved.
   const oursDir = path.join(os.tmpdir(), 'tlw-bench-ours-task');
   rmSync(oursDir, { recursive: true, force: true });
   execFileSync('unzip', ['-q', oursZip, '-d', oursDir]);
 
-  say('Packing the official way: the deploy guide\'s recipe (zip of the handler, the bundle and node_modules)');
+  say("Packing the official way: the deploy guide's recipe (zip of the handler, the bundle and node_modules)");
   const officialZip = path.join(work, 'official.zip');
   execFileSync('zip', ['-qr', officialZip, 'official-handler.cjs', '.work', 'node_modules'], { cwd: bench });
   return {
-    ours: { handler: path.join(oursDir, 'handler.cjs'), env: templateEnv(), zipBytes: statSync(oursZip).size, unzippedBytes: duBytes(oursDir) },
+    ours: {
+      handler: path.join(oursDir, 'handler.cjs'),
+      env: templateEnv(),
+      zipBytes: statSync(oursZip).size,
+      unzippedBytes: duBytes(oursDir),
+    },
     official: {
       handler: path.join(bench, 'official-handler.cjs'),
-      env: { BENCH_ACTIVITIES: path.join(officialWork, 'activities.js'), BENCH_BUNDLE: path.join(officialWork, 'workflow-bundle.js') },
+      env: {
+        BENCH_ACTIVITIES: path.join(officialWork, 'activities.js'),
+        BENCH_BUNDLE: path.join(officialWork, 'workflow-bundle.js'),
+      },
       zipBytes: statSync(officialZip).size,
       unzippedBytes: duBytes(path.join(bench, 'node_modules'), officialWork, path.join(bench, 'official-handler.cjs')),
     },
@@ -100,7 +132,8 @@ const ALL_CPUS = `0-${CORES - 1}`;
  */
 function pinHost(cpus, server) {
   if (CORES === 1) return;
-  for (const pid of [process.pid, server.pid]) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  for (const pid of [process.pid, server.pid])
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /**
@@ -115,16 +148,29 @@ function lambdaProfile(memoryMb) {
     name: `${memoryMb} MB Lambda profile (1 CPU, Lambda's V8 heap flags)`,
     cpu: CORES > 1 ? '1' : '0',
     hostCpus: '0',
-    nodeArgs: ['--expose-gc', '--max-http-header-size=81920', `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`, `--max-old-space-size=${memoryMb - newSpaceMb}`],
+    nodeArgs: [
+      '--expose-gc',
+      '--max-http-header-size=81920',
+      `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`,
+      `--max-old-space-size=${memoryMb - newSpaceMb}`,
+    ],
   };
 }
 const LAMBDA_PROFILE = lambdaProfile(256);
-const UNCONSTRAINED = { name: `unconstrained (${CORES} cores, default V8 flags)`, cpu: ALL_CPUS, hostCpus: ALL_CPUS, nodeArgs: [] };
+const UNCONSTRAINED = {
+  name: `unconstrained (${CORES} cores, default V8 flags)`,
+  cpu: ALL_CPUS,
+  hostCpus: ALL_CPUS,
+  nodeArgs: [],
+};
 const PROFILES = [LAMBDA_PROFILE, UNCONSTRAINED];
 
 /** Starts a node script with an IPC channel under a profile (taskset pins the CPUs). */
 function startNode(script, args, env, profile, stderr = 'ignore') {
-  return spawn('taskset', ['-c', profile.cpu, process.execPath, ...profile.nodeArgs, script, ...args], { env, stdio: ['ignore', 'ignore', stderr, 'ipc'] });
+  return spawn('taskset', ['-c', profile.cpu, process.execPath, ...profile.nodeArgs, script, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', stderr, 'ipc'],
+  });
 }
 
 /** The environment of a process hosting one side's handler: nothing of the bench's own. */
@@ -141,9 +187,13 @@ function host(side, env, profile = UNCONSTRAINED) {
   const waiters = [];
   child.on('message', (message) => (waiters.length ? waiters.shift().resolve(message) : replies.push(message)));
   child.on('exit', (code, signal) => {
-    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`${side.handler} exited (${code ?? signal}):\n${stderr}`));
+    for (const waiter of waiters.splice(0))
+      waiter.reject(new Error(`${side.handler} exited (${code ?? signal}):\n${stderr}`));
   });
-  const next = () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((resolve, reject) => waiters.push({ resolve, reject })));
+  const next = () =>
+    replies.length
+      ? Promise.resolve(replies.shift())
+      : new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   return next().then(() => ({
     invoke: (remainingMs) => (child.send({ invoke: remainingMs }), next()),
     kill: () => child.kill('SIGKILL'),
@@ -155,7 +205,10 @@ function coldInit(side, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const script = `require(${JSON.stringify(side.handler)}); process.stdout.write('ready'); process.exit(0)`;
-    const child = spawn('taskset', ['-c', UNCONSTRAINED.cpu, process.execPath, '-e', script], { env: handlerEnv(side, env), stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('taskset', ['-c', UNCONSTRAINED.cpu, process.execPath, '-e', script], {
+      env: handlerEnv(side, env),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     child.stdout.once('data', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
     child.on('exit', (code) => code !== 0 && reject(new Error(`cold init exited ${code}`)));
   });
@@ -215,7 +268,12 @@ function invokeOnce(side, env, profile) {
 async function measureSide(name, side, client, server, pairedRun) {
   const deployment = `bench-${name}-${Date.now()}`;
   const taskQueue = `bench-${name}-${Date.now()}`;
-  const env = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: deployment, BENCH_TASK_QUEUE: taskQueue, LOG_LEVEL: 'ERROR' };
+  const env = {
+    TEMPORAL_ADDRESS: server.address,
+    BENCH_DEPLOYMENT: deployment,
+    BENCH_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'ERROR',
+  };
   const result = { firstPollColdMs: [], firstPollWarmMs: [], marginMs: [], load: {} };
 
   say(`${name}: registering the version`);
@@ -243,8 +301,15 @@ async function measureSide(name, side, client, server, pairedRun) {
     const load = (result.load[profile.name] = { workflowsPerSecond: [], peakRssMb: [] });
     for (let run = 0; run < LOAD_RUNS; run++) {
       if (run % 2 === 1) await pairedRun?.(profile, env);
-      say(`${name}: ${LOAD_WORKFLOWS} workflows with one activity each in one invocation, ${profile.name} (${run + 1}/${LOAD_RUNS})`);
-      const { workflowsPerSecond, reply } = await drain(client, taskQueue, `${taskQueue}-load-${profile.cpu}-${run}`, invokeOnce(side, env, profile));
+      say(
+        `${name}: ${LOAD_WORKFLOWS} workflows with one activity each in one invocation, ${profile.name} (${run + 1}/${LOAD_RUNS})`,
+      );
+      const { workflowsPerSecond, reply } = await drain(
+        client,
+        taskQueue,
+        `${taskQueue}-load-${profile.cpu}-${run}`,
+        invokeOnce(side, env, profile),
+      );
       load.workflowsPerSecond.push(workflowsPerSecond);
       load.peakRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
       result.marginMs.push(reply.deadlineMs - reply.settledMs);
@@ -260,7 +325,12 @@ async function silentServerMargin(side) {
   const sockets = [];
   const server = createServer((socket) => sockets.push(socket));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const runner = await host(side, { TEMPORAL_ADDRESS: `127.0.0.1:${server.address().port}`, BENCH_DEPLOYMENT: 'silent', BENCH_TASK_QUEUE: 'silent', LOG_LEVEL: 'ERROR' });
+  const runner = await host(side, {
+    TEMPORAL_ADDRESS: `127.0.0.1:${server.address().port}`,
+    BENCH_DEPLOYMENT: 'silent',
+    BENCH_TASK_QUEUE: 'silent',
+    LOG_LEVEL: 'ERROR',
+  });
   const reply = await runner.invoke(12_000);
   runner.kill();
   sockets.forEach((socket) => socket.destroy());
@@ -280,8 +350,20 @@ async function plainWorker(client, address, oursWork, templateEnv) {
   const start = async (profile) => {
     const child = startNode(
       path.join(bench, 'plain-worker.cjs'),
-      [path.join(root, 'node_modules'), path.join(oursWork, 'activities.js'), path.join(oursWork, 'workflow-bundle.js')],
-      { ...templateEnv, PATH: process.env.PATH, HOME: '/tmp', TEMPORAL_ADDRESS: address, BENCH_TASK_QUEUE: taskQueue, BENCH_DEPLOYMENT: deployment, BENCH_RUN_MS: '60000' },
+      [
+        path.join(root, 'node_modules'),
+        path.join(oursWork, 'activities.js'),
+        path.join(oursWork, 'workflow-bundle.js'),
+      ],
+      {
+        ...templateEnv,
+        PATH: process.env.PATH,
+        HOME: '/tmp',
+        TEMPORAL_ADDRESS: address,
+        BENCH_TASK_QUEUE: taskQueue,
+        BENCH_DEPLOYMENT: deployment,
+        BENCH_RUN_MS: '60000',
+      },
       profile,
     );
     await new Promise((resolve, reject) => {
@@ -294,7 +376,8 @@ async function plainWorker(client, address, oursWork, templateEnv) {
   await makeCurrent(client, deployment);
   await stopRegistering();
   let runs = 0;
-  return async (profile) => (await drain(client, taskQueue, `${taskQueue}-${runs++}`, () => start(profile))).workflowsPerSecond;
+  return async (profile) =>
+    (await drain(client, taskQueue, `${taskQueue}-${runs++}`, () => start(profile))).workflowsPerSecond;
 }
 
 const sides = await prepare();
@@ -303,9 +386,15 @@ const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 try {
   say('cold init, ours and official alternating');
-  const coldEnv = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: 'cold', BENCH_TASK_QUEUE: 'cold', LOG_LEVEL: 'ERROR' };
+  const coldEnv = {
+    TEMPORAL_ADDRESS: server.address,
+    BENCH_DEPLOYMENT: 'cold',
+    BENCH_TASK_QUEUE: 'cold',
+    LOG_LEVEL: 'ERROR',
+  };
   const cold = { ours: [], official: [] };
-  for (let i = 0; i < COLD_RUNS; i++) for (const name of ['ours', 'official']) cold[name].push(await coldInit(sides[name], coldEnv));
+  for (let i = 0; i < COLD_RUNS; i++)
+    for (const name of ['ours', 'official']) cold[name].push(await coldInit(sides[name], coldEnv));
   // Next to each of ours, same profile (the VM's speed drifts over minutes): the plain Worker, and
   // under the Lambda profile ours again without the template's environment (glibc's defaults).
   const plainWps = Object.fromEntries(PROFILES.map((profile) => [profile.name, []]));
@@ -317,7 +406,12 @@ try {
     if (profile !== LAMBDA_PROFILE) return;
     say(`ours on glibc's defaults: ${LOAD_WORKFLOWS} workflows, ${profile.name}`);
     const taskQueue = oursEnv.BENCH_TASK_QUEUE;
-    const { reply } = await drain(client, taskQueue, `${taskQueue}-defaults-${defaultsRssMb.length}`, invokeOnce({ ...sides.ours, env: {} }, oursEnv, profile));
+    const { reply } = await drain(
+      client,
+      taskQueue,
+      `${taskQueue}-defaults-${defaultsRssMb.length}`,
+      invokeOnce({ ...sides.ours, env: {} }, oursEnv, profile),
+    );
     defaultsRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
   };
   const ours = await measureSide('ours', sides.ours, client, server, pairedRun);
@@ -326,19 +420,69 @@ try {
   const silent = { ours: await silentServerMargin(sides.ours), official: await silentServerMargin(sides.official) };
   const ratio = (a, b) => +(a / b).toFixed(2);
   const rows = [
-    [`Cold init, process start to handler ready (median of ${COLD_RUNS}, alternating)`, `${median(cold.ours).toFixed(0)} ms`, `${median(cold.official).toFixed(0)} ms`, ratio(median(cold.ours), median(cold.official)), '<= 0.7'],
-    ['Invocation start to first poll, cold (median of 3)', `${median(ours.firstPollColdMs)} ms`, `${median(official.firstPollColdMs)} ms`, ratio(median(ours.firstPollColdMs), median(official.firstPollColdMs)), ''],
-    ['Invocation start to first poll, warm (median of 3)', `${median(ours.firstPollWarmMs)} ms`, `${median(official.firstPollWarmMs)} ms`, ratio(median(ours.firstPollWarmMs), median(official.firstPollWarmMs)), '<= 0.5'],
-    ['Handler settles before the deadline (min margin, 10 s and 30 s invocations)', `${Math.min(...ours.marginMs)} ms`, `${Math.min(...official.marginMs)} ms`, '', 'never after'],
-    ['Handler settles, server accepts TCP and never answers (12 s)', `${silent.ours} ms before`, silent.official >= 0 ? `${silent.official} ms before` : `${-silent.official} ms AFTER`, '', 'never after'],
+    [
+      `Cold init, process start to handler ready (median of ${COLD_RUNS}, alternating)`,
+      `${median(cold.ours).toFixed(0)} ms`,
+      `${median(cold.official).toFixed(0)} ms`,
+      ratio(median(cold.ours), median(cold.official)),
+      '<= 0.7',
+    ],
+    [
+      'Invocation start to first poll, cold (median of 3)',
+      `${median(ours.firstPollColdMs)} ms`,
+      `${median(official.firstPollColdMs)} ms`,
+      ratio(median(ours.firstPollColdMs), median(official.firstPollColdMs)),
+      '',
+    ],
+    [
+      'Invocation start to first poll, warm (median of 3)',
+      `${median(ours.firstPollWarmMs)} ms`,
+      `${median(official.firstPollWarmMs)} ms`,
+      ratio(median(ours.firstPollWarmMs), median(official.firstPollWarmMs)),
+      '<= 0.5',
+    ],
+    [
+      'Handler settles before the deadline (min margin, 10 s and 30 s invocations)',
+      `${Math.min(...ours.marginMs)} ms`,
+      `${Math.min(...official.marginMs)} ms`,
+      '',
+      'never after',
+    ],
+    [
+      'Handler settles, server accepts TCP and never answers (12 s)',
+      `${silent.ours} ms before`,
+      silent.official >= 0 ? `${silent.official} ms before` : `${-silent.official} ms AFTER`,
+      '',
+      'never after',
+    ],
     ...PROFILES.flatMap((profile) => {
       const [o, f, plain] = [ours.load[profile.name], official.load[profile.name], plainWps[profile.name]];
       return [
-        [`Peak RSS, ${LOAD_WORKFLOWS} workflows + ${LOAD_WORKFLOWS} activities in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.peakRssMb)} MB`, `${median(f.peakRssMb)} MB`, ratio(median(o.peakRssMb), median(f.peakRssMb)), '<= 160 MB'],
+        [
+          `Peak RSS, ${LOAD_WORKFLOWS} workflows + ${LOAD_WORKFLOWS} activities in one invocation, ${profile.name} (median of ${LOAD_RUNS})`,
+          `${median(o.peakRssMb)} MB`,
+          `${median(f.peakRssMb)} MB`,
+          ratio(median(o.peakRssMb), median(f.peakRssMb)),
+          '<= 160 MB',
+        ],
         ...(profile === LAMBDA_PROFILE
-          ? [[`Peak RSS, the same, ours without the template's environment (glibc's malloc defaults) (median of ${LOAD_RUNS}, each run next to one of ours)`, `${median(defaultsRssMb)} MB`, '', '', '']]
+          ? [
+              [
+                `Peak RSS, the same, ours without the template's environment (glibc's malloc defaults) (median of ${LOAD_RUNS}, each run next to one of ours)`,
+                `${median(defaultsRssMb)} MB`,
+                '',
+                '',
+                '',
+              ],
+            ]
           : []),
-        [`Workflows per second in one invocation, ${profile.name} (median of ${LOAD_RUNS})`, `${median(o.workflowsPerSecond)}`, `${median(f.workflowsPerSecond)}`, ratio(median(o.workflowsPerSecond), median(f.workflowsPerSecond)), ''],
+        [
+          `Workflows per second in one invocation, ${profile.name} (median of ${LOAD_RUNS})`,
+          `${median(o.workflowsPerSecond)}`,
+          `${median(f.workflowsPerSecond)}`,
+          ratio(median(o.workflowsPerSecond), median(f.workflowsPerSecond)),
+          '',
+        ],
         [
           `Workflows per second, plain Worker with the same options and environment, ${profile.name} (median of ${LOAD_RUNS}, runs paired with ours, alternating which goes first; ours/plain = median of the ${LOAD_RUNS} pairs' ratios)`,
           `${median(plain)}`,
@@ -348,8 +492,20 @@ try {
         ],
       ];
     }),
-    ['Zip size (ours: package command; official: the guide\'s recipe)', `${mb(sides.ours.zipBytes)} MB`, `${mb(sides.official.zipBytes)} MB`, ratio(sides.ours.zipBytes, sides.official.zipBytes), '<= 20 MB'],
-    ['Unzipped size', `${mb(sides.ours.unzippedBytes)} MB`, `${mb(sides.official.unzippedBytes)} MB`, ratio(sides.ours.unzippedBytes, sides.official.unzippedBytes), '<= 250 MB'],
+    [
+      "Zip size (ours: package command; official: the guide's recipe)",
+      `${mb(sides.ours.zipBytes)} MB`,
+      `${mb(sides.official.zipBytes)} MB`,
+      ratio(sides.ours.zipBytes, sides.official.zipBytes),
+      '<= 20 MB',
+    ],
+    [
+      'Unzipped size',
+      `${mb(sides.ours.unzippedBytes)} MB`,
+      `${mb(sides.official.unzippedBytes)} MB`,
+      ratio(sides.ours.unzippedBytes, sides.official.unzippedBytes),
+      '<= 250 MB',
+    ],
   ];
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const section = [
@@ -358,8 +514,10 @@ try {
     `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Linux ${os.release()}.`,
     'Both run the same example workflow and activity (examples/basic) against the same local Temporal server in one run, each in its own',
     'processes with its own @temporalio packages (ours 1.24.0 from the packed zip, its handler bundled into one file as the package command does by default; official 1.23.0 from bench/node_modules).',
-    'First poll = invocation start to the server\'s WorkflowTaskStarted event of a workflow queued before the invocation.',
-    `Ours runs with the literal environment of the example's function template (${Object.entries(sides.ours.env).map(([k, v]) => `${k}=${v}`).join(', ')}); the official with the deploy guide's (HOME=/tmp).`,
+    "First poll = invocation start to the server's WorkflowTaskStarted event of a workflow queued before the invocation.",
+    `Ours runs with the literal environment of the example's function template (${Object.entries(sides.ours.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}); the official with the deploy guide's (HOME=/tmp).`,
     `Load runs: ${LOAD_WORKFLOWS} workflows are queued, then a fresh worker process drains them; workflows per second = ${LOAD_WORKFLOWS} / (first WorkflowTaskStarted to last workflow closed, server event times).`,
     `Under the Lambda profile the bench and the Temporal server keep to CPU ${LAMBDA_PROFILE.hostCpus} and the function's process has CPU ${LAMBDA_PROFILE.cpu} to itself; otherwise nothing is pinned.`,
     `Load measures run under two profiles: the ${LAMBDA_PROFILE.name.replace(' (', ': ').replace(/\)$/, '')} (${LAMBDA_PROFILE.nodeArgs.join(' ')}, as the Lambda Node.js runtime starts node), and ${UNCONSTRAINED.name}.`,

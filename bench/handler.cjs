@@ -7,7 +7,9 @@ const activities = require('../examples/basic/lib/activities.js');
 
 exports.handler = runWorker({ deploymentName: 'bench', buildId: 'b1' }, (config) => {
   config.workerOptions.taskQueue = 'lambda-example';
-  config.workerOptions.workflowBundle = { codePath: path.join(__dirname, '..', 'examples', 'basic', 'lib', 'workflow-bundle.js') };
+  config.workerOptions.workflowBundle = {
+    codePath: path.join(__dirname, '..', 'examples', 'basic', 'lib', 'workflow-bundle.js'),
+  };
   config.workerOptions.activities = activities;
   config.idleExitMs = process.env.TLW_IDLE_EXIT_MS ? Number(process.env.TLW_IDLE_EXIT_MS) : false;
   applyDefaults(config);

@@ -17,13 +17,26 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function run(idle) {
-  const emulator = await startLambdaEmulator({ taskRoot: here, handler: 'handler.handler', timeoutSeconds, env: { OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9', LOG_LEVEL: 'WARN', ...(idle === 'off' ? {} : { TLW_IDLE_EXIT_MS: idle }) } });
+  const emulator = await startLambdaEmulator({
+    taskRoot: here,
+    handler: 'handler.handler',
+    timeoutSeconds,
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
+      LOG_LEVEL: 'WARN',
+      ...(idle === 'off' ? {} : { TLW_IDLE_EXIT_MS: idle }),
+    },
+  });
   const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
   emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
-    await registerServerlessVersion(connection, { deploymentName: 'bench', buildId: 'b1', functionArn: emulator.functionArn });
+    await registerServerlessVersion(connection, {
+      deploymentName: 'bench',
+      buildId: 'b1',
+      functionArn: emulator.functionArn,
+    });
     await emulator.idle();
     emulator.reclaim();
     const before = emulator.invocations.length;
@@ -31,13 +44,24 @@ async function run(idle) {
     for (let i = 0; i < workflows; i++) {
       if (i > 0) await sleep(gapSeconds * 1000);
       const start = Date.now();
-      await client.workflow.execute('greet', { taskQueue: 'lambda-example', workflowId: `bench-${idle}-${i}-${start}`, args: [`w${i}`] });
+      await client.workflow.execute('greet', {
+        taskQueue: 'lambda-example',
+        workflowId: `bench-${idle}-${i}-${start}`,
+        args: [`w${i}`],
+      });
       latencies.push(Date.now() - start);
     }
     await emulator.idle();
     const served = emulator.invocations.slice(before);
     const billedSeconds = served.reduce((sum, invocation) => sum + invocation.billedMs, 0) / 1000;
-    return { idleExitMs: idle, invocations: served.length, billedSeconds: +billedSeconds.toFixed(1), latencyMs: latencies, medianLatencyMs: median(latencies), maxLatencyMs: Math.max(...latencies) };
+    return {
+      idleExitMs: idle,
+      invocations: served.length,
+      billedSeconds: +billedSeconds.toFixed(1),
+      latencyMs: latencies,
+      medianLatencyMs: median(latencies),
+      maxLatencyMs: Math.max(...latencies),
+    };
   } finally {
     await connection.close();
     await emulator.stop();
@@ -53,4 +77,18 @@ for (const idle of variants) {
   results.push(result);
 }
 const base = results.find((r) => r.idleExitMs === 'off');
-console.log(JSON.stringify({ workflows, gapSeconds, timeoutSeconds, results: results.map((r) => ({ ...r, billedVsOff: base ? +(r.billedSeconds / base.billedSeconds).toFixed(2) : undefined })) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      workflows,
+      gapSeconds,
+      timeoutSeconds,
+      results: results.map((r) => ({
+        ...r,
+        billedVsOff: base ? +(r.billedSeconds / base.billedSeconds).toFixed(2) : undefined,
+      })),
+    },
+    null,
+    2,
+  ),
+);

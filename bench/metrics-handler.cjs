@@ -20,7 +20,8 @@ const handler = runWorker({ deploymentName: process.env.BENCH_DEPLOYMENT, buildI
     applyEmfMetrics(config);
     config.summaryHooks.push(() => void (emfCostMs = performance.now() - emfStartMs));
   }
-  if (variant === 'otlp') require('../dist/otel/index.cjs').applyMetrics(config, { endpoint: process.env.BENCH_OTLP_ENDPOINT });
+  if (variant === 'otlp')
+    require('../dist/otel/index.cjs').applyMetrics(config, { endpoint: process.env.BENCH_OTLP_ENDPOINT });
   config.summaryHooks.push((summary) => void (lastSummary = summary)); // after the EMF writer's
 });
 process.send({ ready: true });

@@ -18,7 +18,11 @@ const { NativeConnection, Worker } = require(path.join(process.argv[2], '@tempor
     maxCachedWorkflows: 30,
     shutdownGraceTime: 5_000,
     maxEagerActivityReservationsPerWorkflowTask: 0,
-    workerDeploymentOptions: { version: { deploymentName: process.env.BENCH_DEPLOYMENT, buildId: 'b1' }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+    workerDeploymentOptions: {
+      version: { deploymentName: process.env.BENCH_DEPLOYMENT, buildId: 'b1' },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'PINNED',
+    },
   });
   process.send({ ready: true, t0: Date.now() });
   await worker.runUntil(new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_RUN_MS))));

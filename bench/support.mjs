@@ -6,7 +6,12 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function makeCurrent(client, deploymentName) {
   for (const until = Date.now() + 60_000; Date.now() < until; await sleep(200)) {
     try {
-      await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: 'b1', ignoreMissingTaskQueues: true });
+      await client.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: 'default',
+        deploymentName,
+        buildId: 'b1',
+        ignoreMissingTaskQueues: true,
+      });
       return;
     } catch {
       // not registered yet

@@ -33,7 +33,12 @@ export class CoreMetricsBridge {
     const exporter = new exporters.OTLPMetricExporter({ url: options.endpointUrl });
     this.meterProvider = new sdkMetrics.MeterProvider({
       resource: makeResource(resources, options.resourceAttributes),
-      readers: [new sdkMetrics.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: options.metricExportIntervalMs })],
+      readers: [
+        new sdkMetrics.PeriodicExportingMetricReader({
+          exporter,
+          exportIntervalMillis: options.metricExportIntervalMs,
+        }),
+      ],
     });
     this.meter = this.meterProvider.getMeter('temporal-lambda-worker');
   }

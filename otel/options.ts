@@ -38,13 +38,17 @@ export interface ResolvedOtelOptions {
   resourceAttributes: Record<string, string>;
 }
 
-
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /** URL schemes accepted for the endpoint, and the scheme the gRPC exporters are given for each. */
-const SCHEMES: Readonly<Record<string, 'http:' | 'https:'>> = { 'http:': 'http:', 'https:': 'https:', 'grpc:': 'http:', 'grpcs:': 'https:' };
+const SCHEMES: Readonly<Record<string, 'http:' | 'https:'>> = {
+  'http:': 'http:',
+  'https:': 'https:',
+  'grpc:': 'http:',
+  'grpcs:': 'https:',
+};
 
 /**
  * Turns `host:port` or a URL into the URL form the gRPC exporters take (`http://` for plaintext,
@@ -59,13 +63,17 @@ export function normalizeEndpoint(endpoint: string): string {
     const scheme = SCHEMES[url.protocol];
     if (scheme === undefined || url.host === '') {
       throw new InvalidOptionError(
-        `OTLP endpoint '${endpoint}' must use http://, https://, grpc:// or grpcs:// with a host, or be host:port. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`,
+        `OTLP endpoint '${endpoint}' must use http://, https://, grpc:// or grpcs:// with a host, or be host:port. ` +
+          `Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`,
       );
     }
     return `${scheme}//${url.host}`;
   }
   if (!/^[^\s/:]+(:\d+)?$|^\[[0-9a-f:]+\](:\d+)?$/i.test(endpoint)) {
-    throw new InvalidOptionError(`OTLP endpoint '${endpoint}' is neither host:port nor a URL. Fix the endpoint option or OTEL_EXPORTER_OTLP_ENDPOINT.`);
+    throw new InvalidOptionError(
+      `OTLP endpoint '${endpoint}' is neither host:port nor a URL. Fix the endpoint option or ` +
+        `OTEL_EXPORTER_OTLP_ENDPOINT.`,
+    );
   }
   return `http://${endpoint}`;
 }
@@ -73,10 +81,16 @@ export function normalizeEndpoint(endpoint: string): string {
 /** Applies the defaults; reads the environment once. */
 export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptions {
   const env = options.env ?? process.env;
-  const serviceName = nonEmpty(options.serviceName) ?? readEnv(env, 'OTEL_SERVICE_NAME') ?? readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'temporal-lambda-worker';
+  const serviceName =
+    nonEmpty(options.serviceName) ??
+    readEnv(env, 'OTEL_SERVICE_NAME') ??
+    readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME') ??
+    'temporal-lambda-worker';
   const interval = options.metricExportIntervalMs ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS;
   if (!Number.isFinite(interval) || interval <= 0) {
-    throw new InvalidOptionError(`metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`);
+    throw new InvalidOptionError(
+      `metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`,
+    );
   }
   const attributes: Record<string, string> = { 'service.name': serviceName, 'cloud.provider': 'aws' };
   const functionName = readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME');
@@ -86,7 +100,9 @@ export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptio
   if (functionVersion) attributes['faas.version'] = functionVersion;
   if (region) attributes['cloud.region'] = region;
   return {
-    endpointUrl: normalizeEndpoint(nonEmpty(options.endpoint) ?? readEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP_ENDPOINT),
+    endpointUrl: normalizeEndpoint(
+      nonEmpty(options.endpoint) ?? readEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? DEFAULT_OTLP_ENDPOINT,
+    ),
     serviceName,
     metricExportIntervalMs: interval,
     resourceAttributes: attributes,

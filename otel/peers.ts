@@ -30,9 +30,15 @@ import { peerLoadError } from '../src/optional-peer';
  * release of the line, so npm installs one copy of each package. 3.x needs Node.js 22.15 or later.
  */
 export const OTEL_METRICS_INSTALL = {
-  '1.x': 'npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@1.30.1 @opentelemetry/sdk-metrics@1.30.1 @opentelemetry/exporter-metrics-otlp-grpc@0.57.2',
-  '2.x': 'npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@2.12.1 @opentelemetry/sdk-metrics@2.12.1 @opentelemetry/exporter-metrics-otlp-grpc@0.212.0',
-  '3.x': 'npm install @opentelemetry/api@1.10.0 @opentelemetry/resources@3.1.0 @opentelemetry/sdk-metrics@3.1.0 @opentelemetry/exporter-metrics-otlp-grpc@0.301.0',
+  '1.x':
+    `npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@1.30.1 @opentelemetry/sdk-metrics@1.30.1 ` +
+    `@opentelemetry/exporter-metrics-otlp-grpc@0.57.2`,
+  '2.x':
+    `npm install @opentelemetry/api@1.9.0 @opentelemetry/resources@2.12.1 @opentelemetry/sdk-metrics@2.12.1 ` +
+    `@opentelemetry/exporter-metrics-otlp-grpc@0.212.0`,
+  '3.x':
+    `npm install @opentelemetry/api@1.10.0 @opentelemetry/resources@3.1.0 @opentelemetry/sdk-metrics@3.1.0 ` +
+    `@opentelemetry/exporter-metrics-otlp-grpc@0.301.0`,
 } as const;
 
 /** The metrics install lines to suggest, newest first where this Node.js can run it (3.x needs 22.15). */
@@ -41,7 +47,8 @@ function metricsInstallAdvice(): string {
   const newest = major > 22 || (major === 22 && minor >= 15);
   return newest
     ? `${OTEL_METRICS_INSTALL['3.x']} (OpenTelemetry JS 3.x), or ${OTEL_METRICS_INSTALL['2.x']} (2.x)`
-    : `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ${OTEL_METRICS_INSTALL['1.x']} (1.x)`;
+    : `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ` +
+        `${OTEL_METRICS_INSTALL['1.x']} (1.x)`;
 }
 
 /** The install line of the tracing packages (OpenTelemetry JS 1.x, as the Temporal interceptors need). */
@@ -77,7 +84,11 @@ export interface TracingPeers {
  * failing the build of an app that uses metrics without the tracing packages.
  */
 function notInstalled(error: unknown, names: readonly string[], install: string, purpose: string): unknown {
-  return peerLoadError(error, { purpose, packages: names, install }, names.filter((name) => !canLoad(name)));
+  return peerLoadError(
+    error,
+    { purpose, packages: names, install },
+    names.filter((name) => !canLoad(name)),
+  );
 }
 
 function canLoad(name: string): boolean {
@@ -116,7 +127,10 @@ function versionOnDisk(name: string): string | undefined {
  * The versions of the metrics packages. Each `require` of a package.json is a literal inside its
  * own try, so that bundlers inline it where the package allows and leave it otherwise (3.x).
  */
-function metricsVersions(): Record<'@opentelemetry/resources' | '@opentelemetry/sdk-metrics' | '@opentelemetry/exporter-metrics-otlp-grpc', string | undefined> {
+function metricsVersions(): Record<
+  '@opentelemetry/resources' | '@opentelemetry/sdk-metrics' | '@opentelemetry/exporter-metrics-otlp-grpc',
+  string | undefined
+> {
   let resources: string | undefined;
   let sdkMetrics: string | undefined;
   let exporter: string | undefined;
@@ -135,7 +149,11 @@ function metricsVersions(): Record<'@opentelemetry/resources' | '@opentelemetry/
   } catch {
     exporter = versionOnDisk('@opentelemetry/exporter-metrics-otlp-grpc');
   }
-  return { '@opentelemetry/resources': resources, '@opentelemetry/sdk-metrics': sdkMetrics, '@opentelemetry/exporter-metrics-otlp-grpc': exporter };
+  return {
+    '@opentelemetry/resources': resources,
+    '@opentelemetry/sdk-metrics': sdkMetrics,
+    '@opentelemetry/exporter-metrics-otlp-grpc': exporter,
+  };
 }
 
 /** The major of an installed package's version, read from its package.json. */
@@ -157,7 +175,12 @@ let metricsPeers: MetricsPeers | undefined;
  */
 export function loadMetricsPeers(): MetricsPeers {
   if (metricsPeers !== undefined) return metricsPeers;
-  const names = ['@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-metrics-otlp-grpc'];
+  const names = [
+    '@opentelemetry/api',
+    '@opentelemetry/resources',
+    '@opentelemetry/sdk-metrics',
+    '@opentelemetry/exporter-metrics-otlp-grpc',
+  ];
   let loaded: MetricsPeers;
   try {
     require('@opentelemetry/api'); // not used here: sdk-metrics needs it installed
@@ -183,14 +206,15 @@ export function loadMetricsPeers(): MetricsPeers {
 export function checkMetricsVersions(versions: Record<string, string | undefined>): 1 | 2 | 3 | undefined {
   const lines: Record<string, number> = {};
   for (const [name, version] of Object.entries(versions)) {
-    if (version !== undefined) lines[name] = name.startsWith('@opentelemetry/exporter-') ? lineOfExporter(version) : majorOf(version);
+    if (version !== undefined)
+      lines[name] = name.startsWith('@opentelemetry/exporter-') ? lineOfExporter(version) : majorOf(version);
   }
   const describe = (name: string) => `${name}@${versions[name]}`;
   for (const [name, line] of Object.entries(lines)) {
     if (line < 1 || line > 3) {
       throw new InvalidOptionError(
-        `${describe(name)} belongs to OpenTelemetry JS ${line}.x, which temporal-lambda-worker/otel does not support yet (1.x, 2.x and 3.x are supported). ` +
-          `Install a supported set: ${metricsInstallAdvice()}`,
+        `${describe(name)} belongs to OpenTelemetry JS ${line}.x, which temporal-lambda-worker/otel does not support ` +
+          `yet (1.x, 2.x and 3.x are supported). Install a supported set: ${metricsInstallAdvice()}`,
       );
     }
   }
@@ -198,7 +222,8 @@ export function checkMetricsVersions(versions: Record<string, string | undefined
   const odd = Object.keys(lines).filter((name) => lines[name] !== sdkLine);
   if (odd.length > 0) {
     throw new InvalidOptionError(
-      `The OpenTelemetry metrics packages mix majors: ${Object.keys(lines).map(describe).join(', ')}. Install one set: ${OTEL_METRICS_INSTALL[`${sdkLine as 1 | 2 | 3}.x`]}`,
+      `The OpenTelemetry metrics packages mix majors: ${Object.keys(lines).map(describe).join(', ')}. ` +
+        `Install one set: ${OTEL_METRICS_INSTALL[`${sdkLine as 1 | 2 | 3}.x`]}`,
     );
   }
   return sdkLine as 1 | 2 | 3 | undefined;
@@ -214,8 +239,14 @@ let tracingPeers: TracingPeers | undefined;
 export function loadTracingPeers(): TracingPeers {
   if (tracingPeers !== undefined) return tracingPeers;
   const names = [
-    '@opentelemetry/api', '@opentelemetry/resources', '@opentelemetry/core', '@opentelemetry/context-async-hooks', '@opentelemetry/sdk-trace-base',
-    '@opentelemetry/exporter-trace-otlp-grpc', '@opentelemetry/id-generator-aws-xray', '@temporalio/interceptors-opentelemetry',
+    '@opentelemetry/api',
+    '@opentelemetry/resources',
+    '@opentelemetry/core',
+    '@opentelemetry/context-async-hooks',
+    '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/exporter-trace-otlp-grpc',
+    '@opentelemetry/id-generator-aws-xray',
+    '@temporalio/interceptors-opentelemetry',
   ];
   const purpose = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
   // The major first, from package.json alone: an app on 2.x (without the Temporal interceptors)
@@ -228,8 +259,10 @@ export function loadTracingPeers(): TracingPeers {
   }
   if (majorOf(sdkVersion) !== 1) {
     throw new InvalidOptionError(
-      `${purpose} needs OpenTelemetry JS 1.x: @temporalio/interceptors-opentelemetry 1.24 is built on @opentelemetry/sdk-trace-base ^1.25, and this app has @opentelemetry/sdk-trace-base@${sdkVersion}. ` +
-        `Use applyMetrics alone with OpenTelemetry JS 2.x or 3.x, or install the 1.x tracing set: ${OTEL_TRACING_INSTALL}`,
+      `${purpose} needs OpenTelemetry JS 1.x: @temporalio/interceptors-opentelemetry 1.24 is built on ` +
+        `@opentelemetry/sdk-trace-base ^1.25, and this app has @opentelemetry/sdk-trace-base@${sdkVersion}. Use ` +
+        `applyMetrics alone with OpenTelemetry JS 2.x or 3.x, or install the 1.x tracing set: ` +
+        `${OTEL_TRACING_INSTALL}`,
     );
   }
   try {
@@ -254,6 +287,9 @@ export function loadTracingPeers(): TracingPeers {
  * or `new Resource` (1.x).
  */
 export function makeResource(resources: typeof Resources, attributes: Record<string, string>): Resources.Resource {
-  const fromAttributes = (resources as { resourceFromAttributes?: (attributes: Record<string, string>) => unknown }).resourceFromAttributes;
-  return (fromAttributes !== undefined ? fromAttributes(attributes) : new resources.Resource(attributes)) as Resources.Resource;
+  const fromAttributes = (resources as { resourceFromAttributes?: (attributes: Record<string, string>) => unknown })
+    .resourceFromAttributes;
+  return (
+    fromAttributes !== undefined ? fromAttributes(attributes) : new resources.Resource(attributes)
+  ) as Resources.Resource;
 }

@@ -30,7 +30,8 @@ const setups = new Map<string, TracingSetup>();
  */
 function registerContextPropagation({ api, contextAsyncHooks, core }: TracingPeers): void {
   const manager = new contextAsyncHooks.AsyncLocalStorageContextManager();
-  if (api.context.setGlobalContextManager(manager.enable())) return void api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
+  if (api.context.setGlobalContextManager(manager.enable()))
+    return void api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   manager.disable();
   api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
 }
@@ -43,8 +44,14 @@ export function getTracingSetup(options: ResolvedOtelOptions): TracingSetup {
     const peers = loadTracingPeers();
     registerContextPropagation(peers);
     const resource = makeResource(peers.resources, options.resourceAttributes);
-    const spanProcessor = new peers.sdkTraceBase.BatchSpanProcessor(new peers.exporter.OTLPTraceExporter({ url: options.endpointUrl }));
-    const provider = new peers.sdkTraceBase.BasicTracerProvider({ resource, idGenerator: new peers.xray.AWSXRayIdGenerator(), spanProcessors: [spanProcessor] });
+    const spanProcessor = new peers.sdkTraceBase.BatchSpanProcessor(
+      new peers.exporter.OTLPTraceExporter({ url: options.endpointUrl }),
+    );
+    const provider = new peers.sdkTraceBase.BasicTracerProvider({
+      resource,
+      idGenerator: new peers.xray.AWSXRayIdGenerator(),
+      spanProcessors: [spanProcessor],
+    });
     const tracer = provider.getTracer('temporal-lambda-worker');
     const plugin = new peers.interceptors.OpenTelemetryPlugin({ resource, spanProcessor, tracer });
     setup = { options, provider, spanProcessor, tracer, plugin };
@@ -61,7 +68,9 @@ export function getTracingSetup(options: ResolvedOtelOptions): TracingSetup {
 export function applyTracing(config: LambdaWorkerConfig, options?: OtelOptions): void {
   const setup = getTracingSetup(resolveOtelOptions(options));
   config.workerOptions.plugins = [...(config.workerOptions.plugins ?? []), setup.plugin];
-  config.shutdownHooks.push(flushHook('Span', () => setup.spanProcessor.forceFlush(), setup.options.endpointUrl, config.logger));
+  config.shutdownHooks.push(
+    flushHook('Span', () => setup.spanProcessor.forceFlush(), setup.options.endpointUrl, config.logger),
+  );
 }
 
 /** What {@link makeOtelPlugin} returns. */

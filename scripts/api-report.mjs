@@ -55,7 +55,9 @@ function reflectionText(declaration) {
 }
 
 function paramsText(signature) {
-  const params = (signature.parameters ?? []).map((p) => `${p.flags?.isRest ? '...' : ''}${p.name}${p.flags?.isOptional ? '?' : ''}: ${typeText(p.type)}`);
+  const params = (signature.parameters ?? []).map(
+    (p) => `${p.flags?.isRest ? '...' : ''}${p.name}${p.flags?.isOptional ? '?' : ''}: ${typeText(p.type)}`,
+  );
   return `(${params.join(', ')})`;
 }
 
@@ -64,7 +66,10 @@ const signatureText = (signature) => `${paramsText(signature)} => ${typeText(sig
 /** The lines of one export. */
 function describe(item) {
   const kind = KIND[item.kind] ?? `kind ${item.kind}`;
-  if (item.signatures) return item.signatures.map((signature) => `- ${kind} \`${item.name}${paramsText(signature)}: ${typeText(signature.type)}\``);
+  if (item.signatures)
+    return item.signatures.map(
+      (signature) => `- ${kind} \`${item.name}${paramsText(signature)}: ${typeText(signature.type)}\``,
+    );
   if (item.kind === 2097152) return [`- ${kind} \`${item.name} = ${typeText(item.type)}\``];
   if (item.kind === 32) return [`- ${kind} \`${item.name}: ${typeText(item.type)}\``];
   const members = (item.children ?? [])
@@ -72,7 +77,9 @@ function describe(item) {
     .map((child) => {
       const static_ = child.flags?.isStatic ? 'static ' : '';
       const optional = child.flags?.isOptional ? '?' : '';
-      const text = child.signatures ? child.signatures.map(signatureText).join(' | ') : typeText(child.type ?? child.getSignature?.type);
+      const text = child.signatures
+        ? child.signatures.map(signatureText).join(' | ')
+        : typeText(child.type ?? child.getSignature?.type);
       return `  - ${static_}\`${child.name}${optional}: ${text}\``;
     });
   const heritage = item.extendedTypes?.length ? ` extends ${item.extendedTypes.map(typeText).join(', ')}` : '';
@@ -82,7 +89,9 @@ function describe(item) {
 function render() {
   const api = JSON.parse(readFileSync(path.join(root, 'reports', 'api', 'api.json'), 'utf8'));
   const entries = { src: '`temporal-lambda-worker`', otel: '`temporal-lambda-worker/otel`' };
-  const ordered = [...api.children].sort((a, b) => Object.keys(entries).indexOf(a.name) - Object.keys(entries).indexOf(b.name));
+  const ordered = [...api.children].sort(
+    (a, b) => Object.keys(entries).indexOf(a.name) - Object.keys(entries).indexOf(b.name),
+  );
   const sections = ordered.map((entry) => {
     const items = [...(entry.children ?? [])].sort((a, b) => a.name.localeCompare(b.name));
     const values = items.filter((item) => [32, 64, 128, 8].includes(item.kind)).length;
@@ -103,7 +112,9 @@ const report = render();
 if (process.argv.includes('--check')) {
   const checkedIn = readFileSync(reportFile, 'utf8');
   if (checkedIn !== report) {
-    process.stderr.write('The public API differs from docs/api-report.md. If the change is meant, run `npm run api:update` and commit the report.\n');
+    process.stderr.write(
+      'The public API differs from docs/api-report.md. If the change is meant, run `npm run api:update` and commit the report.\n',
+    );
     process.exit(1);
   }
   process.stdout.write('Public API matches docs/api-report.md.\n');

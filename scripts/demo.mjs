@@ -24,7 +24,10 @@ async function main() {
     say('Building temporal-lambda-worker');
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   }
-  if (!existsSync(path.join(example, 'lib', 'index.js')) || !existsSync(path.join(example, 'lib', 'workflow-bundle.js'))) {
+  if (
+    !existsSync(path.join(example, 'lib', 'index.js')) ||
+    !existsSync(path.join(example, 'lib', 'workflow-bundle.js'))
+  ) {
     say('Building examples/basic (handler and pre-built workflow bundle)');
     execFileSync('npm', ['run', 'build:example'], { cwd: root, stdio: 'inherit' });
   }
@@ -50,21 +53,33 @@ async function main() {
   const connection = await Connection.connect({ address: server.address });
   cleanups.push(() => connection.close());
   const client = new Client({ connection });
-  await registerServerlessVersion(connection, { deploymentName: 'sdk-demo', buildId: 'v1', functionArn: emulator.functionArn, log: say });
+  await registerServerlessVersion(connection, {
+    deploymentName: 'sdk-demo',
+    buildId: 'v1',
+    functionArn: emulator.functionArn,
+    log: say,
+  });
   await emulator.idle();
   emulator.reclaim();
   const before = emulator.invocations.length;
 
   say('No worker is running. Starting workflow greet("Lambda") on task queue lambda-example');
   const startMs = Date.now();
-  const result = await client.workflow.execute('greet', { taskQueue: 'lambda-example', workflowId: `demo-${Date.now()}`, args: ['Lambda'] });
+  const result = await client.workflow.execute('greet', {
+    taskQueue: 'lambda-example',
+    workflowId: `demo-${Date.now()}`,
+    args: ['Lambda'],
+  });
   const latencyMs = Date.now() - startMs;
   say(`Result: ${JSON.stringify(result)} (${latencyMs} ms from start to completion, scaled from zero)`);
   await emulator.idle();
 
   for (const invocation of emulator.invocations.slice(before)) {
-    say(`Invocation ${invocation.requestId} (${invocation.source}, ${invocation.cold ? 'cold' : 'warm'}): ${invocation.outcome}, ${invocation.durationMs} ms, ended ${invocation.marginMs} ms before its deadline. Its log lines:`);
-    for (const entry of emulator.logs.filter((e) => e.requestId === invocation.requestId)) console.log(`    ${entry.line}`);
+    say(
+      `Invocation ${invocation.requestId} (${invocation.source}, ${invocation.cold ? 'cold' : 'warm'}): ${invocation.outcome}, ${invocation.durationMs} ms, ended ${invocation.marginMs} ms before its deadline. Its log lines:`,
+    );
+    for (const entry of emulator.logs.filter((e) => e.requestId === invocation.requestId))
+      console.log(`    ${entry.line}`);
   }
 }
 
@@ -75,8 +90,9 @@ async function cleanup() {
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 main().then(
   () => cleanup().then(() => say('Done; every process the demo started is stopped.')),
-  (error) => cleanup().then(() => {
-    console.error(error);
-    process.exit(1);
-  }),
+  (error) =>
+    cleanup().then(() => {
+      console.error(error);
+      process.exit(1);
+    }),
 );

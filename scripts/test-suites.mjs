@@ -58,7 +58,14 @@ const steps = [
   ...onNode('24', runtimePaths('24').node, 'Node 24'),
   // On nodejs24.x the loop and the pool (what depends on the runtime's Node); the faults at scale
   // exercise the controller and the emulator, not the runtime, and run once, in the first pass.
-  { key: 'lambda24', name: 'Lambda runtime nodejs24.x: serverless loop and pool', node: process.execPath, project: 'serverless', files: ['test/serverless/loop.test.ts', 'test/serverless/pool.test.ts'], env: { TLW_LAMBDA_NODE: '24' } },
+  {
+    key: 'lambda24',
+    name: 'Lambda runtime nodejs24.x: serverless loop and pool',
+    node: process.execPath,
+    project: 'serverless',
+    files: ['test/serverless/loop.test.ts', 'test/serverless/pool.test.ts'],
+    env: { TLW_LAMBDA_NODE: '24' },
+  },
 ];
 
 /**
@@ -76,9 +83,14 @@ function failuresOf(reportPath) {
   for (const file of report.testResults ?? []) {
     const relative = path.relative(root, file.name);
     const failed = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
-    if (failed.length === 0 && file.status === 'failed') failures.push(`${relative}: ${String(file.message ?? 'the file failed to run').split('\n')[0]}`);
+    if (failed.length === 0 && file.status === 'failed')
+      failures.push(`${relative}: ${String(file.message ?? 'the file failed to run').split('\n')[0]}`);
     for (const test of failed) {
-      const message = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 400);
+      const message = String(test.failureMessages?.[0] ?? '')
+        .split('\n')
+        .slice(0, 3)
+        .join(' | ')
+        .slice(0, 400);
       failures.push(`${relative} > ${test.fullName}: ${message}`);
     }
   }
@@ -101,6 +113,11 @@ for (const [index, step] of steps.filter((s) => only === undefined || s.key === 
   results.push({ step: step.name, node: version, ok, seconds: Math.round((Date.now() - startedMs) / 1000), failures });
 }
 rmSync(reports, { recursive: true, force: true });
-const lines = results.map((r) => [`  ${r.ok ? 'pass' : 'FAIL'}  ${r.step} on ${r.node} (${r.seconds} s)`, ...r.failures.map((failure) => `          ${failure}`)].join('\n'));
+const lines = results.map((r) =>
+  [
+    `  ${r.ok ? 'pass' : 'FAIL'}  ${r.step} on ${r.node} (${r.seconds} s)`,
+    ...r.failures.map((failure) => `          ${failure}`),
+  ].join('\n'),
+);
 process.stdout.write(`\nSuites:\n${lines.join('\n')}\n`);
 process.exit(results.length > 0 && results.every((r) => r.ok) ? 0 : 1);

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 const sourceDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'testserver');
 
 function cacheRoot() {
-  return process.env.TLW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'temporal-lambda-worker');
+  return (
+    process.env.TLW_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'temporal-lambda-worker')
+  );
 }
 
 /** Hash of go.mod, go.sum and the package's own .go files: the cache key of one binary. */
@@ -26,7 +29,10 @@ function sourceHash(packageDir) {
 
 /** The Go programs of testserver/: the Temporal server and the OTLP receiver. */
 const TARGETS = {
-  testserver: { packageDir: '.', what: 'the Temporal test server (go.temporal.io/server, first run only; a few minutes)' },
+  testserver: {
+    packageDir: '.',
+    what: 'the Temporal test server (go.temporal.io/server, first run only; a few minutes)',
+  },
   otlpreceiver: { packageDir: 'otlpreceiver', what: 'the OTLP/gRPC receiver (go.opentelemetry.io/proto/otlp)' },
 };
 
@@ -94,7 +100,9 @@ async function startBinary(target, options) {
       return await startBinaryOnce(target, options);
     } catch (error) {
       if (attempt >= PORT_RACE_ATTEMPTS || !/address already in use/.test(String(error?.message))) throw error;
-      process.stderr.write(`${target}: a port was taken while it started (attempt ${attempt} of ${PORT_RACE_ATTEMPTS}); trying again\n`);
+      process.stderr.write(
+        `${target}: a port was taken while it started (attempt ${attempt} of ${PORT_RACE_ATTEMPTS}); trying again\n`,
+      );
     }
   }
 }

@@ -30,9 +30,12 @@ export function peerLoadError(error: unknown, spec: PeerSpec, missing: readonly 
   const names = missing.length > 0 ? missing.join(', ') : spec.packages.join(', ');
   const verb = missing.length === 1 ? 'is' : 'are';
   const reason = (error as Error).message.split('\n')[0];
-  return new MissingPeerError(`${spec.purpose} needs ${names}, which ${verb} not installed (${reason}). Install: ${spec.install}`, {
-    cause: error,
-  });
+  return new MissingPeerError(
+    `${spec.purpose} needs ${names}, which ${verb} not installed (${reason}). Install: ${spec.install}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Runs `load` (a literal `import()` or `require`, so that bundlers see it); see {@link peerLoadError}. */

@@ -21,7 +21,10 @@ export function durationToMs(duration: Duration): number {
  * Worker option read by `Worker.create` though `WorkerOptions` does not list it: the longest run
  * of one workflow activation before the SDK fails it as a potential deadlock.
  */
-export function withActivationLimit<T extends object>(options: T, limitMs: number): T & { isolateExecutionTimeout: number } {
+export function withActivationLimit<T extends object>(
+  options: T,
+  limitMs: number,
+): T & { isolateExecutionTimeout: number } {
   return { ...options, isolateExecutionTimeout: limitMs };
 }
 
@@ -35,7 +38,8 @@ export interface CountObservable {
  * `BehaviorSubject` and has no public observable for it. `undefined` when it is not there.
  */
 export function nexusOperationsInFlight(worker: object): CountObservable | undefined {
-  const subject = (worker as { numInFlightNexusOperationsSubject?: Partial<CountObservable> }).numInFlightNexusOperationsSubject;
+  const subject = (worker as { numInFlightNexusOperationsSubject?: Partial<CountObservable> })
+    .numInFlightNexusOperationsSubject;
   return typeof subject?.subscribe === 'function' ? (subject as CountObservable) : undefined;
 }
 

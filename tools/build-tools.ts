@@ -10,7 +10,9 @@ import { loadPeer } from '../src/optional-peer';
 export const BUILD_TOOLS = { esbuild: '0.27.7', '@vercel/nft': '1.11.5', yazl: '3.3.1' } as const;
 
 /** `npm install --save-dev` of every build tool, at the tested versions. */
-export const BUILD_TOOLS_INSTALL = `npm install --save-dev ${Object.entries(BUILD_TOOLS).map(([name, version]) => `${name}@${version}`).join(' ')}`;
+export const BUILD_TOOLS_INSTALL = `npm install --save-dev ${Object.entries(BUILD_TOOLS)
+  .map(([name, version]) => `${name}@${version}`)
+  .join(' ')}`;
 
 /**
  * Loads one build tool through `load` (a literal dynamic import). The build tools are optional
@@ -18,5 +20,9 @@ export const BUILD_TOOLS_INSTALL = `npm install --save-dev ${Object.entries(BUIL
  * @throws {@link MissingPeerError} with the install line of the build tools when one is missing.
  */
 export function loadBuildTool<T>(name: keyof typeof BUILD_TOOLS, load: () => Promise<T>): Promise<T> {
-  return loadPeer(load, { purpose: 'temporal-lambda-worker package (the build side)', packages: [name], install: BUILD_TOOLS_INSTALL });
+  return loadPeer(load, {
+    purpose: 'temporal-lambda-worker package (the build side)',
+    packages: [name],
+    install: BUILD_TOOLS_INSTALL,
+  });
 }

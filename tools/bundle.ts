@@ -47,9 +47,13 @@ const ES_MODULE_SYNTAX = /^\s*(import\s*[\w{*'"]|export\s)/m;
  */
 function withOwnLocation(source: string, zipPath: string, bundleDir: string): string {
   if (ES_MODULE_SYNTAX.test(source)) return source;
-  const fromBundle = (target: string) => `require("path").join(__dirname, ${JSON.stringify(path.posix.relative(bundleDir, target))})`;
+  const fromBundle = (target: string) =>
+    `require("path").join(__dirname, ${JSON.stringify(path.posix.relative(bundleDir, target))})`;
   const body = source.startsWith('#!') ? source.slice(source.indexOf('\n') + 1) : source;
-  return `(function (__dirname, __filename) {${body}\n}).call(this, ${fromBundle(path.posix.dirname(zipPath))}, ${fromBundle(zipPath)});\n`;
+  return (
+    `(function (__dirname, __filename) {${body}\n}).call(this, ${fromBundle(path.posix.dirname(zipPath))}, ` +
+    `${fromBundle(zipPath)});\n`
+  );
 }
 
 /**
@@ -57,7 +61,13 @@ function withOwnLocation(source: string, zipPath: string, bundleDir: string): st
  * resolved file's path relative to the bundle: esbuild leaves `require.resolve` to run time,
  * where it resolves from the bundle's folder.
  */
-function withResolvedPaths(source: string, file: string, bundleDir: string, zipPathOf: BundleOptions['zipPathOf'], resolved: Set<string>): string {
+function withResolvedPaths(
+  source: string,
+  file: string,
+  bundleDir: string,
+  zipPathOf: BundleOptions['zipPathOf'],
+  resolved: Set<string>,
+): string {
   return source.replace(/require\.resolve\((['"])([^'"\n]+)\1\)/g, (call, _quote: string, specifier: string) => {
     if (isBuiltin(specifier)) return call;
     let absolute: string;
@@ -106,20 +116,28 @@ function withJsonSchema(source: string): string {
   } catch {
     return source; // not plain JSON: left as it is
   }
-  return `${source.slice(0, start + call.length)}JSON.parse(${JSON.stringify(JSON.stringify(schema))})${source.slice(end)}`;
+  const inlined = `JSON.parse(${JSON.stringify(JSON.stringify(schema))})`;
+  return `${source.slice(0, start + call.length)}${inlined}${source.slice(end)}`;
 }
 
 /** `bundleDir` is the bundle's folder in the zip. */
-function locationPlugin(entry: string, bundleDir: string, zipPathOf: BundleOptions['zipPathOf'], resolved: Set<string>): Plugin {
+function locationPlugin(
+  entry: string,
+  bundleDir: string,
+  zipPathOf: BundleOptions['zipPathOf'],
+  resolved: Set<string>,
+): Plugin {
   return {
     name: 'temporal-lambda-worker-locations',
     setup(build) {
       build.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
         let source = await readFile(args.path, 'utf8');
         if (source.includes('.addJSON({')) source = withJsonSchema(source);
-        if (source.includes('require.resolve(')) source = withResolvedPaths(source, args.path, bundleDir, zipPathOf, resolved);
+        if (source.includes('require.resolve('))
+          source = withResolvedPaths(source, args.path, bundleDir, zipPathOf, resolved);
         const zipPath = zipPathOf(args.path);
-        if (args.path !== entry && zipPath !== undefined && /\b__(dirname|filename)\b/.test(source)) source = withOwnLocation(source, zipPath, bundleDir);
+        if (args.path !== entry && zipPath !== undefined && /\b__(dirname|filename)\b/.test(source))
+          source = withOwnLocation(source, zipPath, bundleDir);
         return { contents: source, loader: 'js', resolveDir: path.dirname(args.path) };
       });
     },
@@ -128,15 +146,20 @@ function locationPlugin(entry: string, bundleDir: string, zipPathOf: BundleOptio
 
 function substitutePlugin(virtualModules: Map<string, string>, redirects: Map<string, string>): Plugin {
   // esbuild filters are Go regular expressions: no lookahead, so an empty map registers nothing.
-  const names = (map: Map<string, string>) => new RegExp(`^(${[...map.keys()].map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+  const names = (map: Map<string, string>) =>
+    new RegExp(`^(${[...map.keys()].map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
   return {
     name: 'temporal-lambda-worker-substitutes',
     setup(build) {
       if (virtualModules.size > 0) {
         build.onResolve({ filter: names(virtualModules) }, (args) => ({ path: args.path, namespace: 'virtual' }));
-        build.onLoad({ filter: /.*/, namespace: 'virtual' }, (args) => ({ contents: virtualModules.get(args.path)!, loader: 'js' }));
+        build.onLoad({ filter: /.*/, namespace: 'virtual' }, (args) => ({
+          contents: virtualModules.get(args.path)!,
+          loader: 'js',
+        }));
       }
-      if (redirects.size > 0) build.onResolve({ filter: names(redirects) }, (args) => ({ path: redirects.get(args.path)! }));
+      if (redirects.size > 0)
+        build.onResolve({ filter: names(redirects) }, (args) => ({ path: redirects.get(args.path)! }));
     },
   };
 }
@@ -169,11 +192,24 @@ export async function bundleHandler(options: BundleOptions): Promise<BundleResul
       sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [substitutePlugin(options.virtualModules, options.redirects), locationPlugin(options.entry, path.posix.dirname(options.zipPathOf(options.entry)!), options.zipPathOf, resolvedAtRunTime)],
+      plugins: [
+        substitutePlugin(options.virtualModules, options.redirects),
+        locationPlugin(
+          options.entry,
+          path.posix.dirname(options.zipPathOf(options.entry)!),
+          options.zipPathOf,
+          resolvedAtRunTime,
+        ),
+      ],
     });
   } catch (error) {
-    const messages = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
-    const detail = messages.map((message) => (message.location ? `${message.location.file}:${message.location.line}: ${message.text}` : message.text)).join('\n  ');
+    const messages =
+      (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
+    const detail = messages
+      .map((message) =>
+        message.location ? `${message.location.file}:${message.location.line}: ${message.text}` : message.text,
+      )
+      .join('\n  ');
     throw new Error(detail || (error as Error).message, { cause: error });
   }
   const inputs = new Set(

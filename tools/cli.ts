@@ -15,9 +15,11 @@ import { invokeLocally } from '../src/local/invoke';
 import { CORE_BRIDGE_TARGETS, type LambdaArchitecture } from './packager';
 
 const USAGE = `Usage:
-  temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON] [--function-name NAME]
-  temporal-lambda-worker package [--project DIR] [--handler lib/index.handler] [--arch x86_64|arm64] [--out function.zip]
-                                 [--include FILE]... [--keep-bundler] [--no-bundle] [--source-map] [--allow-private-keys]
+  temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON]
+                                [--function-name NAME]
+  temporal-lambda-worker package [--project DIR] [--handler lib/index.handler] [--arch x86_64|arm64]
+                                 [--out function.zip] [--include FILE]... [--keep-bundler] [--no-bundle]
+                                 [--source-map] [--allow-private-keys]
 
   invoke:
   Runs the handler once, locally, with a Lambda-like context whose deadline is --timeout seconds
@@ -40,7 +42,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function parseFlags(args: string[]): { positional: string[]; flags: Record<string, string>; repeated: Record<string, string[]> } {
+function parseFlags(args: string[]): {
+  positional: string[];
+  flags: Record<string, string>;
+  repeated: Record<string, string[]>;
+} {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
   const repeated: Record<string, string[]> = {};
@@ -72,7 +78,8 @@ async function loadHandler(spec: string): Promise<LoadedHandler> {
     return { initError: error };
   }
   const handler = loaded[exportName] ?? (loaded.default as Record<string, unknown> | undefined)?.[exportName];
-  if (typeof handler !== 'function') fail(`${resolved} has no exported function '${exportName}'. Name it after '#', e.g. ${file}#handler.`);
+  if (typeof handler !== 'function')
+    fail(`${resolved} has no exported function '${exportName}'. Name it after '#', e.g. ${file}#handler.`);
   return handler as (event: unknown, context: LambdaContext) => unknown;
 }
 
@@ -88,7 +95,8 @@ async function invokeCommand(args: string[]): Promise<number> {
   }
   if (positional.length !== 1) fail('Name one handler module.');
   const timeoutSeconds = Number(flags.timeout ?? 60);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) fail(`--timeout must be a positive number of seconds; received '${flags.timeout}'.`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    fail(`--timeout must be a positive number of seconds; received '${flags.timeout}'.`);
   let event: unknown = {};
   if (flags.event !== undefined) {
     try {
@@ -99,11 +107,21 @@ async function invokeCommand(args: string[]): Promise<number> {
   }
   const handler = await loadHandler(positional[0]!);
   if (typeof handler !== 'function') {
-    process.stdout.write(`${JSON.stringify({ localInvoke: { outcome: 'init-error', error: describeError(handler.initError), timeoutMs: timeoutSeconds * 1000 } })}\n`);
+    const initError = {
+      outcome: 'init-error',
+      error: describeError(handler.initError),
+      timeoutMs: timeoutSeconds * 1000,
+    };
+    process.stdout.write(`${JSON.stringify({ localInvoke: initError })}\n`);
     return 1;
   }
-  const result = await invokeLocally(handler, { timeoutMs: timeoutSeconds * 1000, event, functionName: flags['function-name'] });
-  process.stdout.write(`${JSON.stringify({ localInvoke: { ...result, error: describeError(result.error), timeoutMs: timeoutSeconds * 1000 } })}\n`);
+  const result = await invokeLocally(handler, {
+    timeoutMs: timeoutSeconds * 1000,
+    event,
+    functionName: flags['function-name'],
+  });
+  const report = { ...result, error: describeError(result.error), timeoutMs: timeoutSeconds * 1000 };
+  process.stdout.write(`${JSON.stringify({ localInvoke: report })}\n`);
   if (result.outcome === 'timeout') process.stderr.write(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds\n`);
   return result.outcome === 'ok' ? 0 : 1;
 }
@@ -136,9 +154,16 @@ async function packageCommand(args: string[]): Promise<number> {
         `  handler:  ${report.handler}`,
         `  zipped:   ${mb(report.zippedBytes)} of Lambda's 50 MB direct-upload limit`,
         `  unzipped: ${mb(report.unzippedBytes)} of Lambda's 250 MB limit`,
-        report.stubbed.length > 0 ? `  left out (workflow bundler, unused with a pre-built bundle): ${report.stubbed.join(', ')}` : '',
-        report.singleFile.length > 0 ? `  loaded from its single-file build (faster cold start): ${report.singleFile.join(', ')}` : '',
-        report.bundle ? `  bundled:  ${report.handler.slice(0, report.handler.lastIndexOf('.'))} holds ${report.bundle.modules} modules in one file (${mb(report.bundle.bytes)}), for a faster cold start` : '',
+        report.stubbed.length > 0
+          ? `  left out (workflow bundler, unused with a pre-built bundle): ${report.stubbed.join(', ')}`
+          : '',
+        report.singleFile.length > 0
+          ? `  loaded from its single-file build (faster cold start): ${report.singleFile.join(', ')}`
+          : '',
+        report.bundle
+          ? `  bundled:  ${report.handler.slice(0, report.handler.lastIndexOf('.'))} holds ${report.bundle.modules} ` +
+            `modules in one file (${mb(report.bundle.bytes)}), for a faster cold start`
+          : '',
         report.notBundled ? `  not bundled: ${report.notBundled}` : '',
       ]
         .filter(Boolean)

@@ -21,7 +21,16 @@ export const CORE_BRIDGE_TARGETS = { x86_64: 'x86_64-unknown-linux-gnu', arm64: 
 export type LambdaArchitecture = keyof typeof CORE_BRIDGE_TARGETS;
 
 /** Packages only the workflow bundler loads; replaced by stubs unless `keepBundler`. */
-export const BUNDLER_PACKAGES = ['webpack', 'memfs', 'unionfs', 'swc-loader', '@swc/core', 'source-map-loader', 'terser', 'esbuild'];
+export const BUNDLER_PACKAGES = [
+  'webpack',
+  'memfs',
+  'unionfs',
+  'swc-loader',
+  '@swc/core',
+  'source-map-loader',
+  'terser',
+  'esbuild',
+];
 /** Of those, the ones `@temporalio/worker` requires at import time: a stub takes their place. */
 const STUBBED_AT_IMPORT = ['webpack', 'memfs', 'unionfs'];
 
@@ -40,7 +49,10 @@ export interface PackageOptions {
   arch: LambdaArchitecture;
   /** Zip to write. */
   outFile: string;
-  /** Extra files or folders of the project to include (temporal.toml and otel-collector-config.yaml are added when present). */
+  /**
+   * Extra files or folders of the project to include (temporal.toml and otel-collector-config.yaml
+   * are added when present).
+   */
   include?: string[];
   /** Keep webpack and the other bundler packages (needed only with `workflowsPath`). */
   keepBundler?: boolean;
@@ -52,7 +64,10 @@ export interface PackageOptions {
    * @default true
    */
   bundle?: boolean;
-  /** With the bundle, also pack its source map (`lib/index.js.map`); run with `NODE_OPTIONS=--enable-source-maps` to use it. */
+  /**
+   * With the bundle, also pack its source map (`lib/index.js.map`); run with
+   * `NODE_OPTIONS=--enable-source-maps` to use it.
+   */
   sourceMap?: boolean;
 }
 
@@ -108,7 +123,11 @@ function isEsModule(file: string): boolean {
 /** Where a traced file goes in the zip: project files at the root, packages under node_modules/. */
 export function zipPathOf(file: string, projectDir: string, projectPackage: string | undefined): string | undefined {
   const nodeModules = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
-  if (nodeModules >= 0) return file.slice(nodeModules + 1).split(path.sep).join('/');
+  if (nodeModules >= 0)
+    return file
+      .slice(nodeModules + 1)
+      .split(path.sep)
+      .join('/');
   const relative = path.relative(projectDir, file);
   if (!relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
   // A linked package (workspace, `file:` dependency) resolved to its real path.
@@ -121,12 +140,15 @@ function stubSource(name: string): string {
   return `'use strict';
 // Left out by temporal-lambda-worker package: the handler uses a pre-built workflowBundle, so the
 // workflow bundler never runs. Repackage with --keep-bundler to bundle workflows at run time.
-const message = ${JSON.stringify(`${name} is not in this deployment package (left out by temporal-lambda-worker package). Use a pre-built workflowBundle, or repackage with --keep-bundler.`)};
+const message = ${JSON.stringify(
+    `${name} is not in this deployment package (left out by temporal-lambda-worker package). ` +
+      'Use a pre-built workflowBundle, or repackage with --keep-bundler.',
+  )};
 function unavailable() { throw new Error(message); }
 module.exports = new Proxy(unavailable, {
   get(target, property) {
     if (property === '__esModule') return false;
-    if (typeof property === 'symbol' || property === 'then' || property === 'prototype' || property === 'default') return undefined;
+    if (typeof property === 'symbol' || ['then', 'prototype', 'default'].includes(property)) return undefined;
     return unavailable;
   },
 });
@@ -137,19 +159,20 @@ module.exports = new Proxy(unavailable, {
 export async function packageFunction(options: PackageOptions): Promise<PackageReport> {
   const projectDir = path.resolve(options.projectDir);
   const [modulePath, exportName] = splitHandler(options.handler);
-  const entry = ['.js', '.cjs', '.mjs'].map((ext) => path.join(projectDir, modulePath + ext)).find(existsSync);
-  if (entry === undefined) throw new PackageError(`The handler '${options.handler}' needs ${modulePath}.js (or .cjs/.mjs) in ${projectDir}. Compile the project first (for example npx tsc), or fix --handler.`);
-  const extras = [...DEFAULT_EXTRAS.filter((file) => existsSync(path.join(projectDir, file))), ...(options.include ?? [])].map((file) => path.resolve(projectDir, file));
-  for (const extra of extras) if (!existsSync(extra)) throw new PackageError(`--include ${extra}: no such file or folder.`);
+  const entry = handlerEntry(options.handler, modulePath, projectDir);
+  const extras = extraFiles(options.include, projectDir);
 
   const { nodeFileTrace } = await loadBuildTool('@vercel/nft', () => import('@vercel/nft'));
   const target = CORE_BRIDGE_TARGETS[options.arch];
-  const ignoreBundler = (file: string) => !options.keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
+  const ignoreBundler = (file: string) =>
+    !options.keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
   const trace = (files: string[]) =>
     nodeFileTrace(files, {
       base: '/',
       processCwd: projectDir,
-      ignore: (file) => ignoreBundler(`/${file}`) || /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
+      ignore: (file) =>
+        ignoreBundler(`/${file}`) ||
+        /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
     });
   const traced = await trace([entry, ...extras.filter((file) => statSync(file).isFile())]);
   const projectPackage = readManifest(projectDir)?.name;
@@ -159,41 +182,108 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   const addFile = (absolute: string) => {
     const zipPath = toZipPath(absolute);
     if (zipPath === undefined || NOT_RUN.test(zipPath) || !statSync(absolute).isFile()) return;
-    const bundler = options.keepBundler ? undefined : BUNDLER_PACKAGES.find((name) => zipPath.startsWith(`node_modules/${name}/`));
+    const bundler = options.keepBundler
+      ? undefined
+      : BUNDLER_PACKAGES.find((name) => zipPath.startsWith(`node_modules/${name}/`));
     if (bundler !== undefined) return void stubbed.add(bundler);
     entries.set(zipPath, { source: absolute });
   };
   for (const file of traced.fileList) addFile(path.join('/', file));
   for (const extra of extras) addFile(extra);
-  // The core-bridge binary is found at run time from the platform: add the one for the target.
-  const bridgeIndex = [...entries.keys()].find((key) => key.endsWith('@temporalio/core-bridge/index.js'));
-  if (bridgeIndex === undefined) throw new PackageError(`${entry} does not load @temporalio/core-bridge: is it a temporal-lambda-worker handler?`);
-  const bridgeDir = path.dirname((entries.get(bridgeIndex) as { source: string }).source);
-  const binary = path.join(bridgeDir, 'releases', target, 'index.node');
-  if (!existsSync(binary)) throw new PackageError(`No core-bridge binary for ${options.arch} at ${binary}. Reinstall @temporalio/core-bridge (npm install) on any machine: it ships all targets.`);
-  entries.set(`${path.dirname(bridgeIndex)}/releases/${target}/index.node`, { source: binary });
-  if (!options.keepBundler) {
-    // Stub what the worker requires at import time but never runs with a pre-built bundle.
-    for (const name of STUBBED_AT_IMPORT) {
-      entries.set(`node_modules/${name}/package.json`, { content: JSON.stringify({ name, version: '0.0.0-left-out', main: 'index.js' }) });
-      entries.set(`node_modules/${name}/index.js`, { content: stubSource(name) });
-      stubbed.add(name);
-    }
-  }
-  const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => toZipPath(path.join('/', file))) ? ['rxjs'] : [];
+  addCoreBridgeBinary(entries, entry, options.arch, target);
+  if (!options.keepBundler) stubBundlerImports(entries, stubbed);
+  const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => toZipPath(path.join('/', file)))
+    ? ['rxjs']
+    : [];
   if (!options.allowPrivateKeys) refusePrivateKeys(entries);
   const bundleWanted = options.bundle !== false;
-  const notBundled = !bundleWanted ? undefined : options.keepBundler ? '--keep-bundler loads webpack from node_modules' : isEsModule(entry) ? 'the handler is an ES module' : undefined;
-  const bundle = bundleWanted && notBundled === undefined ? await bundleInto(entries, { entry, trace, toZipPath, sourceMap: options.sourceMap === true, addFile }) : undefined;
+  const notBundled = bundleWanted ? whyNotBundled(options, entry) : undefined;
+  const bundle =
+    bundleWanted && notBundled === undefined
+      ? await bundleInto(entries, { entry, trace, toZipPath, sourceMap: options.sourceMap === true, addFile })
+      : undefined;
   const report = await writeZip(entries, path.resolve(options.outFile));
-  const result = { handler: `${modulePath}.${exportName}`, outFile: path.resolve(options.outFile), files: entries.size, ...report, stubbed: [...stubbed].sort(), singleFile, bundle, notBundled };
-  if (result.zippedBytes > DIRECT_UPLOAD_LIMIT_BYTES || result.unzippedBytes > UNZIPPED_LIMIT_BYTES) {
+  const result = {
+    handler: `${modulePath}.${exportName}`,
+    outFile: path.resolve(options.outFile),
+    files: entries.size,
+    ...report,
+    stubbed: [...stubbed].sort(),
+    singleFile,
+    bundle,
+    notBundled,
+  };
+  checkLambdaLimits(result);
+  return result;
+}
+
+/** The handler's compiled module in the project. */
+function handlerEntry(handler: string, modulePath: string, projectDir: string): string {
+  const entry = ['.js', '.cjs', '.mjs'].map((ext) => path.join(projectDir, modulePath + ext)).find(existsSync);
+  if (entry !== undefined) return entry;
+  throw new PackageError(
+    `The handler '${handler}' needs ${modulePath}.js (or .cjs/.mjs) in ${projectDir}. Compile the project ` +
+      `first (for example npx tsc), or fix --handler.`,
+  );
+}
+
+/** temporal.toml and otel-collector-config.yaml when present, and what --include names. */
+function extraFiles(include: string[] | undefined, projectDir: string): string[] {
+  const present = DEFAULT_EXTRAS.filter((file) => existsSync(path.join(projectDir, file)));
+  const extras = [...present, ...(include ?? [])].map((file) => path.resolve(projectDir, file));
+  for (const extra of extras) {
+    if (!existsSync(extra)) throw new PackageError(`--include ${extra}: no such file or folder.`);
+  }
+  return extras;
+}
+
+/** The core-bridge binary is found at run time from the platform: adds the one for the target. */
+function addCoreBridgeBinary(
+  entries: Map<string, Entry>,
+  entry: string,
+  arch: LambdaArchitecture,
+  target: string,
+): void {
+  const bridgeIndex = [...entries.keys()].find((key) => key.endsWith('@temporalio/core-bridge/index.js'));
+  if (bridgeIndex === undefined) {
+    throw new PackageError(`${entry} does not load @temporalio/core-bridge: is it a temporal-lambda-worker handler?`);
+  }
+  const bridgeDir = path.dirname((entries.get(bridgeIndex) as { source: string }).source);
+  const binary = path.join(bridgeDir, 'releases', target, 'index.node');
+  if (!existsSync(binary)) {
     throw new PackageError(
-      `${result.outFile} is ${mb(result.zippedBytes)} zipped and ${mb(result.unzippedBytes)} unzipped, over Lambda's limits (50 MB zipped for direct upload, 250 MB unzipped). ` +
-        `Leave out what the handler does not need, upload through S3 (--s3-bucket) for zips over 50 MB, or use a container image.`,
+      `No core-bridge binary for ${arch} at ${binary}. Reinstall @temporalio/core-bridge (npm install) on ` +
+        `any machine: it ships all targets.`,
     );
   }
-  return result;
+  entries.set(`${path.dirname(bridgeIndex)}/releases/${target}/index.node`, { source: binary });
+}
+
+/** Stubs what the worker requires at import time but never runs with a pre-built bundle. */
+function stubBundlerImports(entries: Map<string, Entry>, stubbed: Set<string>): void {
+  for (const name of STUBBED_AT_IMPORT) {
+    entries.set(`node_modules/${name}/package.json`, {
+      content: JSON.stringify({ name, version: '0.0.0-left-out', main: 'index.js' }),
+    });
+    entries.set(`node_modules/${name}/index.js`, { content: stubSource(name) });
+    stubbed.add(name);
+  }
+}
+
+/** Why a wanted bundle cannot be made, or undefined when it can. */
+function whyNotBundled(options: PackageOptions, entry: string): string | undefined {
+  if (options.keepBundler) return '--keep-bundler loads webpack from node_modules';
+  return isEsModule(entry) ? 'the handler is an ES module' : undefined;
+}
+
+/** Refuses a zip over Lambda's limits. */
+function checkLambdaLimits(result: { outFile: string; zippedBytes: number; unzippedBytes: number }): void {
+  if (result.zippedBytes <= DIRECT_UPLOAD_LIMIT_BYTES && result.unzippedBytes <= UNZIPPED_LIMIT_BYTES) return;
+  throw new PackageError(
+    `${result.outFile} is ${mb(result.zippedBytes)} zipped and ${mb(result.unzippedBytes)} unzipped, over Lambda's ` +
+      `limits (50 MB zipped for direct upload, 250 MB unzipped). Leave out what the handler does not need, upload ` +
+      `through S3 (--s3-bucket) for zips over 50 MB, or use a container image.`,
+  );
 }
 
 interface BundleContext {
@@ -220,9 +310,19 @@ async function bundleInto(entries: Map<string, Entry>, context: BundleContext): 
   }
   let bundled;
   try {
-    bundled = await bundleHandler({ entry: context.entry, zipPathOf: context.toZipPath, virtualModules, redirects, sourceMap: context.sourceMap });
+    bundled = await bundleHandler({
+      entry: context.entry,
+      zipPathOf: context.toZipPath,
+      virtualModules,
+      redirects,
+      sourceMap: context.sourceMap,
+    });
   } catch (error) {
-    throw new PackageError(`Could not bundle ${context.entry} into one file:\n  ${(error as Error).message}\nFix the module named above, or package without bundling (--no-bundle).`, { cause: error });
+    throw new PackageError(
+      `Could not bundle ${context.entry} into one file:\n  ${(error as Error).message}\nFix the module named above, ` +
+        `or package without bundling (--no-bundle).`,
+      { cause: error },
+    );
   }
   // What the tracer found and esbuild did not inline is loaded at run time: keep it, with what it requires.
   const leftToRunTime: string[] = [];
@@ -232,7 +332,8 @@ async function bundleInto(entries: Map<string, Entry>, context: BundleContext): 
     else if (/\.[cm]?js$/.test(entry.source)) leftToRunTime.push(entry.source);
   }
   for (const file of (await context.trace(leftToRunTime)).fileList) context.addFile(path.join('/', file));
-  for (const [zipPath, entry] of [...entries]) if ('content' in entry && !isStillNeeded(zipPath, entries)) entries.delete(zipPath);
+  for (const [zipPath, entry] of [...entries])
+    if ('content' in entry && !isStillNeeded(zipPath, entries)) entries.delete(zipPath);
   const handlerZipPath = context.toZipPath(context.entry)!;
   entries.set(handlerZipPath, { content: bundled.code });
   if (bundled.map !== undefined) entries.set(`${handlerZipPath}.map`, { content: bundled.map });
@@ -242,7 +343,8 @@ async function bundleInto(entries: Map<string, Entry>, context: BundleContext): 
 /** Stubs and shims stay only while a packed file may load them. */
 function isStillNeeded(zipPath: string, entries: Map<string, Entry>): boolean {
   if (zipPath.startsWith(RXJS_CJS)) return entries.has(RXJS_BUNDLE);
-  if (STUBBED_AT_IMPORT.some((name) => zipPath.startsWith(`node_modules/${name}/`))) return entries.has('node_modules/@temporalio/worker/lib/workflow/bundler.js');
+  if (STUBBED_AT_IMPORT.some((name) => zipPath.startsWith(`node_modules/${name}/`)))
+    return entries.has('node_modules/@temporalio/worker/lib/workflow/bundler.js');
   return true;
 }
 
@@ -273,14 +375,19 @@ function useSingleFileRxjs(
   }
   for (const key of [...entries.keys()]) if (key.startsWith(RXJS_CJS)) entries.delete(key);
   entries.set(RXJS_BUNDLE, { source: bundle });
-  entries.set(`${RXJS_CJS}index.js`, { content: "'use strict';\nmodule.exports = require('../bundles/rxjs.umd.min.js');\n" });
-  entries.set(`${RXJS_CJS}operators/index.js`, { content: "'use strict';\nmodule.exports = require('../../bundles/rxjs.umd.min.js').operators;\n" });
+  entries.set(`${RXJS_CJS}index.js`, {
+    content: "'use strict';\nmodule.exports = require('../bundles/rxjs.umd.min.js');\n",
+  });
+  entries.set(`${RXJS_CJS}operators/index.js`, {
+    content: "'use strict';\nmodule.exports = require('../../bundles/rxjs.umd.min.js').operators;\n",
+  });
   return true;
 }
 
 function splitHandler(handler: string): [string, string] {
   const dot = handler.lastIndexOf('.');
-  if (dot <= 0 || dot === handler.length - 1) throw new PackageError(`--handler must be module.export, like lib/index.handler; received '${handler}'.`);
+  if (dot <= 0 || dot === handler.length - 1)
+    throw new PackageError(`--handler must be module.export, like lib/index.handler; received '${handler}'.`);
   return [handler.slice(0, dot), handler.slice(dot + 1)];
 }
 
@@ -290,7 +397,11 @@ function refusePrivateKeys(entries: Map<string, Entry>): void {
     const size = statSync(entry.source).size;
     if (size > 1024 * 1024) continue;
     if (PRIVATE_KEY.test(readFileSync(entry.source, 'utf8'))) {
-      throw new PackageError(`${zipPath} holds a TLS private key; it is not packed. Keep keys out of the zip (set TEMPORAL_TLS_CLIENT_KEY_DATA as an encrypted env var or use a secrets manager), or pass --allow-private-keys.`);
+      throw new PackageError(
+        `${zipPath} holds a TLS private key; it is not packed. Keep keys out of the zip (set ` +
+          `TEMPORAL_TLS_CLIENT_KEY_DATA as an encrypted env var or use a secrets manager), or pass ` +
+          `--allow-private-keys.`,
+      );
     }
   }
 }
@@ -299,7 +410,10 @@ export function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-async function writeZip(entries: Map<string, Entry>, outFile: string): Promise<{ unzippedBytes: number; zippedBytes: number }> {
+async function writeZip(
+  entries: Map<string, Entry>,
+  outFile: string,
+): Promise<{ unzippedBytes: number; zippedBytes: number }> {
   const { ZipFile } = await loadBuildTool('yazl', () => import('yazl'));
   const zip = new ZipFile();
   let unzippedBytes = 0;

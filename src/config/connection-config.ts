@@ -5,10 +5,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ClientConfigTLS } from '@temporalio/envconfig';
+import {
+  loadClientConfigProfile,
+  toClientOptions,
+  type ClientConfigProfile,
+  type ClientConfigTLS,
+} from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { definedEnv, LAMBDA_TASK_ROOT, readEnv, TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE, type Env } from './env';
-import { ConfigFileNotFoundError, MalformedConfigFileError, TlsFileNotFoundError, UnknownProfileError } from '../errors';
+import {
+  ConfigFileNotFoundError,
+  MalformedConfigFileError,
+  TlsFileNotFoundError,
+  UnknownProfileError,
+} from '../errors';
 
 /** The config file file name looked up in `$LAMBDA_TASK_ROOT` and the working directory. */
 export const CONFIG_FILE_NAME = 'temporal.toml';
@@ -66,16 +76,22 @@ export function findConfigFile(env: Env, cwd: string = process.cwd()): ConfigFil
 function describeTomlError(error: unknown): string {
   const { line, column, message } = error as { line?: number; column?: number; message?: string };
   const firstLine = (message ?? String(error)).split('\n')[0]!.replace(/^Invalid TOML document:\s*/i, '');
-  const where = typeof line === 'number' ? ` at line ${line}${typeof column === 'number' ? `, column ${column}` : ''}` : '';
+  const where =
+    typeof line === 'number' ? ` at line ${line}${typeof column === 'number' ? `, column ${column}` : ''}` : '';
   return `${firstLine}${where}`;
 }
 
-function readProfile(env: Env, file: ConfigFileLocation | undefined, profileName: string | undefined): ClientConfigProfile {
+function readProfile(
+  env: Env,
+  file: ConfigFileLocation | undefined,
+  profileName: string | undefined,
+): ClientConfigProfile {
   if (file === undefined) {
     if (profileName !== undefined && profileName !== 'default') {
       throw new UnknownProfileError(
         `${TEMPORAL_PROFILE} is '${profileName}', but no config file was found (looked for ${TEMPORAL_CONFIG_FILE}, ` +
-          `$${LAMBDA_TASK_ROOT}/${CONFIG_FILE_NAME} and ./${CONFIG_FILE_NAME}). Package a ${CONFIG_FILE_NAME} with that profile or unset ${TEMPORAL_PROFILE}.`,
+          `$${LAMBDA_TASK_ROOT}/${CONFIG_FILE_NAME} and ./${CONFIG_FILE_NAME}). Package a ${CONFIG_FILE_NAME} with ` +
+          `that profile or unset ${TEMPORAL_PROFILE}.`,
       );
     }
     return loadClientConfigProfile({ disableFile: true, overrideEnvVars: definedEnv(env) });
@@ -84,7 +100,9 @@ function readProfile(env: Env, file: ConfigFileLocation | undefined, profileName
   try {
     data = readFileSync(file.path, 'utf8');
   } catch (error) {
-    throw new ConfigFileNotFoundError(`Cannot read the config file ${file.path}: ${(error as Error).message}. Check the file's permissions.`);
+    throw new ConfigFileNotFoundError(
+      `Cannot read the config file ${file.path}: ${(error as Error).message}. Check the file's permissions.`,
+    );
   }
   try {
     return loadClientConfigProfile({ configSource: { data }, profile: profileName, overrideEnvVars: definedEnv(env) });
@@ -93,11 +111,12 @@ function readProfile(env: Env, file: ConfigFileLocation | undefined, profileName
     if (/^Profile '.*' not found/.test(message)) {
       const available = Object.keys(safeProfiles(data)).join(', ') || 'none';
       throw new UnknownProfileError(
-        `${TEMPORAL_PROFILE} is '${profileName}', but ${file.path} has no [profile.${profileName}] (profiles found: ${available}). ` +
-          `Set ${TEMPORAL_PROFILE} to one of them or add the profile to the file.`,
+        `${TEMPORAL_PROFILE} is '${profileName}', but ${file.path} has no [profile.${profileName}] (profiles found: ` +
+          `${available}). Set ${TEMPORAL_PROFILE} to one of them or add the profile to the file.`,
       );
     }
-    // Not a profile error: the TOML itself is malformed. Keep no cause: smol-toml's message quotes the file, secrets included.
+    // Not a profile error: the TOML itself is malformed. Keep no cause: smol-toml's message quotes
+    // the file, secrets included.
     throw new MalformedConfigFileError(
       `The config file ${file.path} is not valid TOML: ${describeTomlError(error)}. Fix the file` +
         (file.source === TEMPORAL_CONFIG_FILE ? ` or point ${TEMPORAL_CONFIG_FILE} at a valid one.` : '.'),

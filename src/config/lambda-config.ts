@@ -28,7 +28,9 @@ import type { SummaryHook } from '../lifecycle/summary';
  *
  * @example config.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'AUTO_UPGRADE' };
  */
-export type LambdaWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'workerDeploymentOptions'>> & {
+export type LambdaWorkerOptions = Partial<
+  Omit<WorkerOptions, 'connection' | 'namespace' | 'workerDeploymentOptions'>
+> & {
   /** @default `{ defaultVersioningBehavior: 'PINNED' }` */
   workerDeploymentOptions?: { defaultVersioningBehavior?: VersioningBehavior };
 };
@@ -142,7 +144,8 @@ export function validateVersion(version: WorkerDeploymentVersion | undefined): W
     if (typeof value !== 'string' || value.trim() === '') {
       throw new InvalidDeploymentVersionError(
         `runWorker needs a deployment version with a non-empty ${field}; received ${JSON.stringify(value ?? null)}. ` +
-          `Pass runWorker({ deploymentName: 'my-app', buildId: 'build-1' }, configure) with the names of your Worker Deployment Version.`,
+          `Pass runWorker({ deploymentName: 'my-app', buildId: 'build-1' }, configure) with the names of your ` +
+          `Worker Deployment Version.`,
       );
     }
   }
@@ -164,14 +167,20 @@ export interface CompiledWorkerSettings {
 
 function requireNonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(`${name} must be a finite number of milliseconds >= 0; received ${String(value)}. Set it in the configure callback.`);
+    throw new InvalidOptionError(
+      `${name} must be a finite number of milliseconds >= 0; received ${String(value)}. Set it in the configure ` +
+        `callback.`,
+    );
   }
   return value;
 }
 
 function requirePositive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidOptionError(`${name} must be a positive number of milliseconds, or false to work until the deadline; received ${String(value)}. Set it in the configure callback.`);
+    throw new InvalidOptionError(
+      `${name} must be a positive number of milliseconds, or false to work until the deadline; received ` +
+        `${String(value)}. Set it in the configure callback.`,
+    );
   }
   return value;
 }
@@ -182,7 +191,8 @@ function requireBuffer(value: number): number {
     throw new InvalidOptionError(
       `config.shutdownDeadlineBufferMs must be at least ${MIN_SHUTDOWN_DEADLINE_BUFFER_MS} ms (the handler settles ` +
         `250 ms before the deadline, and the worker needs the rest to be told to stop and to stop); received ` +
-        `${String(value)}. Set it to ${MIN_SHUTDOWN_DEADLINE_BUFFER_MS} or more, or leave it unset for shutdownGraceTime + 2000 ms.`,
+        `${String(value)}. Set it to ${MIN_SHUTDOWN_DEADLINE_BUFFER_MS} or more, or leave it unset for ` +
+        `shutdownGraceTime + 2000 ms.`,
     );
   }
   return value;
@@ -223,7 +233,11 @@ function withoutSlotLimitsUnderTuner(options: LambdaWorkerOptions): LambdaWorker
  *
  * @throws {@link MissingTaskQueueError} or {@link InvalidOptionError}.
  */
-export function compileWorkerSettings(config: LambdaWorkerConfig, version: WorkerDeploymentVersion, env: Env): CompiledWorkerSettings {
+export function compileWorkerSettings(
+  config: LambdaWorkerConfig,
+  version: WorkerDeploymentVersion,
+  env: Env,
+): CompiledWorkerSettings {
   const options = config.workerOptions;
   const taskQueue = readEnv(env, TEMPORAL_TASK_QUEUE) ?? options.taskQueue;
   if (typeof taskQueue !== 'string' || taskQueue.trim() === '') {
@@ -235,7 +249,10 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
   const behavior = options.workerDeploymentOptions?.defaultVersioningBehavior;
   const graceMs = requireNonNegative('config.workerOptions.shutdownGraceTime', shutdownGraceTimeMs(options));
   const bufferMs = requireBuffer(config.shutdownDeadlineBufferMs);
-  const userForceMs = options.shutdownForceTime === undefined ? undefined : requireNonNegative('config.workerOptions.shutdownForceTime', durationToMs(options.shutdownForceTime));
+  const userForceMs =
+    options.shutdownForceTime === undefined
+      ? undefined
+      : requireNonNegative('config.workerOptions.shutdownForceTime', durationToMs(options.shutdownForceTime));
   const inProcessWorkflows = config.workflowThread !== true && options.debugMode === undefined;
   return {
     workerOptions: {
@@ -243,7 +260,11 @@ export function compileWorkerSettings(config: LambdaWorkerConfig, version: Worke
       ...(inProcessWorkflows ? { debugMode: true } : {}),
       taskQueue,
       maxEagerActivityReservationsPerWorkflowTask: 0,
-      workerDeploymentOptions: { version: { ...version }, useWorkerVersioning: true, defaultVersioningBehavior: behavior ?? DEFAULT_VERSIONING_BEHAVIOR },
+      workerDeploymentOptions: {
+        version: { ...version },
+        useWorkerVersioning: true,
+        defaultVersioningBehavior: behavior ?? DEFAULT_VERSIONING_BEHAVIOR,
+      },
     },
     shutdownGraceTimeMs: graceMs,
     shutdownDeadlineBufferMs: bufferMs,

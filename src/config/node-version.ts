@@ -15,8 +15,9 @@ export function checkNodeVersion(version: string = process.versions.node): void 
   const major = Number.parseInt(version, 10);
   if (!(major >= MIN_NODE_MAJOR)) {
     throw new UnsupportedNodeVersionError(
-      `temporal-lambda-worker needs Node.js ${MIN_NODE_MAJOR} or later (tested on 20, 22 and 24); this function runs on Node.js ${version}. ` +
-        `Set the function's runtime to nodejs24.x or nodejs22.x: aws lambda update-function-configuration --function-name <name> --runtime nodejs24.x`,
+      `temporal-lambda-worker needs Node.js ${MIN_NODE_MAJOR} or later (tested on 20, 22 and 24); this function runs ` +
+        `on Node.js ${version}. Set the function's runtime to nodejs24.x or nodejs22.x: aws lambda ` +
+        `update-function-configuration --function-name <name> --runtime nodejs24.x`,
     );
   }
 }

@@ -65,7 +65,11 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
       }
       try {
         const checkBy = Math.min(checkByMs, clock.now() + CONNECTION_CHECK_TIMEOUT_MS);
-        const checked = await settleBefore(Promise.resolve().then(() => factory.check!(kept)), checkBy, clock);
+        const checked = await settleBefore(
+          Promise.resolve().then(() => factory.check!(kept)),
+          checkBy,
+          clock,
+        );
         if (!checked.timedOut) return { connection: kept, reused: true };
         this.logger.info('Kept Temporal connection did not answer after the thaw; reconnecting');
       } catch (error) {
@@ -83,8 +87,19 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
    */
   async release(connection: C, end: LeaseEnd, closeByMs: number, clock: Clock): Promise<'kept' | 'closed' | 'held'> {
     if (end.heldUntil !== undefined) {
-      this.logger.warn('A worker may still hold the Temporal connection: it is closed once that worker settles, and the next invocation connects anew');
-      afterLate(end.heldUntil.then(() => undefined, () => undefined), 'Closing the connection of a worker that settled late', this.logger, () => connection.close());
+      this.logger.warn(
+        `A worker may still hold the Temporal connection: it is closed once that worker settles, and the next ` +
+          `invocation connects anew`,
+      );
+      afterLate(
+        end.heldUntil.then(
+          () => undefined,
+          () => undefined,
+        ),
+        'Closing the connection of a worker that settled late',
+        this.logger,
+        () => connection.close(),
+      );
       return 'held';
     }
     if (this.reuse && !end.suspect) {
@@ -93,7 +108,8 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
     }
     try {
       const closed = await settleBefore(connection.close(), closeByMs, clock);
-      if (closed.timedOut) this.logger.warn('Closing the Temporal connection did not finish before the deadline; leaving it');
+      if (closed.timedOut)
+        this.logger.warn('Closing the Temporal connection did not finish before the deadline; leaving it');
     } catch (error) {
       this.logger.warn('Closing the Temporal connection failed', { error });
     }

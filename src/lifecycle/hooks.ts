@@ -52,7 +52,10 @@ export async function runShutdownHooks(
       const bounded = await settleBefore(run, hookDeadlineMs, clock);
       if (bounded.timedOut) {
         outcome = 'timed-out';
-        logger.warn('Shutdown hook did not finish in its time and was abandoned', { hookIndex: index, budgetMs: Math.round(hookDeadlineMs - startMs) });
+        logger.warn('Shutdown hook did not finish in its time and was abandoned', {
+          hookIndex: index,
+          budgetMs: Math.round(hookDeadlineMs - startMs),
+        });
       }
     } catch (error) {
       outcome = 'failed';

@@ -20,7 +20,6 @@ import { TaskMonitor } from './task-monitor';
 import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, shutdownWindowMs, type InvocationPlan } from './timeline';
 import { disposeLateWorker, runUntilWorkEnd, type WorkEnd, type WorkerLike } from './worker-run';
 
-
 /** The part of the Lambda `Context` the handler reads. Structurally compatible with `aws-lambda`'s. */
 export interface LambdaContext {
   awsRequestId: string;
@@ -32,7 +31,10 @@ export interface LambdaContext {
 }
 
 /** How an invocation connects and creates its worker; injectable for unit tests. */
-export interface InvocationDeps<C extends ConnectionLike = ConnectionLike, W extends WorkerLike = WorkerLike> extends ConnectionFactory<C> {
+export interface InvocationDeps<
+  C extends ConnectionLike = ConnectionLike,
+  W extends WorkerLike = WorkerLike,
+> extends ConnectionFactory<C> {
   createWorker(options: WorkerOptions & { connection: C }): Promise<W>;
 }
 
@@ -77,7 +79,12 @@ interface Run {
  * Runs one invocation of the worker described by `prepared`.
  * @throws the first error of planning, connect, worker creation or the worker's run, after cleanup.
  */
-export async function runInvocation(prepared: PreparedWorker, context: LambdaContext, deps: InvocationDeps, coldStart = false): Promise<void> {
+export async function runInvocation(
+  prepared: PreparedWorker,
+  context: LambdaContext,
+  deps: InvocationDeps,
+  coldStart = false,
+): Promise<void> {
   const { clock } = deps;
   const state: InvocationState = { startMs: clock.now(), monitor: new TaskMonitor(() => clock.now()) };
   const remainingMs = context.getRemainingTimeInMillis();
@@ -89,7 +96,12 @@ export async function runInvocation(prepared: PreparedWorker, context: LambdaCon
     state.failure = error;
     const deadlineMs = state.startMs + remainingMs;
     const windowMs = shutdownWindowMs(prepared.settings.shutdownDeadlineBufferMs);
-    await runHooks(prepared, state, Math.min(deadlineMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, state.startMs + windowMs), clock);
+    await runHooks(
+      prepared,
+      state,
+      Math.min(deadlineMs - SETTLE_MARGIN_MS - CLOSE_RESERVE_MS, state.startMs + windowMs),
+      clock,
+    );
     finish({ prepared, context, state, plan: undefined, deadlineMs, coldStart, clock, extra: { remainingMs } });
     throw error;
   }
@@ -124,8 +136,9 @@ async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
   const address = prepared.connectionOptions.address ?? 'localhost:7233';
   const acquiring = prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
     throw new ConnectionFailedError(
-      `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. ` +
-        `Check TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the server.`,
+      `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. Check ` +
+        `TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the ` +
+        `server.`,
       { cause: error },
     );
   });
@@ -133,10 +146,11 @@ async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
   if (bounded.timedOut) {
     afterLate(acquiring, 'A late Temporal connection', prepared.logger, ({ connection }) => connection.close());
     throw new StartupTimeoutError(
-      `Connecting to Temporal at ${address} did not finish within the work window (${plan.workTimeMs} ms from invocation start). ` +
-        `On Lambda this is most often a network path that drops packets: a function in a VPC needs a NAT gateway or a ` +
-        `VPC endpoint to reach the server, and security groups and network ACLs that allow outbound traffic to its port. ` +
-        `Check TEMPORAL_ADDRESS (or address in temporal.toml) and TLS too: a server that expects TLS does not answer plaintext.`,
+      `Connecting to Temporal at ${address} did not finish within the work window (${plan.workTimeMs} ms from ` +
+        `invocation start). On Lambda this is most often a network path that drops packets: a function in a VPC ` +
+        `needs a NAT gateway or a VPC endpoint to reach the server, and security groups and network ACLs that allow ` +
+        `outbound traffic to its port. Check TEMPORAL_ADDRESS (or address in temporal.toml) and TLS too: a server ` +
+        `that expects TLS does not answer plaintext.`,
     );
   }
   state.lease = bounded.value;
@@ -155,13 +169,19 @@ async function createWorker({ prepared, context, deps, plan, state }: Run): Prom
     identity: settings.workerOptions.identity ?? `${context.awsRequestId}@${context.invokedFunctionArn}`,
     shutdownForceTime: plan.shutdownForceTimeMs,
   } as WorkerOptions & { connection: ConnectionLike };
-  const creating = deps.createWorker(settings.inProcessWorkflows ? withActivationLimit(options, plan.activationLimitMs) : options);
+  const creating = deps.createWorker(
+    settings.inProcessWorkflows ? withActivationLimit(options, plan.activationLimitMs) : options,
+  );
   const bounded = await settleBefore(creating, plan.workEndMs, deps.clock);
   if (bounded.timedOut) {
-    state.heldUntil = creating.then((late) => disposeLateWorker(late, prepared.logger), () => undefined);
+    state.heldUntil = creating.then(
+      (late) => disposeLateWorker(late, prepared.logger),
+      () => undefined,
+    );
     throw new StartupTimeoutError(
       `Creating the worker did not finish within the work window (${plan.workTimeMs} ms from invocation start). ` +
-        `Check the namespace and the worker options (workflow bundle, task queue, plugins), and raise the function timeout.`,
+        `Check the namespace and the worker options (workflow bundle, task queue, plugins), and raise the function ` +
+        `timeout.`,
     );
   }
   return bounded.value;
@@ -172,7 +192,10 @@ async function work({ prepared, deps, plan, state }: Run, worker: WorkerLike): P
   const { settings, logger } = prepared;
   const watched = state.monitor.attach(worker, (settings.workerOptions.nexusServices?.length ?? 0) > 0);
   if (!watched && settings.idleExitMs !== undefined) {
-    logger.warn('Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task counts; the worker runs until the deadline');
+    logger.warn(
+      `Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task ` +
+        `counts; the worker runs until the deadline`,
+    );
   }
   state.firstPollMs = deps.clock.now();
   logger.info('Worker polling', {
@@ -189,7 +212,12 @@ async function work({ prepared, deps, plan, state }: Run, worker: WorkerLike): P
 }
 
 /** Phase: the shutdown hooks, in order, each isolated, all done by `endByMs`. */
-async function runHooks(prepared: PreparedWorker, state: InvocationState, endByMs: number, clock: Clock): Promise<void> {
+async function runHooks(
+  prepared: PreparedWorker,
+  state: InvocationState,
+  endByMs: number,
+  clock: Clock,
+): Promise<void> {
   const startMs = clock.now();
   const results = await runShutdownHooks(prepared.hooks, endByMs, prepared.logger, clock);
   state.hooks = { results, ms: clock.now() - startMs };
@@ -199,7 +227,12 @@ async function runHooks(prepared: PreparedWorker, state: InvocationState, endByM
 async function release({ prepared, deps, plan, state }: Run): Promise<void> {
   if (state.lease === undefined) return;
   const suspect = state.failure !== undefined || state.end?.unfinalized === true;
-  await prepared.connections.release(state.lease.connection, { suspect, heldUntil: state.heldUntil }, plan.settleByMs, deps.clock);
+  await prepared.connections.release(
+    state.lease.connection,
+    { suspect, heldUntil: state.heldUntil },
+    plan.settleByMs,
+    deps.clock,
+  );
 }
 
 /** What {@link finish} summarises. */
@@ -226,7 +259,8 @@ function finish({ prepared, context, state, plan, deadlineMs, coldStart, clock, 
     timeToFirstTaskMs: state.monitor.firstTaskMs === undefined ? undefined : state.monitor.firstTaskMs - startMs,
     tasks: state.monitor.counts,
     activeMs: workEndedMs === undefined ? undefined : (end?.shutdownStartMs ?? workEndedMs) - startMs,
-    shutdownMs: workEndedMs === undefined || end?.shutdownStartMs === undefined ? undefined : workEndedMs - end.shutdownStartMs,
+    shutdownMs:
+      workEndedMs === undefined || end?.shutdownStartMs === undefined ? undefined : workEndedMs - end.shutdownStartMs,
     hooksMs: state.hooks?.ms ?? 0,
     hooksFailed: state.hooks?.results.filter((hook) => hook.outcome !== 'ok').length ?? 0,
     marginBeforeDeadlineMs: deadlineMs - clock.now(),

@@ -85,7 +85,11 @@ export function runWorkerWith(
     const prepared = await preparedBefore(setup, deps.clock.now() + remainingMs, deps);
     const coldStart = coldStartPending;
     coldStartPending = false;
-    const fields = { requestId: context.awsRequestId, functionName: context.functionName, functionVersion: context.functionVersion };
+    const fields = {
+      requestId: context.awsRequestId,
+      functionName: context.functionName,
+      functionVersion: context.functionVersion,
+    };
     addLambdaContext(prepared, context);
     await withInvocationLogFields(fields, () => {
       if (!adviceGiven) {

@@ -47,7 +47,11 @@ interface SetupInputs {
 function beginSetup({ env, cwd, scrubber, defaultLogger }: SetupInputs): SetupState {
   const loaded = loadConnectionConfig(env, cwd);
   loaded.secrets.forEach((secret) => scrubber.add(secret));
-  const config = new LambdaWorkerConfig({ connectionOptions: loaded.connectionOptions, namespace: loaded.namespace, logger: defaultLogger });
+  const config = new LambdaWorkerConfig({
+    connectionOptions: loaded.connectionOptions,
+    namespace: loaded.namespace,
+    logger: defaultLogger,
+  });
   // Visible to configure, as in the official package; the env var still wins afterwards (compileWorkerSettings).
   const envTaskQueue = readEnv(env, TEMPORAL_TASK_QUEUE);
   if (envTaskQueue !== undefined) config.workerOptions.taskQueue = envTaskQueue;
@@ -60,7 +64,9 @@ function beginSetup({ env, cwd, scrubber, defaultLogger }: SetupInputs): SetupSt
  * so that a user who set only the Runtime's logger sees every line.
  */
 function libraryLogger(config: LambdaWorkerConfig, defaultLogger: Logger): Logger {
-  return config.logger === defaultLogger && config.runtimeOptions.logger !== undefined ? config.runtimeOptions.logger : config.logger;
+  return config.logger === defaultLogger && config.runtimeOptions.logger !== undefined
+    ? config.runtimeOptions.logger
+    : config.logger;
 }
 
 /** Step 2, synchronous, after configure returned: validate, install the Runtime, log the setup. */
@@ -127,7 +133,13 @@ export class Setup {
   private current: PreparedSetup | Promise<PreparedSetup>;
   private failure: Failure | undefined;
 
-  constructor(version: WorkerDeploymentVersion, configure: ConfigureWorker, env: Env, cwd: string, private readonly clock: Clock) {
+  constructor(
+    version: WorkerDeploymentVersion,
+    configure: ConfigureWorker,
+    env: Env,
+    cwd: string,
+    private readonly clock: Clock,
+  ) {
     const scrubber = new SecretScrubber();
     this.inputs = { version, configure, env, cwd, scrubber, defaultLogger: new JsonLogger({ env, scrubber }) };
     let state: SetupState;
@@ -158,8 +170,9 @@ export class Setup {
     if (waitMs > 0) {
       return Promise.reject(
         new ConfigureFailedError(
-          `The async configure callback failed ${failure.failures} time(s) in this execution environment; it runs again ` +
-            `in ${Math.ceil(waitMs)} ms, at the first invocation after that. Last failure: ${(failure.error as Error)?.message ?? String(failure.error)}`,
+          `The async configure callback failed ${failure.failures} time(s) in this execution environment; it runs ` +
+            `again in ${Math.ceil(waitMs)} ms, at the first invocation after that. Last failure: ` +
+            `${(failure.error as Error)?.message ?? String(failure.error)}`,
           { cause: failure.error },
         ),
       );
@@ -167,7 +180,11 @@ export class Setup {
     this.failure = undefined;
     try {
       const state = beginSetup(this.inputs);
-      this.current = this.attempt(state, Promise.resolve().then(() => this.inputs.configure(state.config)), failure.failures);
+      this.current = this.attempt(
+        state,
+        Promise.resolve().then(() => this.inputs.configure(state.config)),
+        failure.failures,
+      );
     } catch (error) {
       this.current = Promise.reject(this.fatal(error));
       this.current.catch(() => undefined);
@@ -182,7 +199,10 @@ export class Setup {
         try {
           return finishSetup(this.inputs, state);
         } catch (error) {
-          throw this.fatal(error, 'after the async configure; every invocation fails with this error until it is fixed');
+          throw this.fatal(
+            error,
+            'after the async configure; every invocation fails with this error until it is fixed',
+          );
         }
       },
       (error: unknown) => {
@@ -191,11 +211,14 @@ export class Setup {
         const failures = failuresBefore + 1;
         const backoffMs = Math.min(CONFIGURE_RETRY_MAX_MS, CONFIGURE_RETRY_MIN_MS * 2 ** (failures - 1));
         this.failure = { error, retryable: true, failures, retryAtMs: this.clock.now() + backoffMs };
-        this.inputs.defaultLogger.error('Lambda worker setup failed in the async configure callback; a later invocation runs it again', {
-          attempt: failures,
-          retryInMs: backoffMs,
-          error,
-        });
+        this.inputs.defaultLogger.error(
+          'Lambda worker setup failed in the async configure callback; a later invocation runs it again',
+          {
+            attempt: failures,
+            retryInMs: backoffMs,
+            error,
+          },
+        );
         throw error;
       },
     );

@@ -50,11 +50,17 @@ export interface SummaryHookContext {
 export type SummaryHook = (summary: InvocationSummary, context: SummaryHookContext) => void;
 
 /** Runs each hook, isolated: a hook that throws is logged and the others still run. */
-export function runSummaryHooks(hooks: readonly SummaryHook[], summary: InvocationSummary, context: SummaryHookContext, logger: Logger): void {
+export function runSummaryHooks(
+  hooks: readonly SummaryHook[],
+  summary: InvocationSummary,
+  context: SummaryHookContext,
+  logger: Logger,
+): void {
   for (const [index, hook] of hooks.entries()) {
     try {
       const result: unknown = hook(summary, context);
-      if (result instanceof Promise) result.catch((error: unknown) => logger.warn('Summary hook failed', { hookIndex: index, error }));
+      if (result instanceof Promise)
+        result.catch((error: unknown) => logger.warn('Summary hook failed', { hookIndex: index, error }));
     } catch (error) {
       logger.warn('Summary hook failed; the invocation goes on', { hookIndex: index, error });
     }

@@ -89,7 +89,9 @@ export function planInvocation(timing: InvocationTiming): InvocationPlan {
     hooksEndByMs,
     shutdownWindowMs: hooksEndByMs - workEndMs,
     settleByMs,
-    activationLimitMs: Math.floor(Math.min(MAX_ACTIVATION_LIMIT_MS, Math.max(MIN_ACTIVATION_LIMIT_MS, settleByMs - workerStopByMs))),
+    activationLimitMs: Math.floor(
+      Math.min(MAX_ACTIVATION_LIMIT_MS, Math.max(MIN_ACTIVATION_LIMIT_MS, settleByMs - workerStopByMs)),
+    ),
   };
   return { ...plan, lowWorkTimeWarning: lowWorkTimeWarning(timing, workTimeMs, shutdownForceTimeMs) };
 }
@@ -150,22 +152,24 @@ function lowWorkTimeWarning(timing: InvocationTiming, workTimeMs: number, forceM
  * logged once per process at the first invocation, whose remaining time is about the function
  * timeout.
  */
-export function timingAdvice(timing: Pick<InvocationTiming, 'remainingMs' | 'shutdownDeadlineBufferMs' | 'shutdownGraceTimeMs'>): string[] {
+export function timingAdvice(
+  timing: Pick<InvocationTiming, 'remainingMs' | 'shutdownDeadlineBufferMs' | 'shutdownGraceTimeMs'>,
+): string[] {
   const advice: string[] = [];
   const { remainingMs, shutdownDeadlineBufferMs: bufferMs, shutdownGraceTimeMs: graceMs } = timing;
   if (graceMs >= bufferMs) {
     advice.push(
-      `shutdownGraceTime (${graceMs} ms) is not below shutdownDeadlineBufferMs (${bufferMs} ms): in-flight tasks cannot ` +
-        `get their grace time before the deadline. Raise config.shutdownDeadlineBufferMs to at least ${graceMs + 2_000} ` +
-        `or lower config.workerOptions.shutdownGraceTime.`,
+      `shutdownGraceTime (${graceMs} ms) is not below shutdownDeadlineBufferMs (${bufferMs} ms): in-flight tasks ` +
+        `cannot get their grace time before the deadline. Raise config.shutdownDeadlineBufferMs to at least ` +
+        `${graceMs + 2_000} or lower config.workerOptions.shutdownGraceTime.`,
     );
   }
   const workMs = remainingMs - bufferMs;
   if (workMs < Math.max(LOW_WORK_TIME_MS, remainingMs / 4)) {
     advice.push(
-      `The function timeout (about ${Math.round(remainingMs / 1000)} s) leaves ${Math.max(0, Math.round(workMs / 1000))} s ` +
-        `of work after the ${bufferMs} ms shutdown buffer. Raise the function timeout (--timeout; the guide uses 600 s) ` +
-        `so that most of each invocation polls for work.`,
+      `The function timeout (about ${Math.round(remainingMs / 1000)} s) leaves ` +
+        `${Math.max(0, Math.round(workMs / 1000))} s of work after the ${bufferMs} ms shutdown buffer. Raise the ` +
+        `function timeout (--timeout; the guide uses 600 s) so that most of each invocation polls for work.`,
     );
   }
   return advice;

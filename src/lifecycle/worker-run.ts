@@ -74,7 +74,10 @@ class Stopper {
     if (this.worker.getState() === 'RUNNING') {
       this.shutDown();
     } else if (this.worker.getState() === 'INITIALIZED') {
-      this.logger.info("The worker has not started polling yet (a plugin's runWorker is still running); it is shut down as soon as it starts");
+      this.logger.info(
+        "The worker has not started polling yet (a plugin's runWorker is still running); " +
+          'it is shut down as soon as it starts',
+      );
     }
   }
 
@@ -121,13 +124,21 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
   stopper.noticeStart();
   try {
     const bounded = await settleBefore(run, plan.workerStopByMs, clock);
-    if (!bounded.timedOut) return { reason: stopper.requested?.reason ?? 'worker-stopped', shutdownStartMs: stopper.requested?.atMs };
+    if (!bounded.timedOut)
+      return { reason: stopper.requested?.reason ?? 'worker-stopped', shutdownStartMs: stopper.requested?.atMs };
     // Never leave a worker that was not told to stop (its timer may have been starved by a stall).
     stopAtWorkEnd();
-    logger.error('Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline', {
-      workerState: worker.getState(),
-    });
-    return { reason: stopper.requested!.reason, shutdownStartMs: stopper.requested!.atMs, abandoned: run.catch(() => undefined) };
+    logger.error(
+      'Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline',
+      {
+        workerState: worker.getState(),
+      },
+    );
+    return {
+      reason: stopper.requested!.reason,
+      shutdownStartMs: stopper.requested!.atMs,
+      abandoned: run.catch(() => undefined),
+    };
   } catch (error) {
     return acceptableFailure(error, worker, stopper.requested, plan, clock, logger);
   } finally {
@@ -156,17 +167,20 @@ function acceptableFailure(
   // native side still holds the worker, which a busy or small CPU makes likely.
   if (unfinalized && worker.getState() === 'STOPPED') {
     logger.warn(
-      'The worker finished its tasks, but the SDK could not finalize it (a native call still held it); the invocation succeeds and the kept connection is replaced',
+      `The worker finished its tasks, but the SDK could not finalize it (a native call still held it); the ` +
+        `invocation succeeds and the kept connection is replaced`,
       { error: { name: (error as Error).name, message: (error as Error).message } },
     );
     return { reason: requested?.reason ?? 'worker-stopped', shutdownStartMs: requested?.atMs, unfinalized };
   }
   const forced =
     requested !== undefined &&
-    (error instanceof GracefulShutdownPeriodExpiredError || (unfinalized && clock.now() >= requested.atMs + plan.shutdownForceTimeMs));
+    (error instanceof GracefulShutdownPeriodExpiredError ||
+      (unfinalized && clock.now() >= requested.atMs + plan.shutdownForceTimeMs));
   if (!forced) throw error;
   logger.warn(
-    'Worker shutdown was forced: the worker did not drain within shutdownForceTime (an activity ignoring cancellation, or polls slow to stop on a busy CPU)',
+    `Worker shutdown was forced: the worker did not drain within shutdownForceTime (an activity ignoring ` +
+      `cancellation, or polls slow to stop on a busy CPU)`,
     { shutdownForceTimeMs: plan.shutdownForceTimeMs, error },
   );
   return { reason: requested.reason, shutdownStartMs: requested.atMs, unfinalized };
@@ -186,7 +200,9 @@ export function disposeLateWorker(worker: WorkerLike, logger: Logger): Promise<v
     }
   };
   const hooked = onWorkerStart(worker, shutDown);
-  const run = worker.run().catch((error: unknown) => logger.debug('A late worker failed while shutting down', { error }));
+  const run = worker
+    .run()
+    .catch((error: unknown) => logger.debug('A late worker failed while shutting down', { error }));
   if (!hooked && worker.getState() === 'RUNNING') shutDown();
   return run;
 }

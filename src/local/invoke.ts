@@ -31,7 +31,11 @@ export interface LocalInvokeResult {
 }
 
 /** A Lambda-like context whose remaining time follows the clock. */
-export function makeLocalContext(timeoutMs: number, functionName: string, region = 'us-east-1'): LambdaContext & { deadlineMs: number } {
+export function makeLocalContext(
+  timeoutMs: number,
+  functionName: string,
+  region = 'us-east-1',
+): LambdaContext & { deadlineMs: number } {
   const deadlineMs = Date.now() + timeoutMs;
   return {
     awsRequestId: randomUUID(),
@@ -58,7 +62,11 @@ export async function invokeLocally(
   options: LocalInvokeOptions = {},
 ): Promise<LocalInvokeResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const context = makeLocalContext(timeoutMs, options.functionName ?? readEnv(process.env, AWS_LAMBDA_FUNCTION_NAME) ?? 'local-function', options.region);
+  const context = makeLocalContext(
+    timeoutMs,
+    options.functionName ?? readEnv(process.env, AWS_LAMBDA_FUNCTION_NAME) ?? 'local-function',
+    options.region,
+  );
   const startMs = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -73,6 +81,10 @@ export async function invokeLocally(
   const settled = await Promise.race([run, timedOut]);
   clearTimeout(timer);
   const endMs = Date.now();
-  const base = { requestId: context.awsRequestId, durationMs: endMs - startMs, marginBeforeDeadlineMs: context.deadlineMs - endMs };
+  const base = {
+    requestId: context.awsRequestId,
+    durationMs: endMs - startMs,
+    marginBeforeDeadlineMs: context.deadlineMs - endMs,
+  };
   return settled === 'timeout' ? { ...base, outcome: 'timeout', marginBeforeDeadlineMs: 0 } : { ...base, ...settled };
 }

@@ -87,7 +87,8 @@ export abstract class LevelLogger implements Logger {
  * ```ts
  * const logger = new JsonLogger({ level: 'DEBUG' });
  * logger.info('worker ready', { taskQueue: 'orders' });
- * // {"timestamp":"2026-11-22T10:00:00.000Z","level":"INFO","message":"worker ready","requestId":"...","taskQueue":"orders"}
+ * // {"timestamp":"2026-11-22T10:00:00.000Z","level":"INFO","message":"worker ready",
+ * //  "requestId":"...","taskQueue":"orders"} (one line)
  * ```
  */
 export class JsonLogger extends LevelLogger {
@@ -99,7 +100,11 @@ export class JsonLogger extends LevelLogger {
   constructor(options: JsonLoggerOptions = {}) {
     super();
     const env = options.env ?? process.env;
-    this.level = options.level ?? parseLogLevel(readEnv(env, LOG_LEVEL)) ?? parseLogLevel(readEnv(env, AWS_LAMBDA_LOG_LEVEL)) ?? DEFAULT_LOG_LEVEL;
+    this.level =
+      options.level ??
+      parseLogLevel(readEnv(env, LOG_LEVEL)) ??
+      parseLogLevel(readEnv(env, AWS_LAMBDA_LOG_LEVEL)) ??
+      DEFAULT_LOG_LEVEL;
     this.write = options.write ?? ((line) => void process.stdout.write(line));
     this.functionName = readEnv(env, AWS_LAMBDA_FUNCTION_NAME);
     this.scrubber = options.scrubber ?? new SecretScrubber();
@@ -124,5 +129,4 @@ export class JsonLogger extends LevelLogger {
     }
     this.write(`${JSON.stringify(record)}\n`);
   }
-
 }

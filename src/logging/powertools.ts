@@ -78,7 +78,10 @@ export class PowertoolsLoggerAdapter extends LevelLogger {
   /** Writes through the Powertools method of `level` (TRACE through `debug`), secrets scrubbed. */
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const fields = currentInvocationLogFields();
-    const extra: Record<string, unknown> = { ...(this.scrubber.scrub(meta ?? {}) as object), ...(fields ? { requestId: fields.requestId } : {}) };
+    const extra: Record<string, unknown> = {
+      ...(this.scrubber.scrub(meta ?? {}) as object),
+      ...(fields ? { requestId: fields.requestId } : {}),
+    };
     if (level === 'TRACE') extra.traceLevel = true;
     this.powertools[METHOD[level]](this.scrubber.scrubText(message), extra);
   }

@@ -7,7 +7,8 @@
 /** What replaces a secret in output. */
 export const REDACTED = '[REDACTED]';
 
-const SECRET_FIELD = /(api[-_]?key|private[-_]?key|client[-_]?key|secret|password|passphrase|authorization|token|credential)/i;
+const SECRET_FIELD =
+  /(api[-_]?key|private[-_]?key|client[-_]?key|secret|password|passphrase|authorization|token|credential)/i;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const MAX_DEPTH = 6;
 
@@ -45,7 +46,8 @@ export class SecretScrubber {
     if (Array.isArray(value)) return value.map((item) => this.scrub(item, depth + 1, seen));
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = SECRET_FIELD.test(key) && item !== undefined && item !== null ? REDACTED : this.scrub(item, depth + 1, seen);
+      out[key] =
+        SECRET_FIELD.test(key) && item !== undefined && item !== null ? REDACTED : this.scrub(item, depth + 1, seen);
     }
     return out;
   }

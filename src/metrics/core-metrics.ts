@@ -68,11 +68,19 @@ export function coreMetricsHub(): CoreMetricsHub {
  * Points the Runtime options at the process's buffer and subscribes `subscriber`. Warns through
  * `logger` when the Runtime is already installed without it: core metrics then stay unbuffered.
  */
-export function subscribeToCoreMetrics(runtimeOptions: RuntimeOptions, logger: Logger, subscriber: CoreMetricsSubscriber, caller: string): CoreMetricsHub {
+export function subscribeToCoreMetrics(
+  runtimeOptions: RuntimeOptions,
+  logger: Logger,
+  subscriber: CoreMetricsSubscriber,
+  caller: string,
+): CoreMetricsHub {
   const shared = coreMetricsHub();
   const installed = installedRuntime();
   if (installed !== undefined && installed.options.metricsBuffer !== shared.buffer) {
-    logger.warn(`The Temporal Runtime is already installed in this process without the metrics buffer, so Temporal core metrics cannot reach ${caller}. Call ${caller} in the first runWorker of the process.`);
+    logger.warn(
+      `The Temporal Runtime is already installed in this process without the metrics buffer, so Temporal core ` +
+        `metrics cannot reach ${caller}. Call ${caller} in the first runWorker of the process.`,
+    );
   }
   runtimeOptions.telemetryOptions = { ...runtimeOptions.telemetryOptions, metrics: { buffer: shared.buffer } };
   shared.subscribe(subscriber);

@@ -20,10 +20,33 @@ export const EMF_MAX_DIMENSION_VALUE_LENGTH = 1024;
 
 /** The units CloudWatch accepts. */
 export const EMF_UNITS = [
-  'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes',
-  'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count', 'Bytes/Second',
-  'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second',
-  'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None',
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
 ] as const;
 
 /** A CloudWatch unit. */
@@ -73,14 +96,20 @@ export interface EmfDocumentOptions {
  * characters; other characters become `_`. `undefined` when nothing is left.
  */
 export function sanitizeName(name: string): string | undefined {
-  const cleaned = name.replace(/[^\x20-\x7e]/g, '_').trim().slice(0, EMF_MAX_NAME_LENGTH);
+  const cleaned = name
+    .replace(/[^\x20-\x7e]/g, '_')
+    .trim()
+    .slice(0, EMF_MAX_NAME_LENGTH);
   return cleaned === '' || cleaned.startsWith(':') ? undefined : cleaned;
 }
 
 /** A dimension value CloudWatch accepts: non-empty, at most 1024 characters. */
 export function sanitizeDimensionValue(value: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what CloudWatch refuses
-  const cleaned = value.replace(/[\x00-\x1f\x7f]/g, '_').trim().slice(0, EMF_MAX_DIMENSION_VALUE_LENGTH);
+  const cleaned = value
+    // eslint-disable-next-line no-control-regex -- control characters are what CloudWatch refuses
+    .replace(/[\x00-\x1f\x7f]/g, '_')
+    .trim()
+    .slice(0, EMF_MAX_DIMENSION_VALUE_LENGTH);
   return cleaned === '' ? 'none' : cleaned;
 }
 
@@ -99,7 +128,9 @@ export function groupDocuments(group: EmfMetricGroup, options: EmfDocumentOption
   const maxValues = options.maxValuesPerMetric ?? EMF_MAX_VALUES_PER_METRIC;
   // Each round takes the next slice of every metric's values; rounds past the first hold only
   // the metrics that still have values left.
-  const slices = group.metrics.filter((metric) => metric.values.length > 0).map((metric) => ({ metric, parts: chunks(metric.values, maxValues) }));
+  const slices = group.metrics
+    .filter((metric) => metric.values.length > 0)
+    .map((metric) => ({ metric, parts: chunks(metric.values, maxValues) }));
   const rounds = Math.max(0, ...slices.map(({ parts }) => parts.length));
   const documents: EmfDocument[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -112,12 +143,17 @@ export function groupDocuments(group: EmfMetricGroup, options: EmfDocumentOption
             {
               Namespace: options.namespace,
               Dimensions: [Object.keys(group.dimensions)],
-              Metrics: part.map(({ metric }) => ({ Name: metric.name, Unit: metric.unit, ...(options.highResolution ? { StorageResolution: 1 as const } : {}) })),
+              Metrics: part.map(({ metric }) => ({
+                Name: metric.name,
+                Unit: metric.unit,
+                ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
+              })),
             },
           ],
         },
       };
-      for (const [key, value] of Object.entries(options.properties ?? {})) if (value !== undefined) document[key] = value;
+      for (const [key, value] of Object.entries(options.properties ?? {}))
+        if (value !== undefined) document[key] = value;
       Object.assign(document, group.dimensions);
       for (const { metric, parts } of part) {
         const values = parts[round]!;

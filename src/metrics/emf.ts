@@ -7,14 +7,22 @@
 import type { Logger } from '@temporalio/common';
 import type { BufferedMetricUpdate } from '@temporalio/worker';
 import { subscribeToCoreMetrics, type CoreMetricsHub } from './core-metrics';
-import { EMF_MAX_DIMENSIONS, groupDocuments, sanitizeDimensionValue, sanitizeName, type EmfDocument, type EmfMetric, type EmfMetricGroup, type EmfUnit } from './emf-format';
+import {
+  EMF_MAX_DIMENSIONS,
+  groupDocuments,
+  sanitizeDimensionValue,
+  sanitizeName,
+  type EmfDocument,
+  type EmfMetric,
+  type EmfMetricGroup,
+  type EmfUnit,
+} from './emf-format';
 import { POWERTOOLS_METRICS_NAMESPACE, readEnv, type Env } from '../config/env';
 import { DEFAULT_EMF_NAMESPACE } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import type { LambdaWorkerConfig } from '../config/lambda-config';
 import { publishThroughPowertools, type PowertoolsMetricsLike } from './powertools-metrics';
 import type { InvocationSummary, SummaryHookContext } from '../lifecycle/summary';
-
 
 /** The dimensions of every metric, in this order; {@link EmfOptions.coreDimensions} come after. */
 export const EMF_BASE_DIMENSIONS = ['FunctionName', 'TaskQueue', 'DeploymentVersion'] as const;
@@ -72,11 +80,13 @@ function unitOf(update: BufferedMetricUpdate): EmfUnit {
 
 /** Checks the options; the error names the option and the fix. */
 function resolveNamespace(options: EmfOptions): string {
-  const namespace = options.namespace ?? readEnv(options.env ?? process.env, POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_EMF_NAMESPACE;
+  const namespace =
+    options.namespace ?? readEnv(options.env ?? process.env, POWERTOOLS_METRICS_NAMESPACE) ?? DEFAULT_EMF_NAMESPACE;
   if (!/^[0-9A-Za-z.\-_/#:]{1,255}$/.test(namespace) || namespace.startsWith('AWS/')) {
     throw new InvalidOptionError(
-      `The EMF namespace must be 1-255 characters of letters, digits and . - _ / # : and must not start with AWS/; received ${JSON.stringify(namespace)}. ` +
-        `Set applyEmfMetrics(config, { namespace: 'MyApp/Workers' }) or ${POWERTOOLS_METRICS_NAMESPACE}.`,
+      `The EMF namespace must be 1-255 characters of letters, digits and . - _ / # : and must not start with AWS/; ` +
+        `received ${JSON.stringify(namespace)}. Set applyEmfMetrics(config, { namespace: 'MyApp/Workers' }) or ` +
+        `${POWERTOOLS_METRICS_NAMESPACE}.`,
     );
   }
   return namespace;
@@ -86,11 +96,16 @@ function resolveCoreDimensions(options: EmfOptions): string[] {
   const names = options.coreDimensions ?? [];
   if (names.length + EMF_BASE_DIMENSIONS.length > EMF_MAX_DIMENSIONS) {
     throw new InvalidOptionError(
-      `coreDimensions has ${names.length} names; with the ${EMF_BASE_DIMENSIONS.length} base dimensions that exceeds EMF's ${EMF_MAX_DIMENSIONS} per metric. Keep at most ${EMF_MAX_DIMENSIONS - EMF_BASE_DIMENSIONS.length}.`,
+      `coreDimensions has ${names.length} names; with the ${EMF_BASE_DIMENSIONS.length} base dimensions that exceeds ` +
+        `EMF's ${EMF_MAX_DIMENSIONS} per metric. Keep at most ${EMF_MAX_DIMENSIONS - EMF_BASE_DIMENSIONS.length}.`,
     );
   }
   for (const name of names) {
-    if (sanitizeName(name) !== name) throw new InvalidOptionError(`coreDimensions holds ${JSON.stringify(name)}, which is not a valid dimension name: use printable ASCII, 1-255 characters.`);
+    if (sanitizeName(name) !== name)
+      throw new InvalidOptionError(
+        `coreDimensions holds ${JSON.stringify(name)}, which is not a valid dimension name: use printable ASCII, ` +
+          `1-255 characters.`,
+      );
   }
   return names;
 }
@@ -107,7 +122,10 @@ export class EmfMetricsWriter {
   private hub: CoreMetricsHub | undefined;
 
   /** @param logger - read at each use, so that a logger set later in configure is the one used. */
-  constructor(private readonly options: EmfOptions, private readonly logger: () => Logger) {
+  constructor(
+    private readonly options: EmfOptions,
+    private readonly logger: () => Logger,
+  ) {
     this.namespace = resolveNamespace(options);
     this.coreDimensions = resolveCoreDimensions(options);
   }
@@ -121,7 +139,10 @@ export class EmfMetricsWriter {
   readonly record = (update: BufferedMetricUpdate): void => {
     const name = sanitizeName(update.metric.name);
     if (name === undefined || !Number.isFinite(update.value)) {
-      this.warnOnce(`core:${update.metric.name}`, 'A Temporal metric cannot be written as EMF and is skipped', { metric: update.metric.name, value: update.value });
+      this.warnOnce(`core:${update.metric.name}`, 'A Temporal metric cannot be written as EMF and is skipped', {
+        metric: update.metric.name,
+        value: update.value,
+      });
       return;
     }
     const attributes = update.attributes as Record<string, unknown>;
@@ -152,8 +173,13 @@ export class EmfMetricsWriter {
         DeploymentVersion: sanitizeDimensionValue(`${context.deploymentName}.${context.buildId}`),
       };
       const groups = [{ dimensions: base, metrics: summaryMetrics(summary, context) }, ...this.takeCoreGroups(base)];
-      const endReason = { dimensions: { ...base, EndReason: summary.endReason }, metrics: [{ name: 'Invocations', unit: 'Count' as const, values: [1] }] };
-      const written = this.options.powertools ? this.publish(groups, endReason, context) : this.writeLines(groups, endReason, context);
+      const endReason = {
+        dimensions: { ...base, EndReason: summary.endReason },
+        metrics: [{ name: 'Invocations', unit: 'Count' as const, values: [1] }],
+      };
+      const written = this.options.powertools
+        ? this.publish(groups, endReason, context)
+        : this.writeLines(groups, endReason, context);
       const durationMs = Math.round((performance.now() - startMs) * 1000) / 1000;
       this.logger().debug('EMF metrics written', { documents: written, durationMs });
     } catch (error) {
@@ -166,20 +192,36 @@ export class EmfMetricsWriter {
     this.pending = new Map();
     return [...taken].map(([key, metrics]) => {
       const values = JSON.parse(key) as string[];
-      const extra = Object.fromEntries(this.coreDimensions.map((dimension, i) => [dimension, sanitizeDimensionValue(values[i]!)]));
-      return { dimensions: { ...base, ...extra }, metrics: [...metrics].map(([name, { unit, values: v }]) => ({ name, unit, values: v })) };
+      const extra = Object.fromEntries(
+        this.coreDimensions.map((dimension, i) => [dimension, sanitizeDimensionValue(values[i]!)]),
+      );
+      return {
+        dimensions: { ...base, ...extra },
+        metrics: [...metrics].map(([name, { unit, values: v }]) => ({ name, unit, values: v })),
+      };
     });
   }
 
   private writeLines(groups: EmfMetricGroup[], endReason: EmfMetricGroup, context: SummaryHookContext): number {
-    const options = { namespace: this.namespace, timestampMs: Date.now(), highResolution: this.options.highResolution, properties: { requestId: context.requestId } };
+    const options = {
+      namespace: this.namespace,
+      timestampMs: Date.now(),
+      highResolution: this.options.highResolution,
+      properties: { requestId: context.requestId },
+    };
     const documents: EmfDocument[] = groups.flatMap((group) => groupDocuments(group, options));
     // The summary's document also counts Invocations by EndReason: a second directive over the
     // same root member, with EndReason as one more dimension.
     const first = documents[0];
     if (first !== undefined) {
       first.EndReason = endReason.dimensions.EndReason;
-      first._aws.CloudWatchMetrics.push({ Namespace: this.namespace, Dimensions: [Object.keys(endReason.dimensions)], Metrics: [{ Name: 'Invocations', Unit: 'Count', ...(options.highResolution ? { StorageResolution: 1 as const } : {}) }] });
+      first._aws.CloudWatchMetrics.push({
+        Namespace: this.namespace,
+        Dimensions: [Object.keys(endReason.dimensions)],
+        Metrics: [
+          { Name: 'Invocations', Unit: 'Count', ...(options.highResolution ? { StorageResolution: 1 as const } : {}) },
+        ],
+      });
     }
     const write = this.options.write ?? ((line: string) => void process.stdout.write(line));
     for (const document of documents) write(`${JSON.stringify(document)}\n`);
@@ -187,7 +229,12 @@ export class EmfMetricsWriter {
   }
 
   private publish(groups: EmfMetricGroup[], endReason: EmfMetricGroup, context: SummaryHookContext): number {
-    return publishThroughPowertools(this.options.powertools!, [...groups, endReason], { requestId: context.requestId }, this.options.highResolution === true);
+    return publishThroughPowertools(
+      this.options.powertools!,
+      [...groups, endReason],
+      { requestId: context.requestId },
+      this.options.highResolution === true,
+    );
   }
 
   private warnOnce(key: string, message: string, meta: Record<string, unknown>): void {
@@ -198,7 +245,10 @@ export class EmfMetricsWriter {
 }
 
 /** The invocation summary's figures as metrics; figures the invocation did not reach are left out. */
-export function summaryMetrics(summary: InvocationSummary, context: Pick<SummaryHookContext, 'coldStart'>): EmfMetric[] {
+export function summaryMetrics(
+  summary: InvocationSummary,
+  context: Pick<SummaryHookContext, 'coldStart'>,
+): EmfMetric[] {
   const metric = (name: string, unit: EmfUnit, value: number | boolean | undefined): EmfMetric[] =>
     value === undefined ? [] : [{ name, unit, values: [typeof value === 'boolean' ? Number(value) : value] }];
   return [

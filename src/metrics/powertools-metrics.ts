@@ -26,7 +26,12 @@ export interface PowertoolsMetricsLike {
  * for the rest, so a group's metrics carry at most 99 values per publish.
  * @returns the number of publishes.
  */
-export function publishThroughPowertools(metrics: PowertoolsMetricsLike, groups: readonly EmfMetricGroup[], metadata: Record<string, string>, highResolution: boolean): number {
+export function publishThroughPowertools(
+  metrics: PowertoolsMetricsLike,
+  groups: readonly EmfMetricGroup[],
+  metadata: Record<string, string>,
+  highResolution: boolean,
+): number {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   const perPublish = EMF_MAX_VALUES_PER_METRIC - 1;
   let publishes = 0;
@@ -36,7 +41,8 @@ export function publishThroughPowertools(metrics: PowertoolsMetricsLike, groups:
       metrics.addDimensions(group.dimensions);
       for (const [key, value] of Object.entries(metadata)) metrics.addMetadata(key, value);
       for (const metric of group.metrics) {
-        for (const value of metric.values.slice(round * perPublish, (round + 1) * perPublish)) metrics.addMetric(metric.name, metric.unit, value, highResolution ? 1 : 60);
+        for (const value of metric.values.slice(round * perPublish, (round + 1) * perPublish))
+          metrics.addMetric(metric.name, metric.unit, value, highResolution ? 1 : 60);
       }
       metrics.publishStoredMetrics();
       publishes++;

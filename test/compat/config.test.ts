@@ -63,7 +63,11 @@ describe('config and defaults', () => {
     });
 
     it('throws from runWorker on a connection config error, whatever configure is', () => {
-      const env = { TEMPORAL_TLS: 'true', TEMPORAL_TLS_CLIENT_CERT_PATH: '/missing/client.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/missing/client.key' };
+      const env = {
+        TEMPORAL_TLS: 'true',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/missing/client.pem',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: '/missing/client.key',
+      };
       expect(() => runWorkerWith(TEST_VERSION, async () => undefined, { env })).toThrow(TlsFileNotFoundError);
     });
   });
@@ -145,10 +149,13 @@ describe('config and defaults', () => {
   });
 
   describe('deliberate difference: TEMPORAL_TASK_QUEUE overrides the code (not in the official file)', () => {
-    it('serves the env var\'s queue even when configure set another', async () => {
-      const { handler, recorder } = compatHandler((config) => {
-        config.workerOptions.taskQueue = 'from-code';
-      }, { TEMPORAL_TASK_QUEUE: 'compat-env-queue' });
+    it("serves the env var's queue even when configure set another", async () => {
+      const { handler, recorder } = compatHandler(
+        (config) => {
+          config.workerOptions.taskQueue = 'from-code';
+        },
+        { TEMPORAL_TASK_QUEUE: 'compat-env-queue' },
+      );
       await handler({}, lambdaContext(60_000));
       expect(recorder.lastWorkerOptions.taskQueue).toBe('compat-env-queue');
     });

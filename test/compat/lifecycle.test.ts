@@ -184,7 +184,10 @@ describe('per-invocation lifecycle', () => {
       });
       recorder.failWorkerCreation = new Error('worker creation failed');
       await expect(handler({}, lambdaContext(60_000))).rejects.toThrow(/worker creation failed/);
-      expect(recorder.events.filter((event) => event === 'connection.close'), `reuseConnection = ${reuseConnection}`).toHaveLength(1);
+      expect(
+        recorder.events.filter((event) => event === 'connection.close'),
+        `reuseConnection = ${reuseConnection}`,
+      ).toHaveLength(1);
     }
   });
 
@@ -204,7 +207,7 @@ describe('per-invocation lifecycle', () => {
   });
 
   // official: 'connectionOptions pre-populated from envconfig'
-  it('pre-fills connectionOptions from the environment and connects with configure\'s changes', async () => {
+  it("pre-fills connectionOptions from the environment and connects with configure's changes", async () => {
     let seen: { address?: string; apiKey?: unknown } = {};
     const { handler, recorder } = compatHandler(
       (config, q) => {

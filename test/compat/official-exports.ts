@@ -5,7 +5,10 @@
  * `packages/lambda-worker/src/index.ts` and `src/otel.ts`. The compat suite checks that ours has each.
  */
 export const OFFICIAL_EXPORTS: Record<'.' | './otel', { values: string[]; types: string[] }> = {
-  '.': { values: ['runWorker', 'PowertoolsLoggerAdapter'], types: ['LambdaWorkerConfig', 'LambdaHandler', 'ShutdownHook'] },
+  '.': {
+    values: ['runWorker', 'PowertoolsLoggerAdapter'],
+    types: ['LambdaWorkerConfig', 'LambdaHandler', 'ShutdownHook'],
+  },
   './otel': { values: ['applyDefaults', 'makeOtelPlugin'], types: ['OtelOptions'] },
 };
 

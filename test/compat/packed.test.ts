@@ -21,7 +21,9 @@ let app: string;
 function makeApp(): string {
   assertFreshBuild(ROOT);
   const dir = mkdtempSync(path.join(tmpdir(), 'tlw-compat-app-'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as { filename: string }[];
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }),
+  ) as { filename: string }[];
   execFileSync('tar', ['-xzf', path.join(dir, packed[0]!.filename), '-C', dir]);
   const modules = path.join(dir, 'node_modules');
   mkdirSync(modules);
@@ -30,19 +32,35 @@ function makeApp(): string {
     if (entry === PACKAGE || entry.startsWith('.')) continue;
     symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
   }
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'compat-app', private: true, type: 'commonjs' }));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'compat-app', private: true, type: 'commonjs' }),
+  );
   return dir;
 }
 
 /** Runs `tsc --noEmit` over `files` of the app; returns its output ('' when clean). */
 function typeCheck(files: string[]): string {
   const tsconfig = {
-    compilerOptions: { target: 'ES2022', module: 'Node16', moduleResolution: 'Node16', strict: true, types: ['node'], skipLibCheck: true, noEmit: true, esModuleInterop: true },
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'Node16',
+      moduleResolution: 'Node16',
+      strict: true,
+      types: ['node'],
+      skipLibCheck: true,
+      noEmit: true,
+      esModuleInterop: true,
+    },
     files,
   };
   writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      { cwd: app, encoding: 'utf8' },
+    );
     return '';
   } catch (error) {
     return String((error as { stdout?: string }).stdout ?? error);
@@ -61,7 +79,15 @@ describe('the official README, with only the import path changed', () => {
     const readme = path.join(import.meta.dirname, 'readme');
     const files = readdirSync(readme).filter((file) => /\.m?ts$/.test(file));
     for (const file of files) cpSync(path.join(readme, file), path.join(app, file));
-    expect(files).toEqual(expect.arrayContaining(['quick-start.ts', 'auto-upgrade.ts', 'logging.ts', 'otel-apply-defaults.ts', 'otel-bundle.mts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'quick-start.ts',
+        'auto-upgrade.ts',
+        'logging.ts',
+        'otel-apply-defaults.ts',
+        'otel-bundle.mts',
+      ]),
+    );
     expect(typeCheck(files)).toBe('');
   });
 });
@@ -73,8 +99,14 @@ describe('every name the official package exports', () => {
       const probe = `const names = ${JSON.stringify(values)}; const missing = names.filter((n) => typeof m[n] !== 'function'); if (missing.length) { console.log(missing.join(',')); process.exit(1); }`;
       const cjs = `const m = require(${JSON.stringify(specifier)}); ${probe}`;
       const esm = `const m = await import(${JSON.stringify(specifier)}); ${probe}`;
-      expect(() => execFileSync(process.execPath, ['-e', cjs], { cwd: app, encoding: 'utf8' }), `${specifier} (require)`).not.toThrow();
-      expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', esm], { cwd: app, encoding: 'utf8' }), `${specifier} (import)`).not.toThrow();
+      expect(
+        () => execFileSync(process.execPath, ['-e', cjs], { cwd: app, encoding: 'utf8' }),
+        `${specifier} (require)`,
+      ).not.toThrow();
+      expect(
+        () => execFileSync(process.execPath, ['--input-type=module', '-e', esm], { cwd: app, encoding: 'utf8' }),
+        `${specifier} (import)`,
+      ).not.toThrow();
     }
   });
 

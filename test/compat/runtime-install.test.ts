@@ -8,7 +8,7 @@ import { Runtime } from '@temporalio/worker';
 import { compatHandler } from './support';
 
 // official: 'Runtime.install called with runtimeOptions'
-it('installs the Runtime at runWorker with the config\'s runtimeOptions (no shutdown signals)', () => {
+it("installs the Runtime at runWorker with the config's runtimeOptions (no shutdown signals)", () => {
   expect(Runtime._instance).toBeUndefined();
   compatHandler((config, q) => {
     config.workerOptions.taskQueue = q;

@@ -10,7 +10,14 @@ import { compatHandler } from './support';
 // official: 'user can override runtimeOptions.logger'
 it('installs the Runtime with the logger set in runtimeOptions', () => {
   const lines: string[] = [];
-  const customLogger = { log: (_level: string, message: string) => void lines.push(message), trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const customLogger = {
+    log: (_level: string, message: string) => void lines.push(message),
+    trace() {},
+    debug() {},
+    info() {},
+    warn() {},
+    error() {},
+  };
   compatHandler((config, q) => {
     config.workerOptions.taskQueue = q;
     config.runtimeOptions.logger = customLogger;

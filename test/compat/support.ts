@@ -6,7 +6,13 @@
  * the connection was closed), using only the SDK's own plugin hooks.
  */
 import { inject } from 'vitest';
-import type { NativeConnection, NativeConnectionOptions, NativeConnectionPlugin, WorkerOptions, WorkerPlugin } from '@temporalio/worker';
+import type {
+  NativeConnection,
+  NativeConnectionOptions,
+  NativeConnectionPlugin,
+  WorkerOptions,
+  WorkerPlugin,
+} from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import type { LambdaHandler, LambdaWorkerConfig } from '../../src/index';
 import { runWorkerWith } from '../../src/lifecycle/run-worker';
@@ -81,7 +87,10 @@ export interface CompatHandler {
  * worker can be created) and a short idle exit so an invocation ends quickly; then the test's
  * own configure, which sees the config as a user's would and may change anything.
  */
-export function compatHandler(configure: (config: LambdaWorkerConfig, taskQueue: string) => void | Promise<void>, env: Record<string, string> = {}): CompatHandler {
+export function compatHandler(
+  configure: (config: LambdaWorkerConfig, taskQueue: string) => void | Promise<void>,
+  env: Record<string, string> = {},
+): CompatHandler {
   const recorder = new Recorder();
   const taskQueue = uniqueName('compat');
   const handler = runWorkerWith(
@@ -98,6 +107,10 @@ export function compatHandler(configure: (config: LambdaWorkerConfig, taskQueue:
 }
 
 /** The official tests' mock context: a request id, a function ARN and the remaining time. */
-export function lambdaContext(remainingMs: number, requestId = 'req-abc-123', arn = 'arn:aws:lambda:us-east-1:123456:function:my-func'): FakeContext {
+export function lambdaContext(
+  remainingMs: number,
+  requestId = 'req-abc-123',
+  arn = 'arn:aws:lambda:us-east-1:123456:function:my-func',
+): FakeContext {
   return makeContext(remainingMs, { awsRequestId: requestId, invokedFunctionArn: arn, functionName: 'my-func' });
 }

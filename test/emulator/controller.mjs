@@ -11,10 +11,14 @@ import { startTestServer } from '../../scripts/testserver.mjs';
 export function startServerWithWorkerController({ lambdaApiUrl, args = [] }) {
   return startTestServer({
     args: [
-      '-dynamic', 'workercontroller.enabled=true',
-      '-dynamic', 'workercontroller.compute_providers.enabled=["aws-lambda"]',
-      '-dynamic', 'workercontroller.scaling_algorithms.enabled=["no-sync"]',
-      '-dynamic', 'workercontroller.compute_providers.aws.require_role_and_external_id=false',
+      '-dynamic',
+      'workercontroller.enabled=true',
+      '-dynamic',
+      'workercontroller.compute_providers.enabled=["aws-lambda"]',
+      '-dynamic',
+      'workercontroller.scaling_algorithms.enabled=["no-sync"]',
+      '-dynamic',
+      'workercontroller.compute_providers.aws.require_role_and_external_id=false',
       ...args,
     ],
     env: {
@@ -27,14 +31,20 @@ export function startServerWithWorkerController({ lambdaApiUrl, args = [] }) {
   });
 }
 
-const jsonPayload = (value) => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(value)) });
+const jsonPayload = (value) => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(value)),
+});
 
 function isAlreadyExists(error) {
   return /already exists|AlreadyExists/i.test(String(error?.message ?? error)) || error?.code === 6;
 }
 
 /** Creates the deployment and its version with a Lambda compute config, then makes it current. */
-export async function registerServerlessVersion(connection, { namespace = 'default', deploymentName, buildId, functionArn, timeoutMs = 60_000, log = () => {} }) {
+export async function registerServerlessVersion(
+  connection,
+  { namespace = 'default', deploymentName, buildId, functionArn, timeoutMs = 60_000, log = () => {} },
+) {
   const service = connection.workflowService;
   const identity = 'temporal-lambda-worker-setup';
   try {
@@ -46,7 +56,14 @@ export async function registerServerlessVersion(connection, { namespace = 'defau
   await service.createWorkerDeploymentVersion({
     namespace,
     deploymentVersion: { deploymentName, buildId },
-    computeConfig: { scalingGroups: { default: { provider: { type: 'aws-lambda', details: jsonPayload({ arn: functionArn }) }, scaler: { type: 'no-sync' } } } },
+    computeConfig: {
+      scalingGroups: {
+        default: {
+          provider: { type: 'aws-lambda', details: jsonPayload({ arn: functionArn }) },
+          scaler: { type: 'no-sync' },
+        },
+      },
+    },
     identity,
     requestId: randomUUID(),
   });
@@ -54,14 +71,26 @@ export async function registerServerlessVersion(connection, { namespace = 'defau
   let lastError;
   for (;;) {
     try {
-      const described = await service.describeWorkerDeploymentVersion({ namespace, deploymentVersion: { deploymentName, buildId } });
+      const described = await service.describeWorkerDeploymentVersion({
+        namespace,
+        deploymentVersion: { deploymentName, buildId },
+      });
       if ((described.workerDeploymentVersionInfo?.taskQueueInfos ?? []).length > 0) break;
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > until) throw new Error(`The version's task queues were not registered within ${timeoutMs} ms: ${lastError ?? 'no task queue yet'}`);
+    if (Date.now() > until)
+      throw new Error(
+        `The version's task queues were not registered within ${timeoutMs} ms: ${lastError ?? 'no task queue yet'}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  await service.setWorkerDeploymentCurrentVersion({ namespace, deploymentName, buildId, identity, ignoreMissingTaskQueues: true });
+  await service.setWorkerDeploymentCurrentVersion({
+    namespace,
+    deploymentName,
+    buildId,
+    identity,
+    ignoreMissingTaskQueues: true,
+  });
   log(`Version ${deploymentName}/${buildId} is current`);
 }

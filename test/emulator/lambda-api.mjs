@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { listen, readBody, send } from './environment.mjs';
 
-const THROTTLED = { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' };
+const THROTTLED = {
+  Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+  Type: 'User',
+  message: 'Rate Exceeded.',
+};
 
 /**
  * Starts the API. `invoke(event, type)` returns a promise of the ended invocation, or undefined
@@ -25,11 +29,28 @@ export async function startLambdaApi({ functionName, functionArn, handler, timeo
     const getMatch = url.pathname.match(/^\/2015-03-31\/functions\/([^/]+)\/?$/);
     const name = invokeMatch?.[1] ?? getMatch?.[1];
     if (name !== undefined && !matchesFunction(name)) {
-      return send(response, 404, { Type: 'User', message: `Function not found: ${decodeURIComponent(name)}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      return send(
+        response,
+        404,
+        { Type: 'User', message: `Function not found: ${decodeURIComponent(name)}` },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
     }
     if (request.method === 'GET' && getMatch) {
       return send(response, 200, {
-        Configuration: { FunctionName: functionName, FunctionArn: functionArn, Runtime: 'nodejs22.x', Handler: handler, Timeout: timeoutSeconds, MemorySize: memoryMb, State: 'Active', LastUpdateStatus: 'Successful', Version: '$LATEST', Architectures: ['x86_64'], PackageType: 'Zip' },
+        Configuration: {
+          FunctionName: functionName,
+          FunctionArn: functionArn,
+          Runtime: 'nodejs22.x',
+          Handler: handler,
+          Timeout: timeoutSeconds,
+          MemorySize: memoryMb,
+          State: 'Active',
+          LastUpdateStatus: 'Successful',
+          Version: '$LATEST',
+          Architectures: ['x86_64'],
+          PackageType: 'Zip',
+        },
         Code: { RepositoryType: 'S3', Location: 'https://example.invalid/code' },
       });
     }
@@ -44,11 +65,20 @@ export async function startLambdaApi({ functionName, functionArn, handler, timeo
     try {
       event = body.trim() === '' ? {} : JSON.parse(body);
     } catch (error) {
-      return send(response, 400, { Type: 'User', message: `Could not parse request body into json: ${error.message}` }, { 'x-amzn-errortype': 'InvalidRequestContentException' });
+      return send(
+        response,
+        400,
+        { Type: 'User', message: `Could not parse request body into json: ${error.message}` },
+        { 'x-amzn-errortype': 'InvalidRequestContentException' },
+      );
     }
     const done = invoke(event, type);
     const requestId = randomUUID();
-    if (done === undefined) return send(response, 429, THROTTLED, { 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId });
+    if (done === undefined)
+      return send(response, 429, THROTTLED, {
+        'x-amzn-errortype': 'TooManyRequestsException',
+        'x-amzn-requestid': requestId,
+      });
     if (type === 'Event') return send(response, 202, '', { 'x-amzn-requestid': requestId });
     const invocation = await done;
     const headers = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': invocation.requestId };
@@ -57,7 +87,9 @@ export async function startLambdaApi({ functionName, functionArn, handler, timeo
   }
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error) => send(response, 500, { Type: 'Service', message: String(error) }, { 'x-amzn-errortype': 'ServiceException' }));
+    handle(request, response).catch((error) =>
+      send(response, 500, { Type: 'Service', message: String(error) }, { 'x-amzn-errortype': 'ServiceException' }),
+    );
   });
   const port = await listen(server);
   return {

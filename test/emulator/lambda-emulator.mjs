@@ -22,7 +22,15 @@ import { startLambdaApi } from './lambda-api.mjs';
 export { LAMBDA_NODE_MAJORS, runtimePaths } from './environment.mjs';
 
 const DEFAULT_REAP_AFTER_MS = 5 * 60_000;
-const FUNCTION_DEFAULTS = { timeoutSeconds: 30, env: {}, functionName: 'temporal-worker', region: 'us-east-1', accountId: '123456789012', memoryMb: 256, onLog: () => {} };
+const FUNCTION_DEFAULTS = {
+  timeoutSeconds: 30,
+  env: {},
+  functionName: 'temporal-worker',
+  region: 'us-east-1',
+  accountId: '123456789012',
+  memoryMb: 256,
+  onLog: () => {},
+};
 const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, asyncQueue: true };
 
 /** The execution environments of one function, the queue of invocations waiting for one, and the records. */
@@ -41,7 +49,13 @@ class EnvironmentPool {
     Object.assign(this, options); // the function's settings and the scaling options
     this.functionEnv = { ...options.env };
     this.log = (line, source, environment) => {
-      const entry = { at: Date.now(), source, line, requestId: environment?.current?.requestId, environmentId: environment?.id };
+      const entry = {
+        at: Date.now(),
+        source,
+        line,
+        requestId: environment?.current?.requestId,
+        environmentId: environment?.id,
+      };
       this.logs.push(entry);
       this.onLog(entry);
     };
@@ -50,7 +64,16 @@ class EnvironmentPool {
   /** The function's configuration as an environment created now gets it. */
   fn() {
     const { taskRoot, handler, functionName, functionArn, region, memoryMb } = this;
-    return { taskRoot, handler, functionName, functionArn, region, memoryMb, timeoutMs: this.timeoutSeconds * 1000, env: { ...this.functionEnv } };
+    return {
+      taskRoot,
+      handler,
+      functionName,
+      functionArn,
+      region,
+      memoryMb,
+      timeoutMs: this.timeoutSeconds * 1000,
+      env: { ...this.functionEnv },
+    };
   }
 
   busyCount() {
@@ -122,7 +145,16 @@ class EnvironmentPool {
   /** An environment that could not be created fails its invocation (a clear record, no hang). */
   failToStart(invocation, error) {
     this.log(`could not start an execution environment: ${error}`, 'emulator');
-    Object.assign(invocation, { outcome: 'error', errorType: 'EnvironmentStartError', body: JSON.stringify({ errorMessage: String(error) }), startMs: Date.now(), endMs: Date.now(), durationMs: 0, billedMs: 0, marginMs: 0 });
+    Object.assign(invocation, {
+      outcome: 'error',
+      errorType: 'EnvironmentStartError',
+      body: JSON.stringify({ errorMessage: String(error) }),
+      startMs: Date.now(),
+      endMs: Date.now(),
+      durationMs: 0,
+      billedMs: 0,
+      marginMs: 0,
+    });
     invocation.resolve(invocation);
     this.schedule();
     this.settleWaiters();
@@ -137,7 +169,14 @@ class EnvironmentPool {
   invoke(event = {}, source = 'direct') {
     let resolve;
     const done = new Promise((r) => (resolve = r));
-    const invocation = { requestId: randomUUID(), payload: JSON.stringify(event ?? {}), source, queuedAt: Date.now(), resolve, done };
+    const invocation = {
+      requestId: randomUUID(),
+      payload: JSON.stringify(event ?? {}),
+      source,
+      queuedAt: Date.now(),
+      resolve,
+      done,
+    };
     this.invocations.push(invocation);
     this.queue.push(invocation);
     this.schedule();
@@ -149,7 +188,10 @@ class EnvironmentPool {
     const throttled = !this.hasCapacity() && (type !== 'Event' || !this.asyncQueue);
     this.apiInvokes.push({ at: Date.now(), type, throttled });
     if (!throttled) return this.invoke(event, type);
-    this.log(`throttled a ${type} invoke: ${this.concurrency} environment(s) busy (reserved concurrency ${this.concurrency})`, 'emulator');
+    this.log(
+      `throttled a ${type} invoke: ${this.concurrency} environment(s) busy (reserved concurrency ${this.concurrency})`,
+      'emulator',
+    );
     return undefined;
   }
 
@@ -180,7 +222,8 @@ class EnvironmentPool {
 export async function startLambdaEmulator(options) {
   const settings = { ...FUNCTION_DEFAULTS, ...SCALING_DEFAULTS, ...options };
   const { concurrency, region, accountId, functionName } = settings;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
   const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
   const pool = new EnvironmentPool({ ...settings, functionArn });
   const api = await startLambdaApi({ ...settings, functionArn, invoke: (event, type) => pool.apiInvoke(event, type) });

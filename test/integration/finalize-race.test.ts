@@ -28,14 +28,19 @@ class FinalizeRacer implements WorkerPlugin {
   readonly name = 'finalize-racer';
   readonly finalizeErrors: unknown[] = [];
 
-  runWorker(worker: Parameters<NonNullable<WorkerPlugin['runWorker']>>[0], next: (w: typeof worker) => Promise<void>): Promise<void> {
+  runWorker(
+    worker: Parameters<NonNullable<WorkerPlugin['runWorker']>>[0],
+    next: (w: typeof worker) => Promise<void>,
+  ): Promise<void> {
     if (this.finalizeErrors.length === 0) {
       const native = (worker as unknown as { nativeWorker: NativeWorkerInternals }).nativeWorker;
       const finalize = native.finalizeShutdown.bind(native);
       native.finalizeShutdown = async () => {
         // Each call copies the native worker's handle at once and keeps it until Tokio has run its
         // poll; a backlog of them keeps the last copies alive when finalizeShutdown runs.
-        const polls = Array.from({ length: 200 }, () => [native.pollActivityTask(), native.pollWorkflowActivation()]).flat().map((poll) => poll.catch(() => undefined));
+        const polls = Array.from({ length: 200 }, () => [native.pollActivityTask(), native.pollWorkflowActivation()])
+          .flat()
+          .map((poll) => poll.catch(() => undefined));
         try {
           await finalize();
         } catch (error) {
@@ -74,7 +79,11 @@ describe('the worker\'s native finalization races a poll (IllegalStateError "Wor
     const runOne = async (name: string) => {
       const invocation = invoke(t.handler, 30_000);
       await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-      const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [name] });
+      const result = await client.workflow.execute('greeting', {
+        taskQueue: t.taskQueue,
+        workflowId: uniqueName('wf'),
+        args: [name],
+      });
       return { result, record: await invocation };
     };
     // Tokio can run the backlog of polls before finalizeShutdown looks; then that invocation
@@ -92,7 +101,9 @@ describe('the worker\'s native finalization races a poll (IllegalStateError "Wor
     // The SDK's finalizeShutdown threw what it throws on Lambda, after the workflow completed.
     expect(racer.finalizeErrors).toHaveLength(1);
     expect(String(racer.finalizeErrors[0])).toMatch(/IllegalStateError: Worker still in use/);
-    const warning = t.logs.records().find((line) => line.level === 'WARN' && /could not finalize it/.test(String(line.message)));
+    const warning = t.logs
+      .records()
+      .find((line) => line.level === 'WARN' && /could not finalize it/.test(String(line.message)));
     expect(JSON.stringify(warning)).toMatch(/Expected 1 reference/);
     let summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
     expect(summaries).toHaveLength(attempts);

@@ -14,8 +14,15 @@ describe('applyDefaults with no working collector', () => {
     const silent = await startSilentServer();
     const down = await closedAddress();
     try {
-      for (const [name, endpoint] of [['collector down', down], ['collector silent', silent.address]] as const) {
-        const { handler, logs } = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure: (config) => applyDefaults(config, { endpoint }) });
+      for (const [name, endpoint] of [
+        ['collector down', down],
+        ['collector silent', silent.address],
+      ] as const) {
+        const { handler, logs } = testHandler({
+          bundlePath,
+          env: { TEMPORAL_ADDRESS: address },
+          configure: (config) => applyDefaults(config, { endpoint }),
+        });
         const record = await invoke(handler, 8_000);
         reportMargin(name, record);
         expect(record.error).toBeUndefined();

@@ -28,9 +28,19 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   // The caller that starts workflows is traced too (as a user's instrumented client would be),
   // through the same process-wide tracing setup the worker uses.
-  const { tracer } = getTracingSetup(resolveOtelOptions({ endpoint: receiver.address, serviceName: 'otel-test', env: { AWS_LAMBDA_FUNCTION_NAME: 'otel-fn', AWS_REGION: 'eu-west-1' } }));
+  const { tracer } = getTracingSetup(
+    resolveOtelOptions({
+      endpoint: receiver.address,
+      serviceName: 'otel-test',
+      env: { AWS_LAMBDA_FUNCTION_NAME: 'otel-fn', AWS_REGION: 'eu-west-1' },
+    }),
+  );
   connection = await Connection.connect({ address });
-  client = new Client({ connection, namespace: 'default', interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] } });
+  client = new Client({
+    connection,
+    namespace: 'default',
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] },
+  });
 });
 afterAll(async () => {
   await connection.close();
@@ -47,7 +57,9 @@ describe('applyDefaults with a real OTLP receiver', () => {
     const invocation = invoke(handler, 14_000);
     await makeVersionCurrent(client, version.deploymentName, version.buildId);
     const results = await Promise.all(
-      Array.from({ length: WORKFLOWS }, (_, i) => client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: [`n${i}`] })),
+      Array.from({ length: WORKFLOWS }, (_, i) =>
+        client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: [`n${i}`] }),
+      ),
     );
     const record = await invocation;
     reportMargin('otel invocation', record);
@@ -81,12 +93,15 @@ describe('applyDefaults with a real OTLP receiver', () => {
     const points = metricPoints(lines);
     const completed = latestCounterTotal(points, 'temporal_workflow_completed');
     expect(completed).toBe(WORKFLOWS);
-    const completedAt = Math.max(...points.filter((p) => p.metric === 'temporal_workflow_completed').map((p) => p.receivedAtMs));
+    const completedAt = Math.max(
+      ...points.filter((p) => p.metric === 'temporal_workflow_completed').map((p) => p.receivedAtMs),
+    );
     expect(completedAt).toBeLessThanOrEqual(record.settledMs);
     expect(points.some((point) => point.metric === 'temporal_activity_execution_latency')).toBe(true);
 
     const received = spans(lines);
-    if (process.env.TLW_DEBUG_SPANS) console.log(JSON.stringify(received.map((s) => [s.name, s.traceIdHex, s.spanIdHex, s.parentSpanIdHex])));
+    if (process.env.TLW_DEBUG_SPANS)
+      console.log(JSON.stringify(received.map((s) => [s.name, s.traceIdHex, s.spanIdHex, s.parentSpanIdHex])));
     const named = (name: string) => received.filter((span) => span.name === name);
     const workflowSpans = named('RunWorkflow:greeting');
     const activitySpans = named('RunActivity:greet');
@@ -111,6 +126,8 @@ describe('applyDefaults with a real OTLP receiver', () => {
       'cloud.region': 'eu-west-1',
     });
     const metricNames = new Set(points.map((point) => point.metric));
-    console.log(`otel: ${points.length} metric points of ${metricNames.size} metrics and ${received.length} spans received before the handler returned`);
+    console.log(
+      `otel: ${points.length} metric points of ${metricNames.size} metrics and ${received.length} spans received before the handler returned`,
+    );
   });
 });

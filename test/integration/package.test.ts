@@ -32,11 +32,30 @@ beforeAll(async () => {
   assertFreshBuild(root); // the CLI, and the package the example's handler bundles
   assertLoadsThisCheckout(exampleDir, root);
   ({ client, close: closeClient } = await connectClient(address));
-  const packaged = await runCli(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--arch', 'x86_64', '--out', zipFile]);
+  const packaged = await runCli([
+    'package',
+    '--project',
+    exampleDir,
+    '--handler',
+    'lib/index.handler',
+    '--arch',
+    'x86_64',
+    '--out',
+    zipFile,
+  ]);
   expect(packaged.code, packaged.stderr).toBe(0);
   packageOutput = packaged.stdout;
   console.log(packageOutput.trim());
-  const unbundled = await runCli(['package', '--project', exampleDir, '--handler', 'lib/index.handler', '--out', unbundledZipFile, '--no-bundle']);
+  const unbundled = await runCli([
+    'package',
+    '--project',
+    exampleDir,
+    '--handler',
+    'lib/index.handler',
+    '--out',
+    unbundledZipFile,
+    '--no-bundle',
+  ]);
   expect(unbundled.code, unbundled.stderr).toBe(0);
   unbundledOutput = unbundled.stdout;
 });
@@ -51,7 +70,13 @@ function zipEntries(file: string): string[] {
 }
 
 /** Unzips `zip`, invokes `handlerModule` in it for 12 s and runs the example's workflow on `taskQueue` meanwhile. */
-async function runUnzipped(zip: string, handlerModule: string, env: Record<string, string>, taskQueue: string, deploymentName = 'sdk-demo'): Promise<string> {
+async function runUnzipped(
+  zip: string,
+  handlerModule: string,
+  env: Record<string, string>,
+  taskQueue: string,
+  deploymentName = 'sdk-demo',
+): Promise<string> {
   const unzipped = path.join(workDir, path.basename(zip, '.zip'));
   execFileSync('unzip', ['-q', zip, '-d', unzipped]);
   const invocation = runCli(['invoke', `${handlerModule}#handler`, '--timeout', '12'], {
@@ -75,19 +100,37 @@ describe('temporal-lambda-worker package', () => {
     expect(zipped).toBeLessThan(20);
     expect(unzipped).toBeLessThan(250);
     const entries = zipEntries(zipFile);
-    expect(entries.filter((entry) => entry.endsWith('.node'))).toEqual(['node_modules/@temporalio/core-bridge/releases/x86_64-unknown-linux-gnu/index.node']);
-    for (const file of ['lib/index.js', 'lib/workflow-bundle.js', 'temporal.toml', 'otel-collector-config.yaml']) expect(entries).toContain(file);
-    expect(entries.some((entry) => /^node_modules\/(webpack|memfs|unionfs|@swc|terser|esbuild)\//.test(entry))).toBe(false);
-    expect(entries.some((entry) => entry.startsWith('src/') || entry.includes('core-bridge/sdk-core/') || entry.endsWith('.ts') || entry.endsWith('.map'))).toBe(false);
+    expect(entries.filter((entry) => entry.endsWith('.node'))).toEqual([
+      'node_modules/@temporalio/core-bridge/releases/x86_64-unknown-linux-gnu/index.node',
+    ]);
+    for (const file of ['lib/index.js', 'lib/workflow-bundle.js', 'temporal.toml', 'otel-collector-config.yaml'])
+      expect(entries).toContain(file);
+    expect(entries.some((entry) => /^node_modules\/(webpack|memfs|unionfs|@swc|terser|esbuild)\//.test(entry))).toBe(
+      false,
+    );
+    expect(
+      entries.some(
+        (entry) =>
+          entry.startsWith('src/') ||
+          entry.includes('core-bridge/sdk-core/') ||
+          entry.endsWith('.ts') ||
+          entry.endsWith('.map'),
+      ),
+    ).toBe(false);
   });
 
   it('bundles the handler into one minified file with its names, keeping what it loads by path', () => {
     const modules = Number(packageOutput.match(/bundled: +lib\/index holds (\d+) modules in one file/)![1]);
     expect(modules).toBeGreaterThan(300);
-    const bundle = execFileSync('unzip', ['-p', zipFile, 'lib/index.js'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const bundle = execFileSync('unzip', ['-p', zipFile, 'lib/index.js'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(bundle).not.toBe(readFileSync(path.join(exampleDir, 'lib', 'index.js'), 'utf8'));
     // The SDK and its dependencies are inside; only Node's own modules are required by name.
-    expect(bundle).not.toMatch(/require\("(@temporalio\/(worker|client|proto)|@grpc\/grpc-js|protobufjs|temporal-lambda-worker)"\)/);
+    expect(bundle).not.toMatch(
+      /require\("(@temporalio\/(worker|client|proto)|@grpc\/grpc-js|protobufjs|temporal-lambda-worker)"\)/,
+    );
     expect(bundle).toContain('addJSON(JSON.parse(');
     expect(bundle).toMatch(/function runWorker\(/); // identifiers are not minified
     expect(bundle.split('\n').length).toBeLessThan(bundle.length / 200); // whitespace is
@@ -102,9 +145,14 @@ describe('temporal-lambda-worker package', () => {
   it('packs the traced files as they are with --no-bundle, rxjs from its single-file build', () => {
     expect(unbundledOutput).not.toMatch(/bundled:/);
     const entries = zipEntries(unbundledZipFile);
-    expect(execFileSync('unzip', ['-p', unbundledZipFile, 'lib/index.js'], { encoding: 'utf8' })).toBe(readFileSync(path.join(exampleDir, 'lib', 'index.js'), 'utf8'));
+    expect(execFileSync('unzip', ['-p', unbundledZipFile, 'lib/index.js'], { encoding: 'utf8' })).toBe(
+      readFileSync(path.join(exampleDir, 'lib', 'index.js'), 'utf8'),
+    );
     expect(entries).toContain('node_modules/@temporalio/worker/lib/worker.js');
-    expect(entries.filter((entry) => entry.startsWith('node_modules/webpack/'))).toEqual(['node_modules/webpack/index.js', 'node_modules/webpack/package.json']);
+    expect(entries.filter((entry) => entry.startsWith('node_modules/webpack/'))).toEqual([
+      'node_modules/webpack/index.js',
+      'node_modules/webpack/package.json',
+    ]);
     expect(unbundledOutput).toMatch(/single-file build.*: rxjs/);
     expect(entries.filter((entry) => entry.startsWith('node_modules/rxjs/dist/')).sort()).toEqual([
       'node_modules/rxjs/dist/bundles/rxjs.umd.min.js',
@@ -126,7 +174,8 @@ describe('temporal-lambda-worker package', () => {
   it('runs workflows in a worker thread from a bundled handler (the thread loads its file from the zip)', async () => {
     mkdirSync(threadProject, { recursive: true });
     writeFileSync(path.join(threadProject, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
-    for (const file of ['activities.js', 'workflow-bundle.js']) copyFileSync(path.join(exampleDir, 'lib', file), path.join(threadProject, file));
+    for (const file of ['activities.js', 'workflow-bundle.js'])
+      copyFileSync(path.join(exampleDir, 'lib', file), path.join(threadProject, file));
     writeFileSync(
       path.join(threadProject, 'handler.js'),
       `const { runWorker } = require('temporal-lambda-worker');
@@ -139,24 +188,58 @@ exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, b
 `,
     );
     const threadZip = path.join(workDir, 'thread.zip');
-    const packaged = await runCli(['package', '--project', threadProject, '--handler', 'handler.handler', '--out', threadZip]);
+    const packaged = await runCli([
+      'package',
+      '--project',
+      threadProject,
+      '--handler',
+      'handler.handler',
+      '--out',
+      threadZip,
+    ]);
     expect(packaged.code, packaged.stderr).toBe(0);
     expect(packaged.stdout).toMatch(/bundled: +handler holds \d+ modules/);
     const taskQueue = uniqueName('zip-thread');
     const deploymentName = uniqueName('thread');
-    const output = await runUnzipped(threadZip, 'handler.js', { TLW_TASK_QUEUE: taskQueue, TLW_DEPLOYMENT_NAME: deploymentName }, taskQueue, deploymentName);
+    const output = await runUnzipped(
+      threadZip,
+      'handler.js',
+      { TLW_TASK_QUEUE: taskQueue, TLW_DEPLOYMENT_NAME: deploymentName },
+      taskQueue,
+      deploymentName,
+    );
     expect(output).toContain('"workflowThread":true');
   });
 
   it('refuses to pack a TLS private key unless asked', async () => {
     const keyFile = path.join(exampleDir, `test-client-${process.pid}.key`);
-    writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n');
+    writeFileSync(
+      keyFile,
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n',
+    );
     try {
-      const refused = await runCli(['package', '--project', exampleDir, '--out', path.join(workDir, 'k.zip'), '--include', keyFile]);
+      const refused = await runCli([
+        'package',
+        '--project',
+        exampleDir,
+        '--out',
+        path.join(workDir, 'k.zip'),
+        '--include',
+        keyFile,
+      ]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/holds a TLS private key.*--allow-private-keys/);
       expect(refused.stderr).not.toContain('MIIEvQ');
-      const allowed = await runCli(['package', '--project', exampleDir, '--out', path.join(workDir, 'k.zip'), '--include', keyFile, '--allow-private-keys']);
+      const allowed = await runCli([
+        'package',
+        '--project',
+        exampleDir,
+        '--out',
+        path.join(workDir, 'k.zip'),
+        '--include',
+        keyFile,
+        '--allow-private-keys',
+      ]);
       expect(allowed.code, allowed.stderr).toBe(0);
     } finally {
       rmSync(keyFile, { force: true });

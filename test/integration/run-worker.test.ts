@@ -51,14 +51,19 @@ describe('runWorker against a real server', () => {
     const summary = t.logs.records().find((line) => line.message === 'Invocation summary');
     expect(summary).toMatchObject({ endReason: 'deadline', requestId: record.context.awsRequestId, level: 'INFO' });
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const identities = history.events!.map((event) => event.workflowTaskStartedEventAttributes?.identity).filter(Boolean);
+    const identities = history
+      .events!.map((event) => event.workflowTaskStartedEventAttributes?.identity)
+      .filter(Boolean);
     expect(identities).toContain(`${record.context.awsRequestId}@${record.context.invokedFunctionArn}`);
   });
 
   it('uses TEMPORAL_TASK_QUEUE over the code value and a temporal.toml found in LAMBDA_TASK_ROOT', async () => {
     const taskQueue = uniqueName('env-tq');
     const taskRoot = emptyDir();
-    writeFileSync(path.join(taskRoot, 'temporal.toml'), `[profile.default]\naddress = "${address}"\nnamespace = "default"\n`);
+    writeFileSync(
+      path.join(taskRoot, 'temporal.toml'),
+      `[profile.default]\naddress = "${address}"\nnamespace = "default"\n`,
+    );
     const t = testHandler({
       bundlePath,
       env: { TEMPORAL_TASK_QUEUE: taskQueue, LAMBDA_TASK_ROOT: taskRoot },
@@ -66,7 +71,11 @@ describe('runWorker against a real server', () => {
     });
     const invocation = invoke(t.handler, REMAINING_MS);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    const result = await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['env'] });
+    const result = await client.workflow.execute('greeting', {
+      taskQueue,
+      workflowId: uniqueName('wf'),
+      args: ['env'],
+    });
     const record = await invocation;
     reportMargin('env task queue + toml', record);
 
@@ -82,7 +91,13 @@ describe('runWorker against a real server', () => {
     const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure });
     const cold = invoke(t.handler, 30_000);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    expect(await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['idle'] })).toBe('Hello, idle!');
+    expect(
+      await client.workflow.execute('greeting', {
+        taskQueue: t.taskQueue,
+        workflowId: uniqueName('wf'),
+        args: ['idle'],
+      }),
+    ).toBe('Hello, idle!');
     const coldRecord = await cold;
     const warmRecord = await invoke(t.handler, 30_000);
     const summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
@@ -114,10 +129,16 @@ describe('runWorker against a real server', () => {
       },
     });
     const endpoint = uniqueName('tlw-echo');
-    await client.connection.operatorService.createNexusEndpoint({ spec: { name: endpoint, target: { worker: { namespace: 'default', taskQueue: t.taskQueue } } } });
+    await client.connection.operatorService.createNexusEndpoint({
+      spec: { name: endpoint, target: { worker: { namespace: 'default', taskQueue: t.taskQueue } } },
+    });
     const invocation = invoke(t.handler, 30_000);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    const result = await client.workflow.execute('nexusEcho', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: [endpoint, 'nexus', 4_000] });
+    const result = await client.workflow.execute('nexusEcho', {
+      taskQueue: t.taskQueue,
+      workflowId: uniqueName('wf'),
+      args: [endpoint, 'nexus', 4_000],
+    });
     const record = await invocation;
     reportMargin('Nexus operation with idle exit', record);
 
@@ -143,7 +164,9 @@ describe('runWorker against a real server', () => {
     const polling = t.logs.records().find((line) => line.message === 'Worker polling');
     expect(polling).toMatchObject({ activationLimitMs: 1_000 });
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const failures = history.events!.map((event) => event.workflowTaskFailedEventAttributes?.failure?.message).filter(Boolean);
+    const failures = history
+      .events!.map((event) => event.workflowTaskFailedEventAttributes?.failure?.message)
+      .filter(Boolean);
     expect(failures.join('\n')).toMatch(/Script execution timed out after 1000ms/);
   });
 
@@ -170,7 +193,11 @@ describe('runWorker against a real server', () => {
     });
     const invocation = invoke(t.handler, 30_000);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['late'] });
+    const result = await client.workflow.execute('greeting', {
+      taskQueue: t.taskQueue,
+      workflowId: uniqueName('wf'),
+      args: ['late'],
+    });
     const record = await invocation;
 
     expect(result).toBe('Hello, late!');
@@ -180,7 +207,9 @@ describe('runWorker against a real server', () => {
     expect(summary).toMatchObject({ endReason: 'idle', level: 'INFO' });
     expect((summary.tasks as { activities: number }).activities).toBe(1);
     // Shut down after 2 s of polling with nothing to do (not 2 s after the start), not kept to the deadline.
-    const shutdownAtMs = Date.parse(String(t.logs.records().find((line) => /shutting the worker down early/.test(String(line.message)))!.timestamp));
+    const shutdownAtMs = Date.parse(
+      String(t.logs.records().find((line) => /shutting the worker down early/.test(String(line.message)))!.timestamp),
+    );
     expect(shutdownAtMs - pollingFromMs).toBeGreaterThanOrEqual(2_000);
     expect(record.settledMs - record.startedMs).toBeLessThan(20_000);
   });
@@ -189,27 +218,42 @@ describe('runWorker against a real server', () => {
     const t = testHandler({
       bundlePath,
       env: { TEMPORAL_ADDRESS: address },
-      configure: (config) => void (config.workerOptions.tuner = { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } }),
+      configure: (config) =>
+        void (config.workerOptions.tuner = { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } }),
     });
     const invocation = invoke(t.handler, REMAINING_MS);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['tuned'] });
+    const result = await client.workflow.execute('greeting', {
+      taskQueue: t.taskQueue,
+      workflowId: uniqueName('wf'),
+      args: ['tuned'],
+    });
     expect(result).toBe('Hello, tuned!');
     expect((await invocation).error).toBeUndefined();
   });
 
   it('runs workflows in a worker thread when config.workflowThread is set', async () => {
-    const t = testHandler({ bundlePath, env: { TEMPORAL_ADDRESS: address }, configure: (config) => void (config.workflowThread = true) });
+    const t = testHandler({
+      bundlePath,
+      env: { TEMPORAL_ADDRESS: address },
+      configure: (config) => void (config.workflowThread = true),
+    });
     const invocation = invoke(t.handler, REMAINING_MS);
     await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    const result = await client.workflow.execute('greeting', { taskQueue: t.taskQueue, workflowId: uniqueName('wf'), args: ['thread'] });
+    const result = await client.workflow.execute('greeting', {
+      taskQueue: t.taskQueue,
+      workflowId: uniqueName('wf'),
+      args: ['thread'],
+    });
     const record = await invocation;
     reportMargin('workflow in a worker thread', record);
 
     expect(result).toBe('Hello, thread!');
     expect(record.error).toBeUndefined();
     expect(record.settledMs).toBeLessThan(record.context.deadlineMs);
-    expect(t.logs.records().find((line) => line.message === 'Lambda worker configured')).toMatchObject({ workflowThread: true });
+    expect(t.logs.records().find((line) => line.message === 'Lambda worker configured')).toMatchObject({
+      workflowThread: true,
+    });
     expect(t.logs.records().find((line) => line.message === 'Worker polling')).not.toHaveProperty('activationLimitMs');
   });
 });

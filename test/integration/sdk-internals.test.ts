@@ -14,7 +14,12 @@ beforeAll(async () => {
   connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   worker = await Worker.create(
     withActivationLimit(
-      { connection, taskQueue: uniqueName('tq'), workflowBundle: { codePath: inject('workflowBundlePath') }, debugMode: true },
+      {
+        connection,
+        taskQueue: uniqueName('tq'),
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        debugMode: true,
+      },
       1_234,
     ),
   );
@@ -32,7 +37,7 @@ it('Worker.create reads isolateExecutionTimeout (withActivationLimit) into its c
   expect(worker.options.isolateExecutionTimeoutMs).toBe(1_234);
 });
 
-it('nexusOperationsInFlight finds the worker\'s count of in-flight Nexus operations', () => {
+it("nexusOperationsInFlight finds the worker's count of in-flight Nexus operations", () => {
   const counts: number[] = [];
   const subscription = nexusOperationsInFlight(worker)?.subscribe((count) => counts.push(count));
   subscription?.unsubscribe();
@@ -41,10 +46,12 @@ it('nexusOperationsInFlight finds the worker\'s count of in-flight Nexus operati
 
 it('onWorkerStart calls back when run() starts polling, with the worker RUNNING, and shutdown() works then', async () => {
   const states: string[] = [];
-  expect(onWorkerStart(worker, () => {
-    states.push(worker.getState());
-    worker.shutdown();
-  })).toBe(true);
+  expect(
+    onWorkerStart(worker, () => {
+      states.push(worker.getState());
+      worker.shutdown();
+    }),
+  ).toBe(true);
   expect(states).toEqual([]);
   await worker.run();
   expect(states).toEqual(['RUNNING']);

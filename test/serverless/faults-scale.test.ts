@@ -23,8 +23,20 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Invocation { requestId: string; environmentId: string; cold: boolean; outcome?: string; errorType?: string; marginMs: number; source: string }
-interface Environment { id: string; state: string; kill(): void }
+interface Invocation {
+  requestId: string;
+  environmentId: string;
+  cold: boolean;
+  outcome?: string;
+  errorType?: string;
+  marginMs: number;
+  source: string;
+}
+interface Environment {
+  id: string;
+  state: string;
+  kill(): void;
+}
 interface Emulated {
   invoke(event?: unknown): Promise<Invocation>;
   invocations: Invocation[];
@@ -38,10 +50,17 @@ interface Emulated {
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
-interface Server { address: string; stop(): Promise<void> }
+interface Server {
+  address: string;
+  stop(): Promise<void>;
+}
 
 /** The loop: emulator, server with the controller, a registered version; returns the client. */
-async function serverlessLoop(options: Record<string, unknown>, serverArgs: string[] = [], env: Record<string, string> = {}) {
+async function serverlessLoop(
+  options: Record<string, unknown>,
+  serverArgs: string[] = [],
+  env: Record<string, string> = {},
+) {
   const deploymentName = uniqueName('dep');
   const taskQueue = uniqueName('scale');
   const emu = (await startLambdaEmulator({
@@ -49,10 +68,18 @@ async function serverlessLoop(options: Record<string, unknown>, serverArgs: stri
     handler: 'lambda-handler.handler',
     timeoutSeconds: 20,
     ...options,
-    env: { TLW_WORKFLOW_BUNDLE: bundlePath, TLW_DEPLOYMENT_NAME: deploymentName, TEMPORAL_TASK_QUEUE: taskQueue, TLW_IDLE_EXIT_MS: '3000', ...env },
+    env: {
+      TLW_WORKFLOW_BUNDLE: bundlePath,
+      TLW_DEPLOYMENT_NAME: deploymentName,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TLW_IDLE_EXIT_MS: '3000',
+      ...env,
+    },
   })) as Emulated;
   cleanups.push(() => emu.stop());
-  const holder: { server: Server } = { server: await startServerWithWorkerController({ lambdaApiUrl: emu.lambdaApiUrl, args: serverArgs }) };
+  const holder: { server: Server } = {
+    server: await startServerWithWorkerController({ lambdaApiUrl: emu.lambdaApiUrl, args: serverArgs }),
+  };
   cleanups.push(() => holder.server.stop());
   emu.setEnv({ TEMPORAL_ADDRESS: holder.server.address });
   const connection = await Connection.connect({ address: holder.server.address });
@@ -65,7 +92,9 @@ async function serverlessLoop(options: Record<string, unknown>, serverArgs: stri
 /** Each workflow's runs as the server lists them: completed exactly once, none lost. */
 async function completions(client: Client, taskQueue: string) {
   const byId = new Map<string, number>();
-  for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'` })) {
+  for await (const info of client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`,
+  })) {
     byId.set(info.workflowId, (byId.get(info.workflowId) ?? 0) + 1);
   }
   return byId;
@@ -76,21 +105,29 @@ describe('faults at scale, under the Worker Controller', () => {
     const { emu, client, taskQueue } = await serverlessLoop({ concurrency: 3 });
     await emu.idle();
     const ids = Array.from({ length: 15 }, (_, i) => uniqueName(`kill-${i}`));
-    const handles = await Promise.all(ids.map((workflowId) => client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 2_000] })));
+    const handles = await Promise.all(
+      ids.map((workflowId) =>
+        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 2_000] }),
+      ),
+    );
     const started = await pollUntil(() => emu.logs.find((entry) => entry.line.includes('activity started')), {
       timeoutMs: 60_000,
       what: 'an activity to start in one of the environments',
     });
     const victimId = started.environmentId;
     const victim = emu.environments().find((environment) => environment.id === victimId)!;
-    const killedRequest = emu.invocations.find((invocation) => invocation.environmentId === victimId && invocation.outcome === undefined)!;
+    const killedRequest = emu.invocations.find(
+      (invocation) => invocation.environmentId === victimId && invocation.outcome === undefined,
+    )!;
     victim.kill();
 
     const results = await Promise.all(handles.map((handle) => handle.result()));
     await emu.idle();
     const retried = results.filter((result) => !result.endsWith('(attempt 1)'));
     const byId = await completions(client, taskQueue);
-    console.log(`SIGKILL mid-activity: ${results.length} completed, ${retried.length} activities retried elsewhere, ${emu.invocations.length} invocations, peak ${emu.summary().peakBusy} busy environments`);
+    console.log(
+      `SIGKILL mid-activity: ${results.length} completed, ${retried.length} activities retried elsewhere, ${emu.invocations.length} invocations, peak ${emu.summary().peakBusy} busy environments`,
+    );
     expect(killedRequest.outcome).toBe('error');
     expect(killedRequest.errorType).toBe('Runtime.ExitError');
     expect(retried.length).toBeGreaterThan(0);
@@ -101,15 +138,23 @@ describe('faults at scale, under the Worker Controller', () => {
   it('throttling at the concurrency limit: the controller is answered 429, retries, and nothing is lost', async () => {
     // One environment with one activity slot: a backlog builds, the controller invokes again and
     // again, and every invoke beyond the one running is throttled (asyncQueue: false answers 429).
-    const { emu, client, taskQueue } = await serverlessLoop({ concurrency: 1, asyncQueue: false }, [], { TLW_MAX_ACTIVITIES: '1' });
+    const { emu, client, taskQueue } = await serverlessLoop({ concurrency: 1, asyncQueue: false }, [], {
+      TLW_MAX_ACTIVITIES: '1',
+    });
     await emu.idle();
     const ids = Array.from({ length: 12 }, (_, i) => uniqueName(`throttle-${i}`));
-    const handles = await Promise.all(ids.map((workflowId) => client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 500] })));
+    const handles = await Promise.all(
+      ids.map((workflowId) =>
+        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 500] }),
+      ),
+    );
     await Promise.all(handles.map((handle) => handle.result()));
     await emu.idle();
     const firstThrottle = emu.apiInvokes.find((call) => call.throttled);
     const byId = await completions(client, taskQueue);
-    console.log(`throttling: ${emu.apiInvokes.length} Invoke calls, ${emu.summary().throttles} answered 429, ${emu.summary().invocations} invocations`);
+    console.log(
+      `throttling: ${emu.apiInvokes.length} Invoke calls, ${emu.summary().throttles} answered 429, ${emu.summary().invocations} invocations`,
+    );
     // The controller's asynchronous invoke, answered 429.
     expect(firstThrottle).toMatchObject({ type: 'Event', throttled: true });
     expect(emu.apiInvokes.some((call) => call.at > firstThrottle!.at)).toBe(true); // called again after a 429
@@ -121,28 +166,44 @@ describe('faults at scale, under the Worker Controller', () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const db = path.join(dir, 'temporal.db');
     const { emu, client, taskQueue, holder } = await serverlessLoop({ concurrency: 1 }, ['-db', db]);
-    expect(await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('before'), args: ['before'] })).toBe('Hello, before!');
+    expect(
+      await client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('before'), args: ['before'] }),
+    ).toBe('Hello, before!');
     await emu.idle(); // the environment is now frozen, holding its kept connection
     const [frozen] = emu.environments();
     expect(frozen?.state).toBe('idle');
 
     const port = holder.server.address.split(':')[1]!;
     await holder.server.stop();
-    holder.server = await startServerWithWorkerController({ lambdaApiUrl: emu.lambdaApiUrl, args: ['-db', db, '-port', port] });
+    holder.server = await startServerWithWorkerController({
+      lambdaApiUrl: emu.lambdaApiUrl,
+      args: ['-db', db, '-port', port],
+    });
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // frozen a while longer on the new server
 
     const before = emu.invocations.length;
     const connection = await Connection.connect({ address: holder.server.address });
     cleanups.push(() => connection.close());
     const after = new Client({ connection });
-    expect(await after.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('after'), args: ['after'] })).toBe('Hello, after!');
+    expect(
+      await after.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('after'), args: ['after'] }),
+    ).toBe('Hello, after!');
     await emu.idle();
     const thawed = emu.invocations.slice(before);
-    const lines = emu.logs.filter((entry) => thawed.some((invocation) => invocation.requestId === entry.requestId)).map((entry) => entry.line).join('\n');
-    console.log(`frozen through a server restart: ${thawed.length} invocation(s) ${JSON.stringify(thawed.map((i) => ({ outcome: i.outcome, cold: i.cold, env: i.environmentId, marginMs: i.marginMs })))}; check: ${/failed its check|did not answer/.test(lines) ? 'kept connection replaced' : 'kept connection answered'}`);
+    const lines = emu.logs
+      .filter((entry) => thawed.some((invocation) => invocation.requestId === entry.requestId))
+      .map((entry) => entry.line)
+      .join('\n');
+    console.log(
+      `frozen through a server restart: ${thawed.length} invocation(s) ${JSON.stringify(thawed.map((i) => ({ outcome: i.outcome, cold: i.cold, env: i.environmentId, marginMs: i.marginMs })))}; check: ${/failed its check|did not answer/.test(lines) ? 'kept connection replaced' : 'kept connection answered'}`,
+    );
     // An invoke the controller sends while the server restarts may fail (clearly, before its
     // deadline); the one that served the workflow ran warm in the frozen environment.
-    expect(thawed.some((invocation) => invocation.outcome === 'ok' && !invocation.cold && invocation.environmentId === frozen!.id)).toBe(true);
+    expect(
+      thawed.some(
+        (invocation) => invocation.outcome === 'ok' && !invocation.cold && invocation.environmentId === frozen!.id,
+      ),
+    ).toBe(true);
     expect(thawed.every((invocation) => invocation.marginMs > 0)).toBe(true);
     // The native connection reconnects by itself to a server back on the same address: the check
     // after the thaw passes and the kept connection is reused.
@@ -152,7 +213,10 @@ describe('faults at scale, under the Worker Controller', () => {
     // replaced (connecting fails too), and the invocation still ends before its deadline.
     await holder.server.stop();
     const down = await emu.invoke({});
-    const downLines = emu.logs.filter((entry) => entry.requestId === down.requestId).map((entry) => entry.line).join('\n');
+    const downLines = emu.logs
+      .filter((entry) => entry.requestId === down.requestId)
+      .map((entry) => entry.line)
+      .join('\n');
     console.log(`thawed with the server down: ${down.outcome}, margin ${down.marginMs} ms`);
     expect(down.environmentId).toBe(frozen!.id);
     expect(down.marginMs).toBeGreaterThan(0);

@@ -27,8 +27,22 @@ afterEach(async () => {
 });
 
 interface Emulated {
-  invoke(event?: unknown): Promise<{ outcome: string; marginMs: number; durationMs: number; cold: boolean; requestId: string; source: string }>;
-  invocations: Array<{ outcome?: string; source: string; cold: boolean; marginMs: number; startMs: number; queuedAt: number }>;
+  invoke(event?: unknown): Promise<{
+    outcome: string;
+    marginMs: number;
+    durationMs: number;
+    cold: boolean;
+    requestId: string;
+    source: string;
+  }>;
+  invocations: Array<{
+    outcome?: string;
+    source: string;
+    cold: boolean;
+    marginMs: number;
+    startMs: number;
+    queuedAt: number;
+  }>;
   logs: Array<{ line: string; requestId?: string }>;
   functionArn: string;
   lambdaApiUrl: string;
@@ -55,7 +69,8 @@ async function client(address: string): Promise<Client> {
   return new Client({ connection });
 }
 
-const linesOf = (emu: Emulated, requestId: string) => emu.logs.filter((entry) => entry.requestId === requestId).map((entry) => entry.line);
+const linesOf = (emu: Emulated, requestId: string) =>
+  emu.logs.filter((entry) => entry.requestId === requestId).map((entry) => entry.line);
 
 describe('inside the Lambda emulator, under the real runtime client', () => {
   it('completes a workflow and ends before the emulator deadline, with no "Task timed out"', async () => {
@@ -64,17 +79,25 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     const temporal = await client(server.address);
     const deploymentName = uniqueName('dep');
     const taskQueue = uniqueName('emu');
-    const emu = await emulator({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, TLW_DEPLOYMENT_NAME: deploymentName });
+    const emu = await emulator({
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TLW_DEPLOYMENT_NAME: deploymentName,
+    });
     const invocation = emu.invoke({});
     await makeVersionCurrent(temporal, deploymentName, 'b1');
-    expect(await temporal.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['emulator'] })).toBe('Hello, emulator!');
+    expect(
+      await temporal.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['emulator'] }),
+    ).toBe('Hello, emulator!');
     const result = await invocation;
     console.log(`emulator: invocation ended ${result.marginMs} ms before the emulator's 12 s deadline`);
     expect(result.outcome).toBe('ok');
     expect(result.marginMs).toBeGreaterThan(0);
     const lines = linesOf(emu, result.requestId).join('\n');
     expect(lines).not.toMatch(/Task timed out/);
-    expect(logged(linesOf(emu, result.requestId), { message: 'Invocation summary', endReason: 'deadline' })).toHaveLength(1);
+    expect(
+      logged(linesOf(emu, result.requestId), { message: 'Invocation summary', endReason: 'deadline' }),
+    ).toHaveLength(1);
     expect(logged(linesOf(emu, result.requestId), { message: 'test hook ran' })).toHaveLength(1);
     const runtimeNode = /"nodeVersion":"v(\d+)\./.exec(lines)?.[1];
     expect(runtimeNode).toBe(process.env.TLW_LAMBDA_NODE || '22'); // the runtime's Node, not the test runner's
@@ -85,7 +108,16 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     const root = path.join(import.meta.dirname, '..', '..');
     const work = mkdtempSync(path.join(tmpdir(), 'tlw-emulated-zip-'));
     cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
-    execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), 'package', '--project', path.join(root, 'examples', 'basic'), '--handler', 'lib/index.handler', '--out', path.join(work, 'function.zip')]);
+    execFileSync(process.execPath, [
+      path.join(root, 'dist', 'cli.cjs'),
+      'package',
+      '--project',
+      path.join(root, 'examples', 'basic'),
+      '--handler',
+      'lib/index.handler',
+      '--out',
+      path.join(work, 'function.zip'),
+    ]);
     execFileSync('unzip', ['-q', path.join(work, 'function.zip'), '-d', path.join(work, 'task')]);
     const server = await startTestServer();
     cleanups.push(() => server.stop());
@@ -95,12 +127,18 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
       taskRoot: path.join(work, 'task'),
       handler: 'lib/index.handler',
       timeoutSeconds: 12,
-      env: { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9' },
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
+      },
     })) as Emulated;
     cleanups.push(() => emu.stop());
     const invocation = emu.invoke({});
     await makeVersionCurrent(temporal, 'sdk-demo', 'v1');
-    expect(await temporal.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['packed'] })).toBe('Hello, packed!');
+    expect(
+      await temporal.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['packed'] }),
+    ).toBe('Hello, packed!');
     const result = await invocation;
     console.log(`emulator, packed zip: invocation ended ${result.marginMs} ms before the emulator's 12 s deadline`);
     expect(result.outcome).toBe('ok');
@@ -115,7 +153,11 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     const temporal = await client(server.address);
     const deploymentName = uniqueName('dep');
     const taskQueue = uniqueName('stubborn');
-    const emu = await emulator({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, TLW_DEPLOYMENT_NAME: deploymentName });
+    const emu = await emulator({
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TLW_DEPLOYMENT_NAME: deploymentName,
+    });
     const invocation = emu.invoke({});
     await makeVersionCurrent(temporal, deploymentName, 'b1');
     await temporal.workflow.start('stubborn', { taskQueue, workflowId: uniqueName('wf'), args: [120_000] });
@@ -123,7 +165,9 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     console.log(`emulator, activity ignoring cancellation: ended ${result.marginMs} ms before the emulator's deadline`);
     expect(result.outcome).toBe('ok');
     const lines = linesOf(emu, result.requestId).join('\n');
-    expect(logged(linesOf(emu, result.requestId), { message: /^Worker shutdown was forced|^Worker did not stop/ })).toHaveLength(1);
+    expect(
+      logged(linesOf(emu, result.requestId), { message: /^Worker shutdown was forced|^Worker did not stop/ }),
+    ).toHaveLength(1);
     expect(logged(linesOf(emu, result.requestId), { message: 'test hook ran' })).toHaveLength(1);
     expect(lines).not.toMatch(/Task timed out/);
   });
@@ -138,17 +182,27 @@ describe('the Temporal Worker Controller', () => {
     cleanups.push(() => server.stop());
     emu.setEnv({ TEMPORAL_ADDRESS: server.address }); // read when the runtime starts, at the first invocation
     const temporal = await client(server.address);
-    await registerServerlessVersion(temporal.connection, { deploymentName, buildId: 'b1', functionArn: emu.functionArn });
+    await registerServerlessVersion(temporal.connection, {
+      deploymentName,
+      buildId: 'b1',
+      functionArn: emu.functionArn,
+    });
     await emu.idle();
     emu.reclaim(); // no worker, no warm environment: a true cold start from zero
     const before = emu.invocations.length;
 
     const startMs = Date.now();
-    const result = await temporal.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: ['zero'] });
+    const result = await temporal.workflow.execute('greeting', {
+      taskQueue,
+      workflowId: uniqueName('wf'),
+      args: ['zero'],
+    });
     const latencyMs = Date.now() - startMs;
     await emu.idle();
     const triggered = emu.invocations.slice(before);
-    console.log(`scale from zero: ${triggered.length} invocation(s) by the Worker Controller, workflow start to completion ${latencyMs} ms (cold: ${triggered[0]?.cold})`);
+    console.log(
+      `scale from zero: ${triggered.length} invocation(s) by the Worker Controller, workflow start to completion ${latencyMs} ms (cold: ${triggered[0]?.cold})`,
+    );
 
     expect(result).toBe('Hello, zero!');
     expect(triggered.length).toBeGreaterThanOrEqual(1);

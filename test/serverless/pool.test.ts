@@ -32,24 +32,41 @@ interface Emulated {
   lambdaApiUrl: string;
   functionArn: string;
   environments(): Array<{ id: string; state: string }>;
-  summary(): { invocations: number; coldStarts: number; peakEnvironments: number; peakBusy: number; throttles: number; reaped: number; gbSeconds: number; billedMs: number };
+  summary(): {
+    invocations: number;
+    coldStarts: number;
+    peakEnvironments: number;
+    peakBusy: number;
+    throttles: number;
+    reaped: number;
+    gbSeconds: number;
+    billedMs: number;
+  };
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
 async function emulator(options: Record<string, unknown> = {}): Promise<Emulated> {
-  const emu = (await startLambdaEmulator({ taskRoot: fixtures, handler: 'sleep-handler.handler', timeoutSeconds: 10, ...options })) as Emulated;
+  const emu = (await startLambdaEmulator({
+    taskRoot: fixtures,
+    handler: 'sleep-handler.handler',
+    timeoutSeconds: 10,
+    ...options,
+  })) as Emulated;
   cleanups.push(() => emu.stop());
   return emu;
 }
 
 /** An Invoke call of the Lambda API, as the Worker Controller's AWS SDK sends it. */
 async function apiInvoke(emu: Emulated, type: 'Event' | 'RequestResponse', event: unknown) {
-  const response = await fetch(`${emu.lambdaApiUrl}/2015-03-31/functions/${encodeURIComponent(emu.functionArn)}/invocations`, {
-    method: 'POST',
-    headers: { 'x-amz-invocation-type': type },
-    body: JSON.stringify(event),
-  });
+  const response = await fetch(
+    `${emu.lambdaApiUrl}/2015-03-31/functions/${encodeURIComponent(emu.functionArn)}/invocations`,
+    {
+      method: 'POST',
+      headers: { 'x-amz-invocation-type': type },
+      body: JSON.stringify(event),
+    },
+  );
   return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: await response.text() };
 }
 
@@ -75,7 +92,11 @@ describe('the Lambda emulator scales out', () => {
     const sync = await apiInvoke(emu, 'RequestResponse', { ms: 0 });
     expect(sync.status).toBe(429);
     expect(sync.errorType).toBe('TooManyRequestsException');
-    expect(JSON.parse(sync.body)).toEqual({ Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' });
+    expect(JSON.parse(sync.body)).toEqual({
+      Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      Type: 'User',
+      message: 'Rate Exceeded.',
+    });
     // Event invokes are queued by Lambda's async queue, not throttled to the caller...
     expect((await apiInvoke(emu, 'Event', { ms: 0 })).status).toBe(202);
     await running;

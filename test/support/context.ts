@@ -7,7 +7,11 @@ export interface FakeContext extends LambdaContext {
 }
 
 /** A context with `remainingMs` left by `clock` (the process clock unless a fake one is given). */
-export function makeContext(remainingMs: number, overrides: Partial<LambdaContext> = {}, clock: { now(): number } = Date): FakeContext {
+export function makeContext(
+  remainingMs: number,
+  overrides: Partial<LambdaContext> = {},
+  clock: { now(): number } = Date,
+): FakeContext {
   const deadlineMs = clock.now() + remainingMs;
   const functionName = overrides.functionName ?? 'test-function';
   return {

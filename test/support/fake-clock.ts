@@ -76,7 +76,8 @@ export class FakeClock implements Clock {
     let best: [number, Timer] | undefined;
     for (const entry of this.timers) {
       const [, timer] = entry;
-      if (best === undefined || timer.atMs < best[1].atMs || (timer.atMs === best[1].atMs && timer.seq < best[1].seq)) best = entry;
+      if (best === undefined || timer.atMs < best[1].atMs || (timer.atMs === best[1].atMs && timer.seq < best[1].seq))
+        best = entry;
     }
     return best;
   }

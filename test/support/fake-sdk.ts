@@ -120,14 +120,20 @@ export class FakeWorker {
     this.state = 'DRAINING';
     this.clock.at(this.script.drainMs, () => {
       if (this.state !== 'DRAINING') return;
-      if (this.script.finalizeRace) this.end('STOPPED', new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'), false);
+      if (this.script.finalizeRace)
+        this.end('STOPPED', new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'), false);
       else this.end('STOPPED');
     });
     this.clock.at(this.forceTimeMs, () => {
       if (this.state !== 'DRAINING') return;
       // With a call still outstanding at the forced stop, finalize fails and core keeps the worker.
-      if (this.script.finalizeRace) this.end('FAILED', new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'), false);
-      else this.end('FAILED', new GracefulShutdownPeriodExpiredError('Timed out while waiting for worker to shutdown gracefully'));
+      if (this.script.finalizeRace)
+        this.end('FAILED', new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'), false);
+      else
+        this.end(
+          'FAILED',
+          new GracefulShutdownPeriodExpiredError('Timed out while waiting for worker to shutdown gracefully'),
+        );
     });
   }
 
@@ -192,7 +198,8 @@ export class FakeWorld {
       },
       check: async (connection) => {
         await this.after(this.script.checkMs);
-        if (this.script.checkFails || (connection as FakeConnection).closed) throw new Error('check failed: UNAVAILABLE');
+        if (this.script.checkFails || (connection as FakeConnection).closed)
+          throw new Error('check failed: UNAVAILABLE');
       },
       createWorker: async (options) => {
         this.createdWith.push(options as unknown as Record<string, unknown>);
@@ -201,11 +208,19 @@ export class FakeWorld {
         if (this.script.createFails) throw new Error('worker options rejected');
         if (connection.closed) this.violation(`Worker.create on closed connection ${connection.id}`);
         if (connection.registered.has(options.taskQueue)) {
-          this.violation(`Worker.create refused: connection ${connection.id} still has a worker of ${options.taskQueue}`);
+          this.violation(
+            `Worker.create refused: connection ${connection.id} still has a worker of ${options.taskQueue}`,
+          );
           throw new Error(`a worker of task queue ${options.taskQueue} is already registered on this connection`);
         }
         const script = this.script.workers[Math.min(this.workers.length, this.script.workers.length - 1)]!;
-        const worker = new FakeWorker(connection, options.taskQueue, Number(options.shutdownForceTime), script, this.clock);
+        const worker = new FakeWorker(
+          connection,
+          options.taskQueue,
+          Number(options.shutdownForceTime),
+          script,
+          this.clock,
+        );
         connection.holders.add(worker);
         connection.registered.add(options.taskQueue);
         this.workers.push(worker);

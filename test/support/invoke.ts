@@ -33,7 +33,11 @@ export function emptyDir(): string {
 }
 
 /** Collects JSON log lines. */
-export function captureLines(): { lines: string[]; write: (line: string) => void; records: () => Array<Record<string, unknown>> } {
+export function captureLines(): {
+  lines: string[];
+  write: (line: string) => void;
+  records: () => Array<Record<string, unknown>>;
+} {
   const lines: string[] = [];
   return {
     lines,

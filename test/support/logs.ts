@@ -29,7 +29,12 @@ export function logged(lines: readonly string[] | readonly LogRecord[], match: L
   const records = typeof lines[0] === 'string' ? parseLogLines(lines as string[]) : (lines as LogRecord[]);
   const { message, ...fields } = match;
   return records.filter((record) => {
-    if (message instanceof RegExp ? !message.test(String(record.message)) : message !== undefined && record.message !== message) return false;
+    if (
+      message instanceof RegExp
+        ? !message.test(String(record.message))
+        : message !== undefined && record.message !== message
+    )
+      return false;
     return Object.entries(fields).every(([key, value]) => JSON.stringify(record[key]) === JSON.stringify(value));
   });
 }

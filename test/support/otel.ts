@@ -22,7 +22,9 @@ export interface ReceivedSpan {
   resource: Record<string, unknown>;
 }
 
-function attributesOf(list: Array<{ key: string; value: Record<string, unknown> }> | undefined): Record<string, unknown> {
+function attributesOf(
+  list: Array<{ key: string; value: Record<string, unknown> }> | undefined,
+): Record<string, unknown> {
   return Object.fromEntries((list ?? []).map(({ key, value }) => [key, Object.values(value)[0]]));
 }
 
@@ -40,7 +42,12 @@ export function metricPoints(lines: ReceivedLine[]): ReceivedPoint[] {
           const data = metric.sum ?? metric.gauge ?? metric.histogram;
           for (const point of data?.dataPoints ?? []) {
             const value = Number(point.asInt ?? point.asDouble ?? point.count ?? 0);
-            points.push({ metric: metric.name, value, attributes: attributesOf(point.attributes), receivedAtMs: line.receivedAtMs });
+            points.push({
+              metric: metric.name,
+              value,
+              attributes: attributesOf(point.attributes),
+              receivedAtMs: line.receivedAtMs,
+            });
           }
         }
       }
@@ -57,7 +64,14 @@ export function spans(lines: ReceivedLine[]): ReceivedSpan[] {
       const resource = attributesOf(resourceSpans.resource?.attributes);
       for (const scope of resourceSpans.scopeSpans ?? []) {
         for (const span of scope.spans ?? []) {
-          out.push({ name: span.name, traceIdHex: hex(span.traceId), spanIdHex: hex(span.spanId), parentSpanIdHex: hex(span.parentSpanId), receivedAtMs: line.receivedAtMs, resource });
+          out.push({
+            name: span.name,
+            traceIdHex: hex(span.traceId),
+            spanIdHex: hex(span.spanId),
+            parentSpanIdHex: hex(span.parentSpanId),
+            receivedAtMs: line.receivedAtMs,
+            resource,
+          });
         }
       }
     }

@@ -17,7 +17,12 @@ export function uniqueName(prefix: string): string {
  * Sets the version current as soon as the server knows it (once a worker of it has polled);
  * retries until `timeoutMs`.
  */
-export async function makeVersionCurrent(client: Client, deploymentName: string, buildId: string, timeoutMs = 30_000): Promise<void> {
+export async function makeVersionCurrent(
+  client: Client,
+  deploymentName: string,
+  buildId: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   await pollUntil(
     async () => {
       const request = { namespace: 'default', deploymentName, buildId, ignoreMissingTaskQueues: true };

@@ -14,6 +14,8 @@ afterAll(() => void process.off('unhandledRejection', record));
 afterEach(async () => {
   // A rejection is reported after the microtask queue drains: give it one macrotask turn.
   await new Promise((resolve) => setImmediate(resolve));
-  const seen = rejections.splice(0).map((reason) => (reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)));
+  const seen = rejections
+    .splice(0)
+    .map((reason) => (reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)));
   expect(seen, 'unhandled rejections during this test').toEqual([]);
 });

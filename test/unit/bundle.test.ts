@@ -52,9 +52,19 @@ describe('bundleHandler', () => {
   it('runs from the handler’s place with each module’s own location, and passes schemas as JSON', async () => {
     const entry = path.join(project, 'lib', 'handler.js');
     const zipPathOf = (file: string) => path.relative(project, file).split(path.sep).join('/');
-    const bundled = await bundleHandler({ entry, zipPathOf, virtualModules: new Map(), redirects: new Map(), sourceMap: false });
+    const bundled = await bundleHandler({
+      entry,
+      zipPathOf,
+      virtualModules: new Map(),
+      redirects: new Map(),
+      sourceMap: false,
+    });
 
-    expect([...bundled.inputs].map(zipPathOf).sort()).toEqual(['lib/deep/located.js', 'lib/deep/schema.js', 'lib/handler.js']);
+    expect([...bundled.inputs].map(zipPathOf).sort()).toEqual([
+      'lib/deep/located.js',
+      'lib/deep/schema.js',
+      'lib/handler.js',
+    ]);
     expect([...bundled.resolvedAtRunTime].map(zipPathOf).sort()).toEqual(['lib/asset.txt', 'lib/deep/data.txt']);
     expect(bundled.code).toContain('addJSON(JSON.parse(');
 
@@ -79,7 +89,13 @@ describe('bundleHandler', () => {
 
   it('writes a source map that names the original files when asked', async () => {
     const entry = path.join(project, 'lib', 'handler.js');
-    const bundled = await bundleHandler({ entry, zipPathOf: (file) => path.relative(project, file), virtualModules: new Map(), redirects: new Map(), sourceMap: true });
+    const bundled = await bundleHandler({
+      entry,
+      zipPathOf: (file) => path.relative(project, file),
+      virtualModules: new Map(),
+      redirects: new Map(),
+      sourceMap: true,
+    });
     expect(bundled.code.trimEnd().endsWith('//# sourceMappingURL=handler.js.map')).toBe(true);
     const map = JSON.parse(bundled.map!) as { sources: string[]; sourcesContent?: unknown };
     expect(map.sources).toEqual(expect.arrayContaining(['deep/located.js', 'deep/schema.js', 'handler.js']));
@@ -89,6 +105,14 @@ describe('bundleHandler', () => {
   it('names the file and line when esbuild cannot bundle', async () => {
     write('lib/broken.js', "const missing = require('./not-there.js');\n");
     const entry = path.join(project, 'lib', 'broken.js');
-    await expect(bundleHandler({ entry, zipPathOf: (file) => file, virtualModules: new Map(), redirects: new Map(), sourceMap: false })).rejects.toThrow(/broken\.js:1: Could not resolve "\.\/not-there\.js"/);
+    await expect(
+      bundleHandler({
+        entry,
+        zipPathOf: (file) => file,
+        virtualModules: new Map(),
+        redirects: new Map(),
+        sourceMap: false,
+      }),
+    ).rejects.toThrow(/broken\.js:1: Could not resolve "\.\/not-there\.js"/);
   });
 });

@@ -18,7 +18,9 @@ class Conn {
   }
 }
 
-function setup(options: { reuse?: boolean; check?: (c: Conn) => Promise<unknown>; closeBehaviour?: 'ok' | 'fail' | 'hang' } = {}) {
+function setup(
+  options: { reuse?: boolean; check?: (c: Conn) => Promise<unknown>; closeBehaviour?: 'ok' | 'fail' | 'hang' } = {},
+) {
   const clock = new FakeClock();
   const lines: Array<Record<string, unknown>> = [];
   const logger = new JsonLogger({ write: (line) => void lines.push(JSON.parse(line)), level: 'DEBUG' });
@@ -102,7 +104,9 @@ describe('ConnectionCache', () => {
     const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
     let settleWorker!: () => void;
     const worker = new Promise<void>((resolve) => (settleWorker = resolve));
-    expect(await cache.release(lease.connection, { suspect: false, heldUntil: worker }, clock.now() + 1_000, clock)).toBe('held');
+    expect(
+      await cache.release(lease.connection, { suspect: false, heldUntil: worker }, clock.now() + 1_000, clock),
+    ).toBe('held');
     await clock.run(() => false);
     expect(lease.connection.closed).toBe(0);
     expect(cache.idleCount).toBe(0);
@@ -114,7 +118,12 @@ describe('ConnectionCache', () => {
   it('closes a held connection also when its worker fails, and a failing late close rejects nothing', async () => {
     const { clock, cache, factory } = setup({ closeBehaviour: 'fail' });
     const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
-    await cache.release(lease.connection, { suspect: false, heldUntil: Promise.reject(new Error('worker failed')) }, clock.now() + 1_000, clock);
+    await cache.release(
+      lease.connection,
+      { suspect: false, heldUntil: Promise.reject(new Error('worker failed')) },
+      clock.now() + 1_000,
+      clock,
+    );
     await clock.run(() => lease.connection.closed === 1);
     expect(lease.connection.closed).toBe(1);
   });
@@ -122,14 +131,21 @@ describe('ConnectionCache', () => {
   it('logs a close that fails or outlasts its time, and resolves anyway', async () => {
     const failing = setup({ reuse: false, closeBehaviour: 'fail' });
     const lease = await settle(failing.clock, failing.cache.acquire(failing.factory, failing.clock.now() + 5_000));
-    await expect(failing.cache.release(lease.connection, { suspect: false }, failing.clock.now() + 1_000, failing.clock)).resolves.toBe('closed');
+    await expect(
+      failing.cache.release(lease.connection, { suspect: false }, failing.clock.now() + 1_000, failing.clock),
+    ).resolves.toBe('closed');
     expect(failing.messages()).toContain('Closing the Temporal connection failed');
     const hanging = setup({ reuse: false, closeBehaviour: 'hang' });
     const held = await settle(hanging.clock, hanging.cache.acquire(hanging.factory, hanging.clock.now() + 5_000));
     const startMs = hanging.clock.now();
-    await settle(hanging.clock, hanging.cache.release(held.connection, { suspect: false }, startMs + 400, hanging.clock));
+    await settle(
+      hanging.clock,
+      hanging.cache.release(held.connection, { suspect: false }, startMs + 400, hanging.clock),
+    );
     expect(hanging.clock.now() - startMs).toBe(400);
-    expect(hanging.messages()).toContain('Closing the Temporal connection did not finish before the deadline; leaving it');
+    expect(hanging.messages()).toContain(
+      'Closing the Temporal connection did not finish before the deadline; leaving it',
+    );
   });
 
   it('closes idle connections it cannot check (no check function), and connects anew', async () => {

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findConfigFile, loadConnectionConfig } from '../../src/config/connection-config';
-import { ConfigFileNotFoundError, MalformedConfigFileError, TlsFileNotFoundError, UnknownProfileError } from '../../src/errors';
+import {
+  ConfigFileNotFoundError,
+  MalformedConfigFileError,
+  TlsFileNotFoundError,
+  UnknownProfileError,
+} from '../../src/errors';
 
 function dir(): string {
   return mkdtempSync(path.join(tmpdir(), 'tlw-config-'));
@@ -21,15 +26,26 @@ describe('findConfigFile', () => {
     const explicitFile = toml(explicit, '', 'custom.toml');
     toml(root, '');
     toml(cwd, '');
-    expect(findConfigFile({ TEMPORAL_CONFIG_FILE: explicitFile, LAMBDA_TASK_ROOT: root }, cwd)).toEqual({ path: explicitFile, source: 'TEMPORAL_CONFIG_FILE' });
-    expect(findConfigFile({ LAMBDA_TASK_ROOT: root }, cwd)).toEqual({ path: path.join(root, 'temporal.toml'), source: 'LAMBDA_TASK_ROOT' });
-    expect(findConfigFile({ LAMBDA_TASK_ROOT: dir() }, cwd)).toEqual({ path: path.join(cwd, 'temporal.toml'), source: 'cwd' });
+    expect(findConfigFile({ TEMPORAL_CONFIG_FILE: explicitFile, LAMBDA_TASK_ROOT: root }, cwd)).toEqual({
+      path: explicitFile,
+      source: 'TEMPORAL_CONFIG_FILE',
+    });
+    expect(findConfigFile({ LAMBDA_TASK_ROOT: root }, cwd)).toEqual({
+      path: path.join(root, 'temporal.toml'),
+      source: 'LAMBDA_TASK_ROOT',
+    });
+    expect(findConfigFile({ LAMBDA_TASK_ROOT: dir() }, cwd)).toEqual({
+      path: path.join(cwd, 'temporal.toml'),
+      source: 'cwd',
+    });
     expect(findConfigFile({}, dir())).toBeUndefined();
   });
 
   it('names TEMPORAL_CONFIG_FILE and the path when that file is missing', () => {
     expect(() => findConfigFile({ TEMPORAL_CONFIG_FILE: '/nowhere/t.toml' }, dir())).toThrow(ConfigFileNotFoundError);
-    expect(() => findConfigFile({ TEMPORAL_CONFIG_FILE: '/nowhere/t.toml' }, dir())).toThrow(/TEMPORAL_CONFIG_FILE.*\/nowhere\/t\.toml/);
+    expect(() => findConfigFile({ TEMPORAL_CONFIG_FILE: '/nowhere/t.toml' }, dir())).toThrow(
+      /TEMPORAL_CONFIG_FILE.*\/nowhere\/t\.toml/,
+    );
   });
 });
 
@@ -40,7 +56,10 @@ describe('loadConnectionConfig', () => {
     const fromFile = loadConnectionConfig({ LAMBDA_TASK_ROOT: root }, dir());
     expect(fromFile.connectionOptions.address).toBe('file-host:7233');
     expect(fromFile.namespace).toBe('file-ns');
-    const overridden = loadConnectionConfig({ LAMBDA_TASK_ROOT: root, TEMPORAL_ADDRESS: 'env-host:7233', TEMPORAL_NAMESPACE: 'env-ns' }, dir());
+    const overridden = loadConnectionConfig(
+      { LAMBDA_TASK_ROOT: root, TEMPORAL_ADDRESS: 'env-host:7233', TEMPORAL_NAMESPACE: 'env-ns' },
+      dir(),
+    );
     expect(overridden.connectionOptions.address).toBe('env-host:7233');
     expect(overridden.namespace).toBe('env-ns');
   });
@@ -88,7 +107,10 @@ describe('loadConnectionConfig', () => {
 
   it('names the missing TLS file and where it was configured', () => {
     const root = dir();
-    toml(root, '[profile.default]\naddress = "a:1"\n[profile.default.tls]\nclient_cert_path = "/missing/client.pem"\nclient_key_path = "/missing/client.key"\n');
+    toml(
+      root,
+      '[profile.default]\naddress = "a:1"\n[profile.default.tls]\nclient_cert_path = "/missing/client.pem"\nclient_key_path = "/missing/client.key"\n',
+    );
     const load = () => loadConnectionConfig({ LAMBDA_TASK_ROOT: root }, dir());
     expect(load).toThrow(TlsFileNotFoundError);
     expect(load).toThrow(/\/missing\/client\.pem.*tls\.client_cert_path/);
@@ -100,8 +122,13 @@ describe('loadConnectionConfig', () => {
     mkdirSync(certs, { recursive: true });
     writeFileSync(path.join(certs, 'c.pem'), 'CERT');
     writeFileSync(path.join(certs, 'c.key'), '-----BEGIN PRIVATE KEY-----\nabcd\n-----END PRIVATE KEY-----\n');
-    toml(root, `[profile.default]\naddress = "a:1"\n[profile.default.tls]\nclient_cert_path = "${certs}/c.pem"\nclient_key_path = "${certs}/c.key"\n`);
+    toml(
+      root,
+      `[profile.default]\naddress = "a:1"\n[profile.default.tls]\nclient_cert_path = "${certs}/c.pem"\nclient_key_path = "${certs}/c.key"\n`,
+    );
     const loaded = loadConnectionConfig({ LAMBDA_TASK_ROOT: root }, dir());
-    expect(loaded.secrets.map((secret) => Buffer.from(secret).toString())).toContain('-----BEGIN PRIVATE KEY-----\nabcd\n-----END PRIVATE KEY-----\n');
+    expect(loaded.secrets.map((secret) => Buffer.from(secret).toString())).toContain(
+      '-----BEGIN PRIVATE KEY-----\nabcd\n-----END PRIVATE KEY-----\n',
+    );
   });
 });

@@ -10,7 +10,14 @@ import { JsonLogger } from '../../src/logging/logger';
 import type { InvocationSummary, SummaryHookContext } from '../../src/lifecycle/summary';
 import { emfViolations } from '../support/emf-schema';
 
-const context: SummaryHookContext = { requestId: 'req-1', functionName: 'fn', taskQueue: 'orders', deploymentName: 'app', buildId: 'b1', coldStart: true };
+const context: SummaryHookContext = {
+  requestId: 'req-1',
+  functionName: 'fn',
+  taskQueue: 'orders',
+  deploymentName: 'app',
+  buildId: 'b1',
+  coldStart: true,
+};
 const summary: InvocationSummary = {
   endReason: 'idle',
   workTimeMs: 53_000,
@@ -25,8 +32,18 @@ const summary: InvocationSummary = {
   marginBeforeDeadlineMs: 54_500,
 };
 
-function update(name: string, kind: BufferedMetricUpdate['metric']['kind'], value: number, attributes: Record<string, string> = {}, unit = ''): BufferedMetricUpdate {
-  return { metric: { name, kind, unit, description: '', valueType: 'int' } as unknown as BufferedMetricUpdate['metric'], value, attributes };
+function update(
+  name: string,
+  kind: BufferedMetricUpdate['metric']['kind'],
+  value: number,
+  attributes: Record<string, string> = {},
+  unit = '',
+): BufferedMetricUpdate {
+  return {
+    metric: { name, kind, unit, description: '', valueType: 'int' } as unknown as BufferedMetricUpdate['metric'],
+    value,
+    attributes,
+  };
 }
 
 function writer(options: ConstructorParameters<typeof EmfMetricsWriter>[0] = {}) {
@@ -42,7 +59,11 @@ function metric(name: string, values: number[]): EmfMetric {
 }
 
 function metrics(count: number, values = 1): EmfMetric[] {
-  return Array.from({ length: count }, (_, i) => ({ name: `m${i}`, unit: 'Count' as const, values: Array.from({ length: values }, (_, v) => v) }));
+  return Array.from({ length: count }, (_, i) => ({
+    name: `m${i}`,
+    unit: 'Count' as const,
+    values: Array.from({ length: values }, (_, v) => v),
+  }));
 }
 
 describe('EMF documents', () => {
@@ -50,8 +71,18 @@ describe('EMF documents', () => {
     const options = { namespace: 'NS', timestampMs: 1_700_000_000_000 };
     const wide = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: metrics(250) }, options);
     expect(wide.map((doc) => doc._aws.CloudWatchMetrics[0]!.Metrics.length)).toEqual([100, 100, 50]);
-    const long = groupDocuments({ dimensions: { FunctionName: 'fn' }, metrics: [...metrics(1, 250), { name: 'one', unit: 'Count', values: [7] }] }, options);
-    expect(long.map((doc) => doc.m0)).toEqual([Array.from({ length: 100 }, (_, v) => v), Array.from({ length: 100 }, (_, v) => v + 100), Array.from({ length: 50 }, (_, v) => v + 200)]);
+    const long = groupDocuments(
+      {
+        dimensions: { FunctionName: 'fn' },
+        metrics: [...metrics(1, 250), { name: 'one', unit: 'Count', values: [7] }],
+      },
+      options,
+    );
+    expect(long.map((doc) => doc.m0)).toEqual([
+      Array.from({ length: 100 }, (_, v) => v),
+      Array.from({ length: 100 }, (_, v) => v + 100),
+      Array.from({ length: 50 }, (_, v) => v + 200),
+    ]);
     expect(long.map((doc) => doc.one)).toEqual([7, undefined, undefined]);
     for (const doc of [...wide, ...long]) expect(emfViolations(JSON.stringify(doc))).toEqual([]);
   });
@@ -97,9 +128,22 @@ describe('EMF documents', () => {
   });
 
   it('the schema check finds what breaks the specification', () => {
-    const bad = { _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'N', Dimensions: [['D']], Metrics: [{ Name: 'M', Unit: 'Furlongs' }], Extra: 1 }] }, M: 'x' };
+    const bad = {
+      _aws: {
+        Timestamp: 1,
+        CloudWatchMetrics: [
+          { Namespace: 'N', Dimensions: [['D']], Metrics: [{ Name: 'M', Unit: 'Furlongs' }], Extra: 1 },
+        ],
+      },
+      M: 'x',
+    };
     expect(emfViolations(JSON.stringify(bad))).toEqual(
-      expect.arrayContaining([expect.stringContaining('unexpected member Extra'), expect.stringContaining('dimension D'), expect.stringContaining('not a finite number'), expect.stringContaining('Unit')]),
+      expect.arrayContaining([
+        expect.stringContaining('unexpected member Extra'),
+        expect.stringContaining('dimension D'),
+        expect.stringContaining('not a finite number'),
+        expect.stringContaining('Unit'),
+      ]),
     );
   });
 });
@@ -115,13 +159,42 @@ describe('EmfMetricsWriter', () => {
     emf.onSummary(summary, context);
     for (const line of lines) expect(emfViolations(line)).toEqual([]);
     const [first, a, b] = docs();
-    expect(first).toMatchObject({ FunctionName: 'fn', TaskQueue: 'orders', DeploymentVersion: 'app.b1', EndReason: 'idle', requestId: 'req-1' });
-    expect(first).toMatchObject({ Invocations: 1, ColdStart: 1, Errors: 0, StartupTime: 210, TimeToFirstTask: 250, WorkflowActivations: 6, Activities: 3, ActiveTime: 5400, MarginBeforeDeadline: 54500 });
-    expect(first!._aws.CloudWatchMetrics[1]).toEqual({ Namespace: 'Orders/Workers', Dimensions: [['FunctionName', 'TaskQueue', 'DeploymentVersion', 'EndReason']], Metrics: [{ Name: 'Invocations', Unit: 'Count' }] });
-    expect(a).toMatchObject({ workflow_type: 'a', temporal_workflow_completed: 3, temporal_activity_execution_latency: [12, 30] });
-    expect(a!._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'temporal_activity_execution_latency', Unit: 'Milliseconds' });
+    expect(first).toMatchObject({
+      FunctionName: 'fn',
+      TaskQueue: 'orders',
+      DeploymentVersion: 'app.b1',
+      EndReason: 'idle',
+      requestId: 'req-1',
+    });
+    expect(first).toMatchObject({
+      Invocations: 1,
+      ColdStart: 1,
+      Errors: 0,
+      StartupTime: 210,
+      TimeToFirstTask: 250,
+      WorkflowActivations: 6,
+      Activities: 3,
+      ActiveTime: 5400,
+      MarginBeforeDeadline: 54500,
+    });
+    expect(first!._aws.CloudWatchMetrics[1]).toEqual({
+      Namespace: 'Orders/Workers',
+      Dimensions: [['FunctionName', 'TaskQueue', 'DeploymentVersion', 'EndReason']],
+      Metrics: [{ Name: 'Invocations', Unit: 'Count' }],
+    });
+    expect(a).toMatchObject({
+      workflow_type: 'a',
+      temporal_workflow_completed: 3,
+      temporal_activity_execution_latency: [12, 30],
+    });
+    expect(a!._aws.CloudWatchMetrics[0].Metrics).toContainEqual({
+      Name: 'temporal_activity_execution_latency',
+      Unit: 'Milliseconds',
+    });
     expect(b).toMatchObject({ workflow_type: 'b', temporal_workflow_completed: 1 });
-    expect(a!._aws.CloudWatchMetrics[0].Dimensions).toEqual([['FunctionName', 'TaskQueue', 'DeploymentVersion', 'workflow_type']]);
+    expect(a!._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['FunctionName', 'TaskQueue', 'DeploymentVersion', 'workflow_type'],
+    ]);
   });
 
   it('stores every metric at one-second resolution with highResolution, and at the default without', () => {
@@ -161,14 +234,32 @@ describe('EmfMetricsWriter', () => {
     expect(docs().some((doc) => 'temporal_bad' in doc)).toBe(false);
     expect(logs.filter((line) => line.includes('cannot be written as EMF'))).toHaveLength(1);
 
-    const failing = new EmfMetricsWriter({ env: {}, write: () => { throw new Error('stdout closed'); } }, () => new JsonLogger({ write: (line) => void logs.push(line) }));
+    const failing = new EmfMetricsWriter(
+      {
+        env: {},
+        write: () => {
+          throw new Error('stdout closed');
+        },
+      },
+      () => new JsonLogger({ write: (line) => void logs.push(line) }),
+    );
     expect(() => failing.onSummary(summary, context)).not.toThrow();
     expect(() => failing.onSummary(summary, context)).not.toThrow();
     expect(logs.filter((line) => line.includes('EMF metrics could not be written'))).toHaveLength(1);
   });
 
   it('leaves out figures an invocation did not reach', () => {
-    const names = summaryMetrics({ endReason: 'error', tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 }, hooksMs: 1, hooksFailed: 0, marginBeforeDeadlineMs: 900, error: {} }, { coldStart: false }).map((m) => m.name);
+    const names = summaryMetrics(
+      {
+        endReason: 'error',
+        tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 },
+        hooksMs: 1,
+        hooksFailed: 0,
+        marginBeforeDeadlineMs: 900,
+        error: {},
+      },
+      { coldStart: false },
+    ).map((m) => m.name);
     expect(names).toContain('Errors');
     expect(names).not.toContain('StartupTime');
     expect(names).not.toContain('TimeToFirstTask');
@@ -177,7 +268,9 @@ describe('EmfMetricsWriter', () => {
   it('refuses a namespace or a dimension list CloudWatch would refuse, naming the option', () => {
     expect(() => writer({ namespace: 'AWS/Lambda' })).toThrow(InvalidOptionError);
     expect(() => writer({ namespace: 'has space' })).toThrow(/namespace.*received "has space"/);
-    expect(() => writer({ coreDimensions: Array.from({ length: 28 }, (_, i) => `d${i}`) })).toThrow(/coreDimensions has 28 names.*at most 27/);
+    expect(() => writer({ coreDimensions: Array.from({ length: 28 }, (_, i) => `d${i}`) })).toThrow(
+      /coreDimensions has 28 names.*at most 27/,
+    );
     expect(writer({ env: { POWERTOOLS_METRICS_NAMESPACE: 'FromEnv' } }).emf.namespace).toBe('FromEnv');
   });
 });
@@ -185,11 +278,17 @@ describe('EmfMetricsWriter', () => {
 describe('applyEmfMetrics', () => {
   it('points the Runtime at the shared metrics buffer and adds a summary hook', async () => {
     const { LambdaWorkerConfig } = await import('../../src/config/lambda-config');
-    const config = new LambdaWorkerConfig({ connectionOptions: {}, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
+    const config = new LambdaWorkerConfig({
+      connectionOptions: {},
+      namespace: 'default',
+      logger: new JsonLogger({ write: () => undefined }),
+    });
     applyEmfMetrics(config, { env: {} });
     expect(config.summaryHooks).toHaveLength(1);
     expect(config.summaryHooks[0]).toBeTypeOf('function');
-    expect((config.runtimeOptions.telemetryOptions?.metrics as { buffer?: unknown }).buffer).toBe(coreMetricsHub().buffer);
+    expect((config.runtimeOptions.telemetryOptions?.metrics as { buffer?: unknown }).buffer).toBe(
+      coreMetricsHub().buffer,
+    );
   });
 });
 
@@ -216,9 +315,24 @@ describe('the Powertools Metrics path', () => {
     expect(parsed[0]!.FunctionName).toBeUndefined();
     const ours = parsed.slice(1);
     expect(ours.length).toBeGreaterThanOrEqual(3); // the summary's figures, the core metrics, Invocations by EndReason
-    expect(ours.every((doc) => doc._aws.CloudWatchMetrics[0].Namespace === 'Powertools/NS' && doc.FunctionName === 'fn' && doc.service === 'orders' && doc.requestId === 'req-1')).toBe(true);
-    expect(ours.find((doc) => 'ActiveTime' in doc)).toMatchObject({ Invocations: 1, ActiveTime: 5400, TaskQueue: 'orders' });
-    expect(ours.find((doc) => 'temporal_request' in doc)).toMatchObject({ temporal_request: 4, temporal_request_latency: 9 });
+    expect(
+      ours.every(
+        (doc) =>
+          doc._aws.CloudWatchMetrics[0].Namespace === 'Powertools/NS' &&
+          doc.FunctionName === 'fn' &&
+          doc.service === 'orders' &&
+          doc.requestId === 'req-1',
+      ),
+    ).toBe(true);
+    expect(ours.find((doc) => 'ActiveTime' in doc)).toMatchObject({
+      Invocations: 1,
+      ActiveTime: 5400,
+      TaskQueue: 'orders',
+    });
+    expect(ours.find((doc) => 'temporal_request' in doc)).toMatchObject({
+      temporal_request: 4,
+      temporal_request_latency: 9,
+    });
     expect(ours.find((doc) => 'EndReason' in doc)).toMatchObject({ EndReason: 'idle', Invocations: 1 });
   });
 });
@@ -259,7 +373,7 @@ describe('publishThroughPowertools', () => {
     expect(docs[0]!.after).toBe(7);
   });
 
-  it('publishes at one-second resolution with highResolution, and at Powertools\' default without', () => {
+  it("publishes at one-second resolution with highResolution, and at Powertools' default without", () => {
     const group = { dimensions, metrics: [{ name: 'ActiveTime', unit: 'Milliseconds' as const, values: [5] }] };
     const publish = (highResolution: boolean) =>
       capturePowertools(() => publishThroughPowertools(new Metrics({ namespace: 'NS' }), [group], {}, highResolution));

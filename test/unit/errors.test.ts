@@ -13,7 +13,9 @@ describe('errors', () => {
 
   it('are recognised across duplicate copies of the library by their brand', () => {
     const brand = Symbol.for('temporal-lambda-worker.error-names');
-    const foreign = Object.assign(new Error('from the other build'), { [brand]: ['MissingTaskQueueError', 'LambdaWorkerError'] });
+    const foreign = Object.assign(new Error('from the other build'), {
+      [brand]: ['MissingTaskQueueError', 'LambdaWorkerError'],
+    });
     expect(foreign).toBeInstanceOf(MissingTaskQueueError);
     expect(foreign).toBeInstanceOf(LambdaWorkerError);
     expect(new Error('plain')).not.toBeInstanceOf(LambdaWorkerError);

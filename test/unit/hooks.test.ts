@@ -13,13 +13,22 @@ describe('runShutdownHooks', () => {
     const calls: string[] = [];
     const lines: string[] = [];
     const results = await runShutdownHooks(
-      [() => void calls.push('a'), () => { calls.push('b'); throw new Error('boom'); }, async () => void calls.push('c')],
+      [
+        () => void calls.push('a'),
+        () => {
+          calls.push('b');
+          throw new Error('boom');
+        },
+        async () => void calls.push('c'),
+      ],
       Date.now() + 3_000,
       new JsonLogger({ write: (line) => void lines.push(line) }),
     );
     expect(calls).toEqual(['a', 'b', 'c']);
     expect(results.map((result) => result.outcome)).toEqual(['ok', 'failed', 'ok']);
-    expect(logged(lines, { level: 'ERROR', message: 'Shutdown hook failed; running the next ones', hookIndex: 1 })).toHaveLength(1);
+    expect(
+      logged(lines, { level: 'ERROR', message: 'Shutdown hook failed; running the next ones', hookIndex: 1 }),
+    ).toHaveLength(1);
     expect(logged(lines, { hookIndex: 1 })[0]!.error).toMatchObject({ name: 'Error', message: 'boom' });
   });
 
@@ -28,7 +37,10 @@ describe('runShutdownHooks', () => {
     let aborted = false;
     const later: number[] = [];
     const running = runShutdownHooks(
-      [({ signal }) => new Promise<void>(() => signal.addEventListener('abort', () => void (aborted = true))), () => void later.push(Date.now())],
+      [
+        ({ signal }) => new Promise<void>(() => signal.addEventListener('abort', () => void (aborted = true))),
+        () => void later.push(Date.now()),
+      ],
       endByMs,
       quiet,
     );

@@ -32,7 +32,12 @@ class FakeWorker implements WorkerLike {
   }
 }
 
-function setup(worker: WorkerLike, overrides: Partial<InvocationDeps> = {}, bufferMs = 7_000, extra: { idleExitMs?: number; reuseConnection?: boolean; inProcessWorkflows?: boolean } = {}) {
+function setup(
+  worker: WorkerLike,
+  overrides: Partial<InvocationDeps> = {},
+  bufferMs = 7_000,
+  extra: { idleExitMs?: number; reuseConnection?: boolean; inProcessWorkflows?: boolean } = {},
+) {
   const lines: string[] = [];
   const logger = new JsonLogger({ write: (line) => void lines.push(line) });
   const closed = vi.fn(async () => undefined);
@@ -73,7 +78,8 @@ async function settle(promise: Promise<void>, stepMs = 50, maxMs = 700_000): Pro
     () => (done = { at: Date.now() }),
     (error: unknown) => (done = { error, at: Date.now() }),
   );
-  for (let elapsed = 0; done === undefined && elapsed < maxMs; elapsed += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
+  for (let elapsed = 0; done === undefined && elapsed < maxMs; elapsed += stepMs)
+    await vi.advanceTimersByTimeAsync(stepMs);
   if (done === undefined) throw new Error('invocation never settled');
   return done;
 }
@@ -92,7 +98,10 @@ describe('runInvocation', () => {
     expect(hookTimes[0]).toBeGreaterThanOrEqual(context.deadlineMs - 7_000);
     expect(closed).toHaveBeenCalledOnce();
     expect(result.at).toBeLessThan(context.deadlineMs);
-    expect(createdWith[0]).toMatchObject({ identity: `${context.awsRequestId}@${context.invokedFunctionArn}`, namespace: 'default' });
+    expect(createdWith[0]).toMatchObject({
+      identity: `${context.awsRequestId}@${context.invokedFunctionArn}`,
+      namespace: 'default',
+    });
     expect(createdWith[0]!.shutdownForceTime).toBeGreaterThan(5_000);
     expect(logged(lines, { message: 'Invocation summary', endReason: 'deadline' })).toHaveLength(1);
   });
@@ -114,7 +123,9 @@ describe('runInvocation', () => {
     const result = await settle(runInvocation(prepared, context, deps));
     expect(result.at).toBeLessThan(context.deadlineMs);
     expect(hookTimes).toHaveLength(1);
-    expect(logged(lines, { level: 'ERROR', message: /^Worker did not stop by its forced shutdown time/ })).toHaveLength(1);
+    expect(logged(lines, { level: 'ERROR', message: /^Worker did not stop by its forced shutdown time/ })).toHaveLength(
+      1,
+    );
   });
 
   it('settles at work end with StartupTimeoutError when connect never answers, and runs the hooks', async () => {
@@ -128,7 +139,9 @@ describe('runInvocation', () => {
   });
 
   it('wraps a connect failure with the address and the env var to fix', async () => {
-    const { prepared, deps } = setup(new FakeWorker(), { connect: async () => Promise.reject(new Error('connection refused')) });
+    const { prepared, deps } = setup(new FakeWorker(), {
+      connect: async () => Promise.reject(new Error('connection refused')),
+    });
     const result = await settle(runInvocation(prepared, makeContext(30_000), deps));
     expect(result.error).toBeInstanceOf(ConnectionFailedError);
     expect((result.error as Error).message).toMatch(/h:1.*connection refused.*TEMPORAL_ADDRESS/);
@@ -136,9 +149,19 @@ describe('runInvocation', () => {
 
   it('keeps the original error when a hook and the close fail too', async () => {
     const original = new Error('worker crashed');
-    const worker: WorkerLike = { run: async () => Promise.reject(original), shutdown: () => undefined, getState: () => 'FAILED' };
-    const { prepared, deps } = setup(worker, { connect: async () => ({ close: async () => Promise.reject(new Error('close failed')) }) });
-    prepared.hooks = [() => { throw new Error('hook failed'); }];
+    const worker: WorkerLike = {
+      run: async () => Promise.reject(original),
+      shutdown: () => undefined,
+      getState: () => 'FAILED',
+    };
+    const { prepared, deps } = setup(worker, {
+      connect: async () => ({ close: async () => Promise.reject(new Error('close failed')) }),
+    });
+    prepared.hooks = [
+      () => {
+        throw new Error('hook failed');
+      },
+    ];
     const result = await settle(runInvocation(prepared, makeContext(30_000), deps));
     expect(result.error).toBe(original);
   });
@@ -172,7 +195,11 @@ describe('runInvocation', () => {
     expect(worker.shutdownAtMs! - lastBusyMs).toBeGreaterThanOrEqual(10_000);
     expect(worker.shutdownAtMs! - lastBusyMs).toBeLessThan(11_000);
     expect(hookTimes).toHaveLength(1);
-    expect(summary()).toMatchObject({ endReason: 'idle', tasks: { workflowActivations: 1, activities: 1 }, timeToFirstTaskMs: 2_000 });
+    expect(summary()).toMatchObject({
+      endReason: 'idle',
+      tasks: { workflowActivations: 1, activities: 1 },
+      timeToFirstTaskMs: 2_000,
+    });
   });
 
   it('gives in-process workflows the planned activation limit, and threaded ones none', async () => {
@@ -197,7 +224,11 @@ describe('runInvocation', () => {
     expect(result.error).toBeUndefined();
     expect(worker.shutdownAtMs! - startMs).toBeGreaterThanOrEqual(3_000 + 2_000);
     expect(worker.shutdownAtMs! - startMs).toBeLessThan(3_000 + 2_000 + 1_000);
-    expect(summary()).toMatchObject({ endReason: 'idle', startupMs: 3_000, tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 } });
+    expect(summary()).toMatchObject({
+      endReason: 'idle',
+      startupMs: 3_000,
+      tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 },
+    });
   });
 
   it('keeps polling while a Nexus operation is in flight, and counts it', async () => {
@@ -244,19 +275,23 @@ describe('runInvocation', () => {
     expect(close).not.toHaveBeenCalled();
     const warm = { ...first.prepared };
     first.lines.length = 0;
-    await settle(runInvocation(warm, makeContext(20_000), { ...first.deps, createWorker: async () => new FakeWorker() }));
+    await settle(
+      runInvocation(warm, makeContext(20_000), { ...first.deps, createWorker: async () => new FakeWorker() }),
+    );
     expect(first.summary()).toMatchObject({ connectionReused: true });
     expect(connects).toBe(1);
     healthy = false;
     first.lines.length = 0;
-    await settle(runInvocation(warm, makeContext(20_000), { ...first.deps, createWorker: async () => new FakeWorker() }));
+    await settle(
+      runInvocation(warm, makeContext(20_000), { ...first.deps, createWorker: async () => new FakeWorker() }),
+    );
     expect(first.summary()).toMatchObject({ connectionReused: false });
     expect(connects).toBe(2);
     expect(close).toHaveBeenCalledOnce();
   });
 });
 
-describe('a worker that starts polling late (a plugin\'s async runWorker before the SDK\'s)', () => {
+describe("a worker that starts polling late (a plugin's async runWorker before the SDK's)", () => {
   beforeEach(() => void vi.useFakeTimers({ now: 1_700_000_000_000 }));
   afterEach(() => void vi.useRealTimers());
 
@@ -326,7 +361,12 @@ describe('the SDK\'s finalize race (IllegalStateError "Worker still in use" afte
   it('succeeds, warns, and closes the kept connection when the worker had STOPPED', async () => {
     let connects = 0;
     const close = vi.fn(async () => undefined);
-    const { prepared, deps, lines, summary } = setup(new RacingWorker('STOPPED'), { connect: async () => ({ id: ++connects, close }), check: async () => undefined }, 7_000, { reuseConnection: true });
+    const { prepared, deps, lines, summary } = setup(
+      new RacingWorker('STOPPED'),
+      { connect: async () => ({ id: ++connects, close }), check: async () => undefined },
+      7_000,
+      { reuseConnection: true },
+    );
     const result = await settle(runInvocation(prepared, makeContext(20_000), deps));
     expect(result.error).toBeUndefined();
     expect(summary()).toMatchObject({ endReason: 'deadline', level: 'INFO' });
@@ -409,8 +449,15 @@ describe('summary hooks', () => {
     expect(seen[0]!.at).toBeLessThanOrEqual(result.at);
     const { level, message, timestamp, ...summaryFields } = summary();
     expect(JSON.parse(JSON.stringify(seen[0]!.summary))).toEqual(summaryFields);
-    expect(seen[0]!.context).toMatchObject({ requestId: context.awsRequestId, functionName: context.functionName, taskQueue: 'tq', coldStart: true });
-    expect(logged(lines, { level: 'WARN', message: 'Summary hook failed; the invocation goes on', hookIndex: 0 })).toHaveLength(1);
+    expect(seen[0]!.context).toMatchObject({
+      requestId: context.awsRequestId,
+      functionName: context.functionName,
+      taskQueue: 'tq',
+      coldStart: true,
+    });
+    expect(
+      logged(lines, { level: 'WARN', message: 'Summary hook failed; the invocation goes on', hookIndex: 0 }),
+    ).toHaveLength(1);
   });
 
   it('also get the summary of an invocation that had too little time', async () => {

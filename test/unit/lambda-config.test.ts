@@ -7,7 +7,11 @@ import { JsonLogger } from '../../src/logging/logger';
 const version = { deploymentName: 'my-app', buildId: 'build-1' };
 
 function config(): LambdaWorkerConfig {
-  return new LambdaWorkerConfig({ connectionOptions: { address: 'h:1' }, namespace: 'default', logger: new JsonLogger({ write: () => undefined }) });
+  return new LambdaWorkerConfig({
+    connectionOptions: { address: 'h:1' },
+    namespace: 'default',
+    logger: new JsonLogger({ write: () => undefined }),
+  });
 }
 
 /**
@@ -53,7 +57,7 @@ describe('LambdaWorkerConfig', () => {
     expect(second.workerDeploymentOptions).toEqual({ defaultVersioningBehavior: 'PINNED' });
   });
 
-  it('exports the spec\'s defaults table as LAMBDA_WORKER_DEFAULTS', () => {
+  it("exports the spec's defaults table as LAMBDA_WORKER_DEFAULTS", () => {
     expect(LAMBDA_WORKER_DEFAULTS).toEqual(SPEC_DEFAULTS);
   });
 
@@ -73,14 +77,28 @@ describe('compileWorkerSettings', () => {
     c.workerOptions.taskQueue = 'tq';
     c.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'AUTO_UPGRADE' };
     const settings = compileWorkerSettings(c, version, {});
-    expect(settings.workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' });
+    expect(settings.workerOptions.workerDeploymentOptions).toEqual({
+      version,
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'AUTO_UPGRADE',
+    });
   });
 
   it('ignores a version or useWorkerVersioning that untyped code set, keeping its behaviour', () => {
     const c = config();
     c.workerOptions.taskQueue = 'tq';
-    Object.assign(c.workerOptions, { workerDeploymentOptions: { version: { deploymentName: 'other', buildId: 'x' }, useWorkerVersioning: false, defaultVersioningBehavior: 'AUTO_UPGRADE' } });
-    expect(compileWorkerSettings(c, version, {}).workerOptions.workerDeploymentOptions).toEqual({ version, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' });
+    Object.assign(c.workerOptions, {
+      workerDeploymentOptions: {
+        version: { deploymentName: 'other', buildId: 'x' },
+        useWorkerVersioning: false,
+        defaultVersioningBehavior: 'AUTO_UPGRADE',
+      },
+    });
+    expect(compileWorkerSettings(c, version, {}).workerOptions.workerDeploymentOptions).toEqual({
+      version,
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'AUTO_UPGRADE',
+    });
   });
 
   it('lets TEMPORAL_TASK_QUEUE override the code and reserves no eager activities', () => {
@@ -94,7 +112,9 @@ describe('compileWorkerSettings', () => {
 
   it('names both places to set a missing task queue', () => {
     expect(() => compileWorkerSettings(config(), version, {})).toThrow(MissingTaskQueueError);
-    expect(() => compileWorkerSettings(config(), version, {})).toThrow(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+    expect(() => compileWorkerSettings(config(), version, {})).toThrow(
+      /TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/,
+    );
   });
 
   it('turns idle exit off with false and rejects a non-positive value', () => {
@@ -111,14 +131,20 @@ describe('compileWorkerSettings', () => {
     const c = config();
     c.workerOptions.taskQueue = 'tq';
     expect(c.workflowThread).toBe(false);
-    expect(compileWorkerSettings(c, version, {})).toMatchObject({ inProcessWorkflows: true, workerOptions: { debugMode: true } });
+    expect(compileWorkerSettings(c, version, {})).toMatchObject({
+      inProcessWorkflows: true,
+      workerOptions: { debugMode: true },
+    });
     c.workflowThread = true;
     const threaded = compileWorkerSettings(c, version, {});
     expect(threaded.inProcessWorkflows).toBe(false);
     expect(threaded.workerOptions).not.toHaveProperty('debugMode');
     c.workflowThread = false;
     c.workerOptions.debugMode = false;
-    expect(compileWorkerSettings(c, version, {})).toMatchObject({ inProcessWorkflows: false, workerOptions: { debugMode: false } });
+    expect(compileWorkerSettings(c, version, {})).toMatchObject({
+      inProcessWorkflows: false,
+      workerOptions: { debugMode: false },
+    });
   });
 
   it('rejects a negative buffer with the field name', () => {

@@ -29,7 +29,9 @@ interface Import {
 function importsOf(file: string): Import[] {
   const text = readFileSync(path.join(root, file), 'utf8');
   const found: Import[] = [];
-  for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?\bfrom\s+'([^']+)'|require\('([^']+)'\)|import\('([^']+)'\)/gm)) {
+  for (const match of text.matchAll(
+    /^(?:import|export)\s+(type\s+)?[^;]*?\bfrom\s+'([^']+)'|require\('([^']+)'\)|import\('([^']+)'\)/gm,
+  )) {
     const specifier = (match[2] ?? match[3] ?? match[4])!;
     const target = specifier.startsWith('.') ? path.normalize(path.join(path.dirname(file), specifier)) : undefined;
     found.push({ file, specifier, target, typeOnly: match[1] !== undefined });
@@ -52,7 +54,9 @@ describe('the layout', () => {
   it('keeps the runtime (src/) off the build side, the tests, the benches and OpenTelemetry', () => {
     const outside = runtime.filter((i) => i.target !== undefined && !i.target.startsWith(`src${path.sep}`));
     expect(outside.map(describeImport)).toEqual([]);
-    const packages = runtime.filter((i) => /^(@opentelemetry\/|@temporalio\/interceptors-opentelemetry|esbuild|@vercel\/nft|yazl)/.test(i.specifier));
+    const packages = runtime.filter((i) =>
+      /^(@opentelemetry\/|@temporalio\/interceptors-opentelemetry|esbuild|@vercel\/nft|yazl)/.test(i.specifier),
+    );
     expect(packages.map(describeImport)).toEqual([]);
   });
 
@@ -67,7 +71,9 @@ describe('the layout', () => {
   });
 
   it('keeps config/ and logging/ leaves of the runtime: their values come from config/, the top of src/ only', () => {
-    const leaves = runtime.filter((i) => /^src\/(config|logging)\//.test(i.file) && !i.typeOnly && i.target !== undefined);
+    const leaves = runtime.filter(
+      (i) => /^src\/(config|logging)\//.test(i.file) && !i.typeOnly && i.target !== undefined,
+    );
     const wrong = leaves.filter((i) => /^src\/(lifecycle|metrics|local)\//.test(i.target!));
     expect(wrong.map(describeImport)).toEqual([]);
   });
@@ -78,7 +84,9 @@ describe('the layout', () => {
         .replace(/\/\*[\s\S]*?\*\//g, '')
         .split('\n')
         .filter((line) => line.trim() !== '' && !line.trim().startsWith('//'));
-      const other = code.filter((line) => !/^\s*(export (type )?\{|export \*|[A-Za-z_$][\w$]*,?$|\} from '|\};?$)/.test(line));
+      const other = code.filter(
+        (line) => !/^\s*(export (type )?\{|export \*|[A-Za-z_$][\w$]*,?$|\} from '|\};?$)/.test(line),
+      );
       expect(other, entry).toEqual([]);
     }
   });

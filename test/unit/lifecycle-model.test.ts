@@ -72,15 +72,26 @@ interface Scenario {
 }
 
 /** Mostly short, sometimes past any work window. */
-const latency = (max: number) => fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max }) });
-const sometimes = (weight: number) => fc.oneof({ weight: 10 - weight, arbitrary: fc.constant(false) }, { weight, arbitrary: fc.constant(true) });
+const latency = (max: number) =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 300 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max }) },
+  );
+const sometimes = (weight: number) =>
+  fc.oneof({ weight: 10 - weight, arbitrary: fc.constant(false) }, { weight, arbitrary: fc.constant(true) });
 
 const workerScript: fc.Arbitrary<WorkerScript> = fc.record({
-  startDelayMs: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }) }),
+  startDelayMs: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }) },
+  ),
   drainMs: latency(15_000),
   finalizeRace: sometimes(1),
   failAfterMs: fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: undefined, freq: 8 }),
-  tasks: fc.array(fc.record({ startMs: fc.integer({ min: 0, max: 20_000 }), durationMs: fc.integer({ min: 0, max: 15_000 }) }), { maxLength: 3 }),
+  tasks: fc.array(
+    fc.record({ startMs: fc.integer({ min: 0, max: 20_000 }), durationMs: fc.integer({ min: 0, max: 15_000 }) }),
+    { maxLength: 3 },
+  ),
 });
 
 const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -92,12 +103,14 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   workflowThread: fc.boolean(),
   configure: fc.record({
     delayMs: latency(5_000),
-    failures: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+    failures: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+    ),
   }),
-  hooks: fc.array(
-    fc.record({ durationMs: latency(20_000), hangs: sometimes(1), throws: sometimes(1) }),
-    { maxLength: 3 },
-  ),
+  hooks: fc.array(fc.record({ durationMs: latency(20_000), hangs: sometimes(1), throws: sometimes(1) }), {
+    maxLength: 3,
+  }),
   world: fc.record({
     connectMs: latency(20_000),
     connectFails: sometimes(1),
@@ -114,7 +127,11 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
       gapMs: latency(120_000),
       concurrentWithPrevious: sometimes(2),
       stall: fc.option(
-        fc.record({ nearForcedStop: sometimes(7), offsetMs: fc.integer({ min: -300, max: 300 }), durationMs: fc.integer({ min: 1, max: 240 }) }),
+        fc.record({
+          nearForcedStop: sometimes(7),
+          offsetMs: fc.integer({ min: -300, max: 300 }),
+          durationMs: fc.integer({ min: 1, max: 240 }),
+        }),
         { nil: undefined, freq: 2 },
       ),
     }),
@@ -193,7 +210,11 @@ async function check(s: Scenario): Promise<void> {
       await clock.run(() => false, clock.now() + invocation.gapMs);
     }
     const context = makeContext(invocation.remainingMs, {}, clock);
-    const outcome: Outcome = { requestId: context.awsRequestId, startedMs: clock.now(), deadlineMs: context.deadlineMs };
+    const outcome: Outcome = {
+      requestId: context.awsRequestId,
+      startedMs: clock.now(),
+      deadlineMs: context.deadlineMs,
+    };
     outcomes.push(outcome);
     if (invocation.stall !== undefined) scheduleStall(clock, s, invocation, invocation.stall);
     running.push(
@@ -215,12 +236,17 @@ async function check(s: Scenario): Promise<void> {
   }
   for (const [index, worker] of world.workers.entries()) {
     expect(worker.settled, `worker ${index} never settled (state ${worker.state})`).toBe(true);
-    if (worker.reachedRunning) expect(worker.shutdownRequested || worker.state === 'FAILED', `worker ${index} was never told to stop`).toBe(true);
+    if (worker.reachedRunning)
+      expect(worker.shutdownRequested || worker.state === 'FAILED', `worker ${index} was never told to stop`).toBe(
+        true,
+      );
   }
   expect(world.violations).toEqual([]);
   expect(unhandled).toEqual([]);
   const open = world.connections.filter((connection) => !connection.closed).length;
-  expect(open, 'a connection was neither closed nor kept for the next invocation').toBeLessThanOrEqual(s.reuseConnection ? maxConcurrency(s) : 0);
+  expect(open, 'a connection was neither closed nor kept for the next invocation').toBeLessThanOrEqual(
+    s.reuseConnection ? maxConcurrency(s) : 0,
+  );
   checkSummaries(s, outcomes, lines);
   checkHookBounds(s, hookCalls);
   checkConfigureRetries(outcomes, configureStarts, configureFailures);
@@ -232,7 +258,9 @@ async function check(s: Scenario): Promise<void> {
  * and configure never runs while an attempt is in flight or after one passed.
  */
 function checkConfigureRetries(outcomes: Outcome[], starts: number[], failures: number[]): void {
-  expect(starts.length, 'configure ran while an attempt was in flight or after one passed').toBeLessThanOrEqual(failures.length + 1);
+  expect(starts.length, 'configure ran while an attempt was in flight or after one passed').toBeLessThanOrEqual(
+    failures.length + 1,
+  );
   for (const outcome of outcomes) {
     const failedBefore = failures.filter((atMs) => atMs <= outcome.startedMs);
     const attemptsBefore = starts.filter((atMs) => atMs < outcome.startedMs).length;
@@ -244,7 +272,12 @@ function checkConfigureRetries(outcomes: Outcome[], starts: number[], failures: 
 }
 
 /** Schedules the invocation's stall: at the forced-stop time, or somewhere in its work window. */
-function scheduleStall(clock: FakeClock, s: Scenario, invocation: InvocationScript, stall: NonNullable<InvocationScript['stall']>): void {
+function scheduleStall(
+  clock: FakeClock,
+  s: Scenario,
+  invocation: InvocationScript,
+  stall: NonNullable<InvocationScript['stall']>,
+): void {
   const workEndInMs = invocation.remainingMs - s.bufferMs;
   let atMs = Math.max(0, workEndInMs * ((stall.offsetMs + 300) / 600));
   if (stall.nearForcedStop && workEndInMs > 1_000) {
@@ -276,7 +309,9 @@ function maxConcurrency(s: Scenario): number {
  * and `endReason: 'error'` exactly when the handler rejected.
  */
 function checkSummaries(s: Scenario, outcomes: Outcome[], lines: string[]): void {
-  const summaries = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.message === 'Invocation summary');
+  const summaries = lines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === 'Invocation summary');
   for (const [index, outcome] of outcomes.entries()) {
     const own = summaries.filter((summary) => summary.requestId === outcome.requestId);
     if (own.length === 0) {
@@ -284,9 +319,10 @@ function checkSummaries(s: Scenario, outcomes: Outcome[], lines: string[]): void
       continue;
     }
     expect(own, `invocation ${index}: one summary line`).toHaveLength(1);
-    expect(own[0]!.endReason === 'error', `invocation ${index}: endReason ${String(own[0]!.endReason)}, error ${String(outcome.error)}`).toBe(
-      outcome.error !== undefined,
-    );
+    expect(
+      own[0]!.endReason === 'error',
+      `invocation ${index}: endReason ${String(own[0]!.endReason)}, error ${String(outcome.error)}`,
+    ).toBe(outcome.error !== undefined);
   }
   expect(summaries.length).toBeLessThanOrEqual(s.invocations.length);
 }
@@ -304,7 +340,10 @@ function checkHookBounds(s: Scenario, calls: HookCall[]): void {
     shutdownGraceTimeMs: s.graceMs,
     userShutdownForceTimeMs: s.userForceMs,
   });
-  for (const call of calls) expect(call.deadlineMs - call.atMs, 'a hook was given more than the shutdown window').toBeLessThanOrEqual(plan.shutdownWindowMs);
+  for (const call of calls)
+    expect(call.deadlineMs - call.atMs, 'a hook was given more than the shutdown window').toBeLessThanOrEqual(
+      plan.shutdownWindowMs,
+    );
 }
 
 it(`keeps the four promises of the lifecycle over ${RUNS} generated environments`, async () => {

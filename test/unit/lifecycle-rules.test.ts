@@ -19,10 +19,23 @@ import { FakeWorld, type WorkerScript, type WorldScript } from '../support/fake-
 const cwd = mkdtempSync(path.join(tmpdir(), 'tlw-rules-'));
 const version = { deploymentName: 'rules', buildId: 'b1' };
 const quietWorker: WorkerScript = { startDelayMs: 0, drainMs: 50, finalizeRace: false, tasks: [] };
-const fastWorld: WorldScript = { connectMs: 20, connectFails: false, checkMs: 5, checkFails: false, createMs: 20, createFails: false, closeMs: 5, workers: [quietWorker] };
+const fastWorld: WorldScript = {
+  connectMs: 20,
+  connectFails: false,
+  checkMs: 5,
+  checkFails: false,
+  createMs: 20,
+  createFails: false,
+  closeMs: 5,
+  workers: [quietWorker],
+};
 
 /** A handler on a fake world; `configure` runs after the defaults of these tests. */
-function fakeHandler(world: Partial<WorldScript> = {}, configure: (config: LambdaWorkerConfig) => void = () => undefined, env: Record<string, string> = {}) {
+function fakeHandler(
+  world: Partial<WorldScript> = {},
+  configure: (config: LambdaWorkerConfig) => void = () => undefined,
+  env: Record<string, string> = {},
+) {
   const clock = new FakeClock();
   const fake = new FakeWorld(clock, { ...fastWorld, ...world });
   const lines: Array<Record<string, unknown>> = [];
@@ -45,7 +58,11 @@ function fakeHandler(world: Partial<WorldScript> = {}, configure: (config: Lambd
       (error: unknown) => void (outcome = { error, settledMs: clock.now() }),
     );
     await clock.run(() => outcome.settledMs !== undefined);
-    return { ...outcome, deadlineMs: context.deadlineMs, summary: lines.filter((line) => line.message === 'Invocation summary').at(-1) };
+    return {
+      ...outcome,
+      deadlineMs: context.deadlineMs,
+      summary: lines.filter((line) => line.message === 'Invocation summary').at(-1),
+    };
   };
   return { handler, clock, world: fake, lines, invoke };
 }
@@ -68,7 +85,9 @@ describe('settings refused at init', () => {
         config.workerOptions.maxConcurrentActivityTaskExecutions = 20;
       });
     expect(make).toThrow(InvalidOptionError);
-    expect(make).toThrow(/config\.workerOptions\.tuner is set together with config\.workerOptions\.maxConcurrentActivityTaskExecutions \(20\)/);
+    expect(make).toThrow(
+      /config\.workerOptions\.tuner is set together with config\.workerOptions\.maxConcurrentActivityTaskExecutions \(20\)/,
+    );
   });
 });
 
@@ -80,17 +99,31 @@ describe('a tuner', () => {
     expect(result.error).toBeUndefined();
     const options = world.createdWith[0]!;
     expect(options.tuner).toEqual(tuner);
-    for (const limit of ['maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentLocalActivityExecutions', 'maxConcurrentNexusTaskExecutions']) {
+    for (const limit of [
+      'maxConcurrentActivityTaskExecutions',
+      'maxConcurrentWorkflowTaskExecutions',
+      'maxConcurrentLocalActivityExecutions',
+      'maxConcurrentNexusTaskExecutions',
+    ]) {
       expect(options, limit).not.toHaveProperty(limit);
     }
-    expect(options).toMatchObject({ workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 }, maxCachedWorkflows: 30 });
+    expect(options).toMatchObject({
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+      maxCachedWorkflows: 30,
+    });
   });
 });
 
 describe('blank environment variables', () => {
   it('are unset for envconfig: TEMPORAL_API_KEY="" does not switch TLS on, a blank TLS path names no file', () => {
     const loaded = loadConnectionConfig(
-      { TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_API_KEY: '', TEMPORAL_TLS_CLIENT_CERT_PATH: ' ', TEMPORAL_TLS_CLIENT_KEY_PATH: '', TEMPORAL_NAMESPACE: '' },
+      {
+        TEMPORAL_ADDRESS: 'h:7233',
+        TEMPORAL_API_KEY: '',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: ' ',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: '',
+        TEMPORAL_NAMESPACE: '',
+      },
       cwd,
     );
     expect(loaded.connectionOptions.apiKey).toBeUndefined();
@@ -105,7 +138,9 @@ describe('the startup-timeout messages', () => {
     const { invoke } = fakeHandler({ connectMs: 60_000 }, (config) => void (config.shutdownDeadlineBufferMs = 3_000));
     const result = await invoke(10_000);
     expect(result.error).toBeInstanceOf(StartupTimeoutError);
-    expect((result.error as Error).message).toMatch(/^Connecting to Temporal at localhost:7233 did not finish within the work window \(7000 ms/);
+    expect((result.error as Error).message).toMatch(
+      /^Connecting to Temporal at localhost:7233 did not finish within the work window \(7000 ms/,
+    );
     expect((result.error as Error).message).toMatch(/NAT gateway or a VPC endpoint/);
     expect((result.error as Error).message).not.toMatch(/accepted the connection/);
   });
@@ -146,11 +181,18 @@ describe('the lease', () => {
     const result = await invoke(10_000);
     expect(result.error).toBeUndefined();
     expect(result.settledMs!).toBeLessThan(result.deadlineMs);
-    expect(lines.some((line) => /Closing the Temporal connection did not finish before the deadline/.test(String(line.message)))).toBe(true);
+    expect(
+      lines.some((line) =>
+        /Closing the Temporal connection did not finish before the deadline/.test(String(line.message)),
+      ),
+    ).toBe(true);
   });
 
   it('closes a connection that arrives after the work window, when it arrives', async () => {
-    const { invoke, world, clock } = fakeHandler({ connectMs: 9_000 }, (config) => void (config.shutdownDeadlineBufferMs = 3_000));
+    const { invoke, world, clock } = fakeHandler(
+      { connectMs: 9_000 },
+      (config) => void (config.shutdownDeadlineBufferMs = 3_000),
+    );
     const result = await invoke(10_000);
     expect(result.error).toBeInstanceOf(StartupTimeoutError);
     await clock.run(() => world.connections.length === 1 && world.connections[0]!.closed);
@@ -159,7 +201,7 @@ describe('the lease', () => {
 });
 
 describe('the worker run', () => {
-  it('treats the SDK\'s forced shutdown as the expected end, with a warning, and keeps the connection it finalized', async () => {
+  it("treats the SDK's forced shutdown as the expected end, with a warning, and keeps the connection it finalized", async () => {
     const { invoke, world, lines } = fakeHandler({}, (config) => {
       config.shutdownDeadlineBufferMs = 3_000;
       config.workerOptions.shutdownGraceTime = 1_000;
@@ -185,7 +227,8 @@ describe('the worker run', () => {
 describe('the cold-start flag', () => {
   it('marks the first invocation of an on-demand environment, and none under provisioned concurrency', async () => {
     const seen: boolean[] = [];
-    const hook = (config: LambdaWorkerConfig) => void config.summaryHooks.push((_summary, context) => void seen.push(context.coldStart));
+    const hook = (config: LambdaWorkerConfig) =>
+      void config.summaryHooks.push((_summary, context) => void seen.push(context.coldStart));
     const onDemand = fakeHandler({}, hook, { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
     await onDemand.invoke(10_000);
     await onDemand.invoke(10_000);

@@ -4,17 +4,29 @@ import { REDACTED, SecretScrubber } from '../../src/logging/redact';
 
 function capture(options: ConstructorParameters<typeof JsonLogger>[0] = {}) {
   const lines: string[] = [];
-  const logger = new JsonLogger({ env: { AWS_LAMBDA_FUNCTION_NAME: 'fn' }, ...options, write: (line) => void lines.push(line) });
+  const logger = new JsonLogger({
+    env: { AWS_LAMBDA_FUNCTION_NAME: 'fn' },
+    ...options,
+    write: (line) => void lines.push(line),
+  });
   return { logger, lines, parsed: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 describe('JsonLogger', () => {
   it('writes one JSON object per line with level, message, time, request id and function name', async () => {
     const { logger, lines, parsed } = capture();
-    await withInvocationLogFields({ requestId: 'req-1', functionName: 'fn' }, async () => logger.info('hello', { taskQueue: 'q' }));
+    await withInvocationLogFields({ requestId: 'req-1', functionName: 'fn' }, async () =>
+      logger.info('hello', { taskQueue: 'q' }),
+    );
     expect(lines[0]?.endsWith('\n')).toBe(true);
     expect(lines[0]?.trim().includes('\n')).toBe(false);
-    expect(parsed()[0]).toMatchObject({ level: 'INFO', message: 'hello', requestId: 'req-1', functionName: 'fn', taskQueue: 'q' });
+    expect(parsed()[0]).toMatchObject({
+      level: 'INFO',
+      message: 'hello',
+      requestId: 'req-1',
+      functionName: 'fn',
+      taskQueue: 'q',
+    });
     expect(Date.parse(parsed()[0]!.timestamp as string)).not.toBeNaN();
   });
 
@@ -31,7 +43,11 @@ describe('JsonLogger', () => {
         }),
       ),
     );
-    expect(parsed().map((line) => line.message).sort()).toEqual(['again a', 'again b', 'from a', 'from b']);
+    expect(
+      parsed()
+        .map((line) => line.message)
+        .sort(),
+    ).toEqual(['again a', 'again b', 'from a', 'from b']);
     for (const line of parsed()) expect(line.message).toContain(line.requestId as string);
   });
 

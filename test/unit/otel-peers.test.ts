@@ -19,13 +19,17 @@ describe('checkMetricsVersions', () => {
   it('names every package and version, and the install line of the sdk-metrics major, when majors mix', () => {
     const check = () => checkMetricsVersions(set('2.12.1', '3.1.0', '0.212.0'));
     expect(check).toThrow(InvalidOptionError);
-    expect(check).toThrow(/mix majors: @opentelemetry\/resources@2\.12\.1, @opentelemetry\/sdk-metrics@3\.1\.0, @opentelemetry\/exporter-metrics-otlp-grpc@0\.212\.0/);
+    expect(check).toThrow(
+      /mix majors: @opentelemetry\/resources@2\.12\.1, @opentelemetry\/sdk-metrics@3\.1\.0, @opentelemetry\/exporter-metrics-otlp-grpc@0\.212\.0/,
+    );
     expect(check).toThrow(OTEL_METRICS_INSTALL['3.x']);
   });
 
   it('refuses a major it does not know, naming the package, its version and a supported set', () => {
     const check = () => checkMetricsVersions(set('4.0.0', '4.0.0', '0.400.0'));
-    expect(check).toThrow(/@opentelemetry\/resources@4\.0\.0 belongs to OpenTelemetry JS 4\.x.*does not support yet.*Install a supported set: npm install @opentelemetry\/api@/);
+    expect(check).toThrow(
+      /@opentelemetry\/resources@4\.0\.0 belongs to OpenTelemetry JS 4\.x.*does not support yet.*Install a supported set: npm install @opentelemetry\/api@/,
+    );
   });
 
   it('checks only the versions it could read (inside a bundle some cannot be)', () => {

@@ -8,8 +8,15 @@ import { makeContext } from '../support/context';
 function fakePowertools() {
   const calls: { method: string; message: string; extra: Record<string, unknown> }[] = [];
   const contexts: unknown[] = [];
-  const record = (method: string) => (message: string, extra: Record<string, unknown>) => void calls.push({ method, message, extra });
-  const logger: PowertoolsLoggerLike = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error'), addContext: ((context: unknown) => void contexts.push(context)) as (context: never) => void };
+  const record = (method: string) => (message: string, extra: Record<string, unknown>) =>
+    void calls.push({ method, message, extra });
+  const logger: PowertoolsLoggerLike = {
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    addContext: ((context: unknown) => void contexts.push(context)) as (context: never) => void,
+  };
   return { logger, calls, contexts };
 }
 

@@ -14,7 +14,7 @@ const root = path.join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
-describe('durationToMs (the SDK\'s msToNumber)', () => {
+describe("durationToMs (the SDK's msToNumber)", () => {
   it('reads numbers as ms and ms-formatted strings as the SDK does', () => {
     expect(durationToMs(1_500)).toBe(1_500);
     expect(durationToMs('5s')).toBe(5_000);
@@ -23,9 +23,11 @@ describe('durationToMs (the SDK\'s msToNumber)', () => {
   });
 });
 
-describe('isWorkerStillInUse (core-bridge\'s finalize error)', () => {
+describe("isWorkerStillInUse (core-bridge's finalize error)", () => {
   it('matches the IllegalStateError core-bridge raises when it cannot finalize a worker, and nothing else', () => {
-    expect(isWorkerStillInUse(new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'))).toBe(true);
+    expect(isWorkerStillInUse(new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'))).toBe(
+      true,
+    );
     expect(isWorkerStillInUse(new Error('Worker still in use: Expected 1 reference, but got 2'))).toBe(false);
     expect(isWorkerStillInUse(new IllegalStateError('Not running. Current state: INITIALIZED'))).toBe(false);
     expect(isWorkerStillInUse(undefined)).toBe(false);
@@ -36,7 +38,9 @@ describe('isWorkerStillInUse (core-bridge\'s finalize error)', () => {
     const errors = readFileSync(path.join(bridge, 'src', 'helpers', 'errors.rs'), 'utf8');
     const worker = readFileSync(path.join(bridge, 'src', 'worker.rs'), 'utf8');
     expect(errors).toContain('#[error("{what} still in use{}", details_suffix(.details.as_ref()))]');
-    expect(errors).toMatch(/Self::IllegalStateStillInUse \{ \.\. \}[^=]*=> \{\s*throw_custom_error\(cx, ILLEGAL_STATE_ERROR/);
+    expect(errors).toMatch(
+      /Self::IllegalStateStillInUse \{ \.\. \}[^=]*=> \{\s*throw_custom_error\(cx, ILLEGAL_STATE_ERROR/,
+    );
     expect(worker).toMatch(/pub fn worker_finalize_shutdown[\s\S]*?IllegalStateStillInUse \{\s*what: "Worker"/);
   });
 });
@@ -69,7 +73,7 @@ describe('one module for SDK internals', () => {
     /'(GracefulShutdownPeriodExpiredError|IllegalStateError)'/,
   ];
 
-  it('keeps every reach beyond the SDK\'s documented API in src/sdk-internals.ts', () => {
+  it("keeps every reach beyond the SDK's documented API in src/sdk-internals.ts", () => {
     const files = ['src', 'otel', 'tools'].flatMap((dir) => sources(path.join(root, dir)));
     expect(files.length).toBeGreaterThan(20);
     const found = files

@@ -8,8 +8,19 @@ import { describe, expect, it } from 'vitest';
 import { InsufficientTimeError } from '../../src/errors';
 import { planInvocation, timingAdvice } from '../../src/lifecycle/timeline';
 
-const at = (remainingMs: number, shutdownDeadlineBufferMs: number, shutdownGraceTimeMs: number, userShutdownForceTimeMs?: number) =>
-  planInvocation({ startMs: 1_000_000, remainingMs, shutdownDeadlineBufferMs, shutdownGraceTimeMs, userShutdownForceTimeMs });
+const at = (
+  remainingMs: number,
+  shutdownDeadlineBufferMs: number,
+  shutdownGraceTimeMs: number,
+  userShutdownForceTimeMs?: number,
+) =>
+  planInvocation({
+    startMs: 1_000_000,
+    remainingMs,
+    shutdownDeadlineBufferMs,
+    shutdownGraceTimeMs,
+    userShutdownForceTimeMs,
+  });
 
 describe('planInvocation', () => {
   it('plans the guide settings (600 s, 7000 ms buffer, 5 s grace) to the millisecond', () => {
@@ -52,7 +63,9 @@ describe('planInvocation', () => {
   it("fails with the official message's opening, the remaining time, the buffer and the fix when 1 s of work or less is left", () => {
     const plan = () => at(8_000, 7_000, 5_000);
     expect(plan).toThrow(InsufficientTimeError);
-    expect(plan).toThrow(/^Insufficient time for Lambda worker: 8000 ms remain.*7000 ms.*1000 ms of work time.*--timeout/);
+    expect(plan).toThrow(
+      /^Insufficient time for Lambda worker: 8000 ms remain.*7000 ms.*1000 ms of work time.*--timeout/,
+    );
     expect(() => at(8_001, 7_000, 5_000)).not.toThrow();
   });
 
@@ -65,7 +78,9 @@ describe('planInvocation', () => {
 
   it('warns of a grace time the forced stop cuts short, and never advises a smaller buffer for it', () => {
     const warning = at(60_000, 3_000, 5_000).lowWorkTimeWarning!;
-    expect(warning).toMatch(/^Low work time available for Lambda worker: shutdownGraceTime \(5000 ms\) is longer than the 1562 ms/);
+    expect(warning).toMatch(
+      /^Low work time available for Lambda worker: shutdownGraceTime \(5000 ms\) is longer than the 1562 ms/,
+    );
     expect(warning).toMatch(/raise config\.shutdownDeadlineBufferMs to at least 7000 ms/);
     expect(warning).not.toMatch(/lower config\.shutdownDeadlineBufferMs/);
   });
@@ -78,7 +93,9 @@ describe('planInvocation', () => {
 
 describe('timingAdvice', () => {
   it('is silent for the guide settings (600 s timeout, defaults)', () => {
-    expect(timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 })).toEqual([]);
+    expect(timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 7_000, shutdownGraceTimeMs: 5_000 })).toEqual(
+      [],
+    );
   });
 
   it('names the buffer when the grace time is not below it', () => {
