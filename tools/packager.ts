@@ -5,10 +5,11 @@
  * `workflowBundle` never runs; rxjs loads from its single-file build. Refuses TLS private keys
  * unless allowed, and fails when the zip is over Lambda's limits.
  */
-import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandler } from './bundle';
 import { loadBuildTool } from './build-tools';
+import { manifestsAbove, zipLayoutOf, zipPathOf } from './zip-paths';
 import { LambdaWorkerError } from '../src/errors';
 
 /** Lambda's limit on a zip uploaded directly. */
@@ -91,49 +92,10 @@ const NOT_RUN = /\.(d\.[cm]?ts|ts|map)$/;
 const DEFAULT_EXTRAS = ['temporal.toml', 'otel-collector-config.yaml'];
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
-interface Manifest {
-  name?: string;
-  type?: string;
-}
-
-function readManifest(dir: string): Manifest | undefined {
-  const file = path.join(dir, 'package.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Manifest) : undefined;
-}
-
-/** The package.json files of the folders above `file`, nearest first. */
-function* manifestsAbove(file: string): Generator<{ dir: string; manifest: Manifest }> {
-  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = readManifest(dir);
-    if (manifest !== undefined) yield { dir, manifest };
-  }
-}
-
-function packageNameOf(file: string): { name: string; root: string } | undefined {
-  for (const { dir, manifest } of manifestsAbove(file)) if (manifest.name) return { name: manifest.name, root: dir };
-  return undefined;
-}
-
 /** As Node decides: by extension, else by the nearest package.json's `type`. */
 function isEsModule(file: string): boolean {
   if (file.endsWith('.mjs') || file.endsWith('.cjs')) return file.endsWith('.mjs');
   return manifestsAbove(file).next().value?.manifest.type === 'module';
-}
-
-/** Where a traced file goes in the zip: project files at the root, packages under node_modules/. */
-export function zipPathOf(file: string, projectDir: string, projectPackage: string | undefined): string | undefined {
-  const nodeModules = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
-  if (nodeModules >= 0)
-    return file
-      .slice(nodeModules + 1)
-      .split(path.sep)
-      .join('/');
-  const relative = path.relative(projectDir, file);
-  if (!relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
-  // A linked package (workspace, `file:` dependency) resolved to its real path.
-  const owner = packageNameOf(file);
-  if (owner === undefined || owner.name === projectPackage) return undefined;
-  return ['node_modules', owner.name, path.relative(owner.root, file).split(path.sep).join('/')].join('/');
 }
 
 function stubSource(name: string): string {
@@ -157,7 +119,7 @@ module.exports = new Proxy(unavailable, {
 
 /** Traces, filters and zips; throws {@link PackageError} naming the fix. */
 export async function packageFunction(options: PackageOptions): Promise<PackageReport> {
-  const projectDir = path.resolve(options.projectDir);
+  const projectDir = realProjectDir(options.projectDir);
   const [modulePath, exportName] = splitHandler(options.handler);
   const entry = handlerEntry(options.handler, modulePath, projectDir);
   const extras = extraFiles(options.include, projectDir);
@@ -175,8 +137,8 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
         /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
     });
   const traced = await trace([entry, ...extras.filter((file) => statSync(file).isFile())]);
-  const projectPackage = readManifest(projectDir)?.name;
-  const toZipPath = (file: string) => zipPathOf(file, projectDir, projectPackage);
+  const layout = zipLayoutOf(projectDir);
+  const toZipPath = (file: string) => zipPathOf(file, layout);
   const entries = new Map<string, Entry>();
   const stubbed = new Set<string>();
   const addFile = (absolute: string) => {
@@ -215,6 +177,13 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   };
   checkLambdaLimits(result);
   return result;
+}
+
+/** The project folder's real path: the tracer reports real paths, and the zip paths are relative to it. */
+function realProjectDir(projectDir: string): string {
+  const resolved = path.resolve(projectDir);
+  if (!existsSync(resolved)) throw new PackageError(`--project ${resolved}: no such folder.`);
+  return realpathSync(resolved);
 }
 
 /** The handler's compiled module in the project. */

@@ -2,10 +2,11 @@
  * `temporal-lambda-worker package` on examples/basic: the zip holds one core-bridge binary and no
  * workflow bundler, is under Lambda's limits, refuses private keys, and runs, unzipped, against the
  * real server through the local invoke CLI: bundled into one file (the default), with workflows in
- * a worker thread from the bundle, and with --no-bundle.
+ * a worker thread from the bundle, and with --no-bundle. On a small project with two versions of
+ * one package installed, the nested one keeps its place in the zip and the handler loads it there.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,6 +23,8 @@ const zipFile = path.join(workDir, 'function.zip');
 const unbundledZipFile = path.join(workDir, 'unbundled.zip');
 // A project inside the repo (so that it resolves temporal-lambda-worker) whose handler runs workflows in a worker thread.
 const threadProject = path.join(root, `.test-work-thread-${process.pid}`);
+// A project with two versions of one package installed, one hoisted and one nested.
+const nestedProject = path.join(root, `.test-work-nested-${process.pid}`);
 
 let client: Client;
 let closeClient: () => Promise<void>;
@@ -63,6 +66,7 @@ afterAll(async () => {
   await closeClient();
   rmSync(workDir, { recursive: true, force: true });
   rmSync(threadProject, { recursive: true, force: true });
+  rmSync(nestedProject, { recursive: true, force: true });
 });
 
 function zipEntries(file: string): string[] {
@@ -244,5 +248,64 @@ exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, b
     } finally {
       rmSync(keyFile, { force: true });
     }
+  });
+});
+
+/** Writes `files` (path in the project: text) under `dir`. */
+function writeProject(dir: string, files: Record<string, string>): void {
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+}
+
+function dualPackage(dir: string, version: string): Record<string, string> {
+  return {
+    [`${dir}/package.json`]: JSON.stringify({ name: 'dual', version, main: 'index.js' }),
+    [`${dir}/index.js`]: `exports.version = ${JSON.stringify(version)};\n`,
+  };
+}
+
+describe('temporal-lambda-worker package on a project with two versions of one package', () => {
+  const nestedZip = path.join(workDir, 'nested.zip');
+  let entries: string[];
+
+  beforeAll(async () => {
+    writeProject(nestedProject, {
+      'package.json': JSON.stringify({ name: 'nested-fixture', private: true, type: 'commonjs' }),
+      'handler.js': `const { runWorker } = require('temporal-lambda-worker');
+const dual = require('dual');
+const usesOld = require('uses-old');
+exports.versions = () => ({ hoisted: dual.version, nested: usesOld.dualVersion });
+exports.handler = runWorker({ deploymentName: 'nested', buildId: 'v1' }, (config) => {
+  config.workerOptions.taskQueue = 'nested';
+  config.workerOptions.activities = {};
+});
+`,
+      ...dualPackage('node_modules/dual', '2.0.0'),
+      'node_modules/uses-old/package.json': JSON.stringify({ name: 'uses-old', version: '1.0.0', main: 'index.js' }),
+      'node_modules/uses-old/index.js': "exports.dualVersion = require('dual').version;\n",
+      ...dualPackage('node_modules/uses-old/node_modules/dual', '1.0.0'),
+    });
+    // This checkout, linked into node_modules as a workspace package is.
+    symlinkSync(root, path.join(nestedProject, 'node_modules', 'temporal-lambda-worker'), 'dir');
+    const args = ['--handler', 'handler.handler', '--out', nestedZip, '--no-bundle'];
+    const packaged = await runCli(['package', '--project', nestedProject, ...args]);
+    expect(packaged.code, packaged.stderr).toBe(0);
+    entries = zipEntries(nestedZip);
+  });
+
+  it('keeps the nested version at its place next to the hoisted one, and the handler loads each from the zip', () => {
+    expect(entries).toContain('node_modules/dual/index.js');
+    expect(entries).toContain('node_modules/uses-old/node_modules/dual/index.js');
+    expect(entries).toContain('node_modules/temporal-lambda-worker/dist/index.cjs');
+    const unzipped = path.join(workDir, 'nested');
+    execFileSync('unzip', ['-q', nestedZip, '-d', unzipped]);
+    // The handler's module installs the Temporal runtime, which keeps the process alive: it exits once it has printed.
+    const script = "process.stdout.write(JSON.stringify(require('./handler.js').versions()), () => process.exit(0))";
+    const env = { PATH: process.env.PATH ?? '' };
+    const options = { cwd: unzipped, encoding: 'utf8', env, timeout: 60_000 } as const;
+    const output = execFileSync(process.execPath, ['-e', script], options); // the handler's log line comes first
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ hoisted: '2.0.0', nested: '1.0.0' });
   });
 });
