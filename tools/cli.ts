@@ -18,7 +18,7 @@ const USAGE = `Usage:
   temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON]
                                 [--function-name NAME]
   temporal-lambda-worker package [--project DIR] [--handler lib/index.handler] [--arch x86_64|arm64]
-                                 [--out function.zip] [--include FILE]... [--keep-bundler] [--no-bundle]
+                                 [--out function.zip] [--include FILE|FOLDER]... [--keep-bundler] [--no-bundle]
                                  [--source-map] [--allow-private-keys]
 
   invoke:
@@ -28,12 +28,12 @@ const USAGE = `Usage:
 
   package: builds a Lambda zip of what the handler loads (traced with @vercel/nft): production files,
   one architecture's Temporal core-bridge binary, temporal.toml and otel-collector-config.yaml when
-  present; the workflow bundler is left out (a pre-built workflowBundle does not need it) unless
-  --keep-bundler. A CommonJS handler and what it loads are bundled with esbuild into one file
-  (minified, names kept) in the handler's place, for a faster cold start; --source-map adds its
-  map, --no-bundle packs the traced files as they are. Fails over Lambda's 50 MB zipped / 250 MB
-  unzipped limits, and on TLS private keys unless
-  --allow-private-keys.`;
+  present, and each --include as it is (a folder with every file under it); the workflow bundler
+  is left out (a pre-built workflowBundle does not need it) unless --keep-bundler. A CommonJS
+  handler and what it loads are bundled with esbuild into one file (minified, names kept) in the
+  handler's place, for a faster cold start; --source-map adds its map, --no-bundle packs the
+  traced files as they are. Fails over Lambda's 50 MB zipped / 250 MB unzipped limits, and on
+  TLS private keys unless --allow-private-keys.`;
 
 const BOOLEAN_FLAGS = new Set(['keep-bundler', 'no-bundle', 'source-map', 'allow-private-keys', 'help']);
 
@@ -165,6 +165,7 @@ async function packageCommand(args: string[]): Promise<number> {
             `modules in one file (${mb(report.bundle.bytes)}), for a faster cold start`
           : '',
         report.notBundled ? `  not bundled: ${report.notBundled}` : '',
+        ...report.skipped.map(({ file, reason }) => `  skipped (--include): ${file}: ${reason}`),
       ]
         .filter(Boolean)
         .join('\n') + '\n',

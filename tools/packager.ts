@@ -9,8 +9,11 @@ import { createWriteStream, existsSync, readFileSync, realpathSync, statSync } f
 import * as path from 'node:path';
 import { bundleHandler } from './bundle';
 import { loadBuildTool } from './build-tools';
+import { includedFiles, type IncludedFiles, type SkippedFile } from './include-files';
+import { PackageError } from './package-error';
 import { manifestsAbove, zipLayoutOf, zipPathOf } from './zip-paths';
-import { LambdaWorkerError } from '../src/errors';
+
+export { PackageError };
 
 /** Lambda's limit on a zip uploaded directly. */
 export const DIRECT_UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -37,11 +40,6 @@ const STUBBED_AT_IMPORT = ['webpack', 'memfs', 'unionfs'];
 
 type Entry = { source: string } | { content: string };
 
-/** A packaging step that cannot go on; the message names the fix. */
-export class PackageError extends LambdaWorkerError {
-  static override readonly errorName = 'PackageError';
-}
-
 export interface PackageOptions {
   /** The function's folder: the zip's root. */
   projectDir: string;
@@ -51,8 +49,8 @@ export interface PackageOptions {
   /** Zip to write. */
   outFile: string;
   /**
-   * Extra files or folders of the project to include (temporal.toml and otel-collector-config.yaml
-   * are added when present).
+   * Files or folders of the project to pack as they are, besides what the handler loads: a folder
+   * with every file under it (temporal.toml and otel-collector-config.yaml are added when present).
    */
   include?: string[];
   /** Keep webpack and the other bundler packages (needed only with `workflowsPath`). */
@@ -85,6 +83,8 @@ export interface PackageReport {
   bundle?: { modules: number; bytes: number };
   /** Why the handler was not bundled, when bundling was asked for. */
   notBundled?: string;
+  /** What was found under an included folder and not packed, with the reason. */
+  skipped: SkippedFile[];
 }
 
 /** Files no handler runs: type declarations, TypeScript sources, source maps. */
@@ -124,19 +124,9 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   const entry = handlerEntry(options.handler, modulePath, projectDir);
   const extras = extraFiles(options.include, projectDir);
 
-  const { nodeFileTrace } = await loadBuildTool('@vercel/nft', () => import('@vercel/nft'));
   const target = CORE_BRIDGE_TARGETS[options.arch];
-  const ignoreBundler = (file: string) =>
-    !options.keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
-  const trace = (files: string[]) =>
-    nodeFileTrace(files, {
-      base: '/',
-      processCwd: projectDir,
-      ignore: (file) =>
-        ignoreBundler(`/${file}`) ||
-        /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/.test(file),
-    });
-  const traced = await trace([entry, ...extras.filter((file) => statSync(file).isFile())]);
+  const trace = await makeTrace(projectDir, options.keepBundler === true);
+  const traced = await trace([entry, ...extras.files]);
   const layout = zipLayoutOf(projectDir);
   const toZipPath = (file: string) => zipPathOf(file, layout);
   const entries = new Map<string, Entry>();
@@ -151,7 +141,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
     entries.set(zipPath, { source: absolute });
   };
   for (const file of traced.fileList) addFile(path.join('/', file));
-  for (const extra of extras) addFile(extra);
+  for (const extra of extras.files) addIncludedFile(entries, extra, toZipPath(extra), projectDir);
   addCoreBridgeBinary(entries, entry, options.arch, target);
   if (!options.keepBundler) stubBundlerImports(entries, stubbed);
   const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => toZipPath(path.join('/', file)))
@@ -162,7 +152,14 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   const notBundled = bundleWanted ? whyNotBundled(options, entry) : undefined;
   const bundle =
     bundleWanted && notBundled === undefined
-      ? await bundleInto(entries, { entry, trace, toZipPath, sourceMap: options.sourceMap === true, addFile })
+      ? await bundleInto(entries, {
+          entry,
+          trace,
+          toZipPath,
+          sourceMap: options.sourceMap === true,
+          addFile,
+          included: new Set(extras.files),
+        })
       : undefined;
   const report = await writeZip(entries, path.resolve(options.outFile));
   const result = {
@@ -174,9 +171,24 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
     singleFile,
     bundle,
     notBundled,
+    skipped: extras.skipped,
   };
   checkLambdaLimits(result);
   return result;
+}
+
+/** The tracer, told to leave out the workflow bundler and the core-bridge's other platforms. */
+async function makeTrace(projectDir: string, keepBundler: boolean) {
+  const { nodeFileTrace } = await loadBuildTool('@vercel/nft', () => import('@vercel/nft'));
+  const ignoreBundler = (file: string) =>
+    !keepBundler && BUNDLER_PACKAGES.some((name) => file.includes(`node_modules/${name}/`));
+  const otherBridgeFiles = /node_modules\/@temporalio\/core-bridge\/(?!package\.json|index\.js|common\.js|lib\/)/;
+  return (files: string[]) =>
+    nodeFileTrace(files, {
+      base: '/',
+      processCwd: projectDir,
+      ignore: (file) => ignoreBundler(`/${file}`) || otherBridgeFiles.test(file),
+    });
 }
 
 /** The project folder's real path: the tracer reports real paths, and the zip paths are relative to it. */
@@ -196,14 +208,21 @@ function handlerEntry(handler: string, modulePath: string, projectDir: string): 
   );
 }
 
-/** temporal.toml and otel-collector-config.yaml when present, and what --include names. */
-function extraFiles(include: string[] | undefined, projectDir: string): string[] {
+/** temporal.toml and otel-collector-config.yaml when present, and what --include names (a folder's files). */
+function extraFiles(include: string[] | undefined, projectDir: string): IncludedFiles {
   const present = DEFAULT_EXTRAS.filter((file) => existsSync(path.join(projectDir, file)));
-  const extras = [...present, ...(include ?? [])].map((file) => path.resolve(projectDir, file));
-  for (const extra of extras) {
-    if (!existsSync(extra)) throw new PackageError(`--include ${extra}: no such file or folder.`);
+  return includedFiles(projectDir, [...present, ...(include ?? [])]);
+}
+
+/** Packs a file the user included as it is, whatever it is; throws when it has no place in the zip. */
+function addIncludedFile(entries: Map<string, Entry>, file: string, zipPath: string | undefined, projectDir: string) {
+  if (zipPath === undefined) {
+    throw new PackageError(
+      `--include ${file}: outside the project folder (${projectDir}) and not in a package, so it has no ` +
+        `place in the zip. Copy it into the project folder and include it from there.`,
+    );
   }
-  return extras;
+  entries.set(zipPath, { source: file });
 }
 
 /** The core-bridge binary is found at run time from the platform: adds the one for the target. */
@@ -262,6 +281,8 @@ interface BundleContext {
   sourceMap: boolean;
   trace: (files: string[]) => Promise<{ fileList: Set<string> }>;
   addFile: (absolute: string) => void;
+  /** Files the user included: kept even when the bundle holds their code. */
+  included: Set<string>;
 }
 
 /**
@@ -297,7 +318,8 @@ async function bundleInto(entries: Map<string, Entry>, context: BundleContext): 
   const leftToRunTime: string[] = [];
   for (const [zipPath, entry] of [...entries]) {
     if (!('source' in entry)) continue;
-    if (bundled.inputs.has(entry.source) && !bundled.resolvedAtRunTime.has(entry.source)) entries.delete(zipPath);
+    const inBundleOnly = bundled.inputs.has(entry.source) && !bundled.resolvedAtRunTime.has(entry.source);
+    if (inBundleOnly && !context.included.has(entry.source)) entries.delete(zipPath);
     else if (/\.[cm]?js$/.test(entry.source)) leftToRunTime.push(entry.source);
   }
   for (const file of (await context.trace(leftToRunTime)).fileList) context.addFile(path.join('/', file));

@@ -2,8 +2,7 @@
  * `temporal-lambda-worker package` on examples/basic: the zip holds one core-bridge binary and no
  * workflow bundler, is under Lambda's limits, refuses private keys, and runs, unzipped, against the
  * real server through the local invoke CLI: bundled into one file (the default), with workflows in
- * a worker thread from the bundle, and with --no-bundle. On a small project with two versions of
- * one package installed, the nested one keeps its place in the zip and the handler loads it there.
+ * a worker thread from the bundle, and with --no-bundle.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -286,10 +285,14 @@ exports.handler = runWorker({ deploymentName: 'nested', buildId: 'v1' }, (config
       'node_modules/uses-old/package.json': JSON.stringify({ name: 'uses-old', version: '1.0.0', main: 'index.js' }),
       'node_modules/uses-old/index.js': "exports.dualVersion = require('dual').version;\n",
       ...dualPackage('node_modules/uses-old/node_modules/dual', '1.0.0'),
+      'static/page.html': '<p>static</p>',
+      'static/nested/data.json': '{}',
+      'notes.txt': 'notes',
     });
     // This checkout, linked into node_modules as a workspace package is.
     symlinkSync(root, path.join(nestedProject, 'node_modules', 'temporal-lambda-worker'), 'dir');
     const args = ['--handler', 'handler.handler', '--out', nestedZip, '--no-bundle'];
+    args.push('--include', 'static', '--include=notes.txt');
     const packaged = await runCli(['package', '--project', nestedProject, ...args]);
     expect(packaged.code, packaged.stderr).toBe(0);
     entries = zipEntries(nestedZip);
@@ -307,5 +310,9 @@ exports.handler = runWorker({ deploymentName: 'nested', buildId: 'v1' }, (config
     const options = { cwd: unzipped, encoding: 'utf8', env, timeout: 60_000 } as const;
     const output = execFileSync(process.execPath, ['-e', script], options); // the handler's log line comes first
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({ hoisted: '2.0.0', nested: '1.0.0' });
+  });
+
+  it('adds every file of an --include folder at its path, next to an included file', () => {
+    expect(entries).toEqual(expect.arrayContaining(['static/page.html', 'static/nested/data.json', 'notes.txt']));
   });
 });
