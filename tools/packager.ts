@@ -5,12 +5,13 @@
  * `workflowBundle` never runs; rxjs loads from its single-file build. Refuses TLS private keys
  * unless allowed, and fails when the zip is over Lambda's limits.
  */
-import { createWriteStream, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandler } from './bundle';
 import { loadBuildTool } from './build-tools';
 import { includedFiles, type IncludedFiles, type SkippedFile } from './include-files';
 import { PackageError } from './package-error';
+import { refuseApiKeys, refusePrivateKeys, type PackedFile } from './secret-checks';
 import { manifestsAbove, zipLayoutOf, zipPathOf } from './zip-paths';
 
 export { PackageError };
@@ -55,7 +56,7 @@ export interface PackageOptions {
   include?: string[];
   /** Keep webpack and the other bundler packages (needed only with `workflowsPath`). */
   keepBundler?: boolean;
-  /** Pack files that hold a TLS private key. */
+  /** Pack files that hold a TLS private key. An `api_key` in a packed `.toml` file is refused all the same. */
   allowPrivateKeys?: boolean;
   /**
    * Bundle the handler and what it loads into one file in the handler's place (faster cold
@@ -90,7 +91,6 @@ export interface PackageReport {
 /** Files no handler runs: type declarations, TypeScript sources, source maps. */
 const NOT_RUN = /\.(d\.[cm]?ts|ts|map)$/;
 const DEFAULT_EXTRAS = ['temporal.toml', 'otel-collector-config.yaml'];
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /** As Node decides: by extension, else by the nearest package.json's `type`. */
 function isEsModule(file: string): boolean {
@@ -147,7 +147,8 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
   const singleFile = useSingleFileRxjs(entries, traced.reasons, (file) => toZipPath(path.join('/', file)))
     ? ['rxjs']
     : [];
-  if (!options.allowPrivateKeys) refusePrivateKeys(entries);
+  if (!options.allowPrivateKeys) refusePrivateKeys(projectFiles(entries));
+  refuseApiKeys(projectFiles(entries));
   const bundleWanted = options.bundle !== false;
   const notBundled = bundleWanted ? whyNotBundled(options, entry) : undefined;
   const bundle =
@@ -382,19 +383,11 @@ function splitHandler(handler: string): [string, string] {
   return [handler.slice(0, dot), handler.slice(dot + 1)];
 }
 
-function refusePrivateKeys(entries: Map<string, Entry>): void {
-  for (const [zipPath, entry] of entries) {
-    if (zipPath.startsWith('node_modules/') || !('source' in entry)) continue;
-    const size = statSync(entry.source).size;
-    if (size > 1024 * 1024) continue;
-    if (PRIVATE_KEY.test(readFileSync(entry.source, 'utf8'))) {
-      throw new PackageError(
-        `${zipPath} holds a TLS private key; it is not packed. Keep keys out of the zip (set ` +
-          `TEMPORAL_TLS_CLIENT_KEY_DATA as an encrypted env var or use a secrets manager), or pass ` +
-          `--allow-private-keys.`,
-      );
-    }
-  }
+/** The project's own files packed from disk (not node_modules): the ones read for secrets. */
+function projectFiles(entries: Map<string, Entry>): PackedFile[] {
+  return [...entries].flatMap(([zipPath, entry]) =>
+    zipPath.startsWith('node_modules/') || !('source' in entry) ? [] : [{ zipPath, source: entry.source }],
+  );
 }
 
 export function mb(bytes: number): string {

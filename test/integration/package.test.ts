@@ -315,4 +315,16 @@ exports.handler = runWorker({ deploymentName: 'nested', buildId: 'v1' }, (config
   it('adds every file of an --include folder at its path, next to an included file', () => {
     expect(entries).toEqual(expect.arrayContaining(['static/page.html', 'static/nested/data.json', 'notes.txt']));
   });
+
+  it('refuses a temporal.toml holding an API key, even with --allow-private-keys, never printing it', async () => {
+    const key = `tlw-integration-key-${process.pid}`;
+    const configDir = path.join(nestedProject, 'prod-config');
+    writeProject(configDir, { 'temporal.toml': `[profile.default]\naddress = "x:7233"\napi_key = "${key}"\n` });
+    const args = ['--handler', 'handler.handler', '--out', path.join(workDir, 'key.zip'), '--no-bundle'];
+    args.push('--include', 'prod-config', '--allow-private-keys');
+    const refused = await runCli(['package', '--project', nestedProject, ...args]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/prod-config\/temporal\.toml sets api_key in profile 'default'.*TEMPORAL_API_KEY/);
+    expect(refused.stdout + refused.stderr).not.toContain(key);
+  });
 });

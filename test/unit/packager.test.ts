@@ -1,13 +1,13 @@
 /**
  * The packager on a small project whose handler loads only a stand-in for the core-bridge (traced
- * for real): what `--include` adds from a folder.
+ * for real, not bundled): what `--include` adds from a folder, and the secrets it refuses to pack.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageFunction, type PackageOptions } from '../../tools/packager';
+import { packageFunction, PackageError, type PackageOptions } from '../../tools/packager';
 
 const work = realpathSync(mkdtempSync(path.join(tmpdir(), 'tlw-packager-')));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -123,5 +123,71 @@ describe('packageFunction --include with the bundle', () => {
     const report = await pack(project, { include: ['lib'], bundle: true });
     expect(report.bundle).toBeDefined();
     expect(zipEntries(report.outFile)).toContain('lib/helper.js');
+  });
+});
+
+describe('packageFunction and API keys in temporal.toml', () => {
+  const KEY = 'tlw-test-api-key-value-0123456789';
+  const toml = (profiles: Record<string, Record<string, string>>) =>
+    Object.entries(profiles)
+      .map(
+        ([name, fields]) =>
+          `[profile.${name}]\n${Object.entries(fields)
+            .map(([k, v]) => `${k} = "${v}"`)
+            .join('\n')}\n`,
+      )
+      .join('\n');
+
+  async function refusal(projectDir: string, options: Partial<PackageOptions> = {}): Promise<PackageError> {
+    const error = await pack(projectDir, options).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(PackageError);
+    return error as PackageError;
+  }
+
+  it('refuses a temporal.toml whose profiles set api_key, naming file, profiles and fix, never the key', async () => {
+    const project = makeProject({
+      'temporal.toml': toml({
+        default: { address: 'localhost:7233' },
+        prod: { api_key: KEY },
+        'eu-west': { api_key: `${KEY}-2` },
+      }),
+    });
+    const error = await refusal(project);
+    expect(error.message).toMatch(/temporal\.toml/);
+    expect(error.message).toMatch(/'prod'/);
+    expect(error.message).toMatch(/'eu-west'/);
+    expect(error.message).not.toMatch(/'default'/);
+    expect(error.message).toMatch(/TEMPORAL_API_KEY/);
+    expect(error.message).toMatch(/Secrets Manager/);
+    expect(error.message).not.toContain(KEY);
+  });
+
+  it('is not allowed by --allow-private-keys', async () => {
+    const project = makeProject({ 'temporal.toml': toml({ default: { api_key: KEY } }) });
+    const error = await refusal(project, { allowPrivateKeys: true });
+    expect(error.message).toMatch(/--allow-private-keys does not/);
+    expect(error.message).not.toContain(KEY);
+  });
+
+  it('refuses an included config file that sets api_key, and one it cannot read as TOML that mentions it', async () => {
+    const included = makeProject({ 'config/prod.toml': toml({ prod: { api_key: KEY } }) });
+    const includedError = await refusal(included, { include: ['config'] });
+    expect(includedError.message).toMatch(/config\/prod\.toml.*'prod'/);
+    expect(includedError.message).not.toContain(KEY);
+    const broken = makeProject({ 'temporal.toml': `[profile.default\napi_key = "${KEY}"\n` });
+    const brokenError = await refusal(broken);
+    expect(brokenError.message).toMatch(/temporal\.toml.*api_key/);
+    expect(brokenError.message).not.toContain(KEY);
+  });
+
+  it('packs a temporal.toml without an API key', async () => {
+    const project = makeProject({
+      'temporal.toml': toml({ default: { address: 'localhost:7233', namespace: 'default' } }),
+    });
+    const report = await pack(project);
+    expect(zipEntries(report.outFile)).toContain('temporal.toml');
   });
 });
