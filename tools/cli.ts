@@ -6,13 +6,15 @@
  * Loads the module (CJS or ESM), calls its handler once with a Lambda-like context and a real
  * deadline, prints a JSON result line, and exits 0 on success, 1 on error, timeout, or an error
  * thrown while the module loads (`outcome: 'init-error'`, as Lambda's init phase fails).
+ * Each subcommand's options are parsed strictly by `./cli-args` (exit 2 on a usage error).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LambdaContext } from '../src/lifecycle/invocation';
 import { invokeLocally } from '../src/local/invoke';
-import { CORE_BRIDGE_TARGETS, type LambdaArchitecture } from './packager';
+import { parseInvokeArgs, parsePackageArgs, UsageError } from './cli-args';
+import { CORE_BRIDGE_TARGETS, mb, type LambdaArchitecture, type PackageReport } from './packager';
 
 const USAGE = `Usage:
   temporal-lambda-worker invoke <handler-module>[#export] [--timeout SECONDS] [--event JSON]
@@ -35,33 +37,19 @@ const USAGE = `Usage:
   traced files as they are. Fails over Lambda's 50 MB zipped / 250 MB unzipped limits, and on
   TLS private keys unless --allow-private-keys.`;
 
-const BOOLEAN_FLAGS = new Set(['keep-bundler', 'no-bundle', 'source-map', 'allow-private-keys', 'help']);
-
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parseFlags(args: string[]): {
-  positional: string[];
-  flags: Record<string, string>;
-  repeated: Record<string, string[]>;
-} {
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  const repeated: Record<string, string[]> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-h') flags.help = 'true';
-    else if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-      const value = BOOLEAN_FLAGS.has(name) ? (inline ?? 'true') : (inline ?? args[++i]);
-      if (value === undefined) fail(`Missing a value for --${name}.`);
-      flags[name] = value;
-      (repeated[name] ??= []).push(value);
-    } else positional.push(arg);
+/** Parses a subcommand's arguments; a usage error is printed with the usage, and the process exits 2. */
+function parseOrFail<T>(parse: (args: string[]) => T, args: string[]): T {
+  try {
+    return parse(args);
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message);
+    throw error;
   }
-  return { positional, flags, repeated };
 }
 
 type LoadedHandler = ((event: unknown, context: LambdaContext) => unknown) | { initError: unknown };
@@ -78,8 +66,9 @@ async function loadHandler(spec: string): Promise<LoadedHandler> {
     return { initError: error };
   }
   const handler = loaded[exportName] ?? (loaded.default as Record<string, unknown> | undefined)?.[exportName];
-  if (typeof handler !== 'function')
+  if (typeof handler !== 'function') {
     fail(`${resolved} has no exported function '${exportName}'. Name it after '#', e.g. ${file}#handler.`);
+  }
   return handler as (event: unknown, context: LambdaContext) => unknown;
 }
 
@@ -88,93 +77,94 @@ function describeError(error: unknown): unknown {
 }
 
 async function invokeCommand(args: string[]): Promise<number> {
-  const { positional, flags } = parseFlags(args);
+  const flags = parseOrFail(parseInvokeArgs, args);
   if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positional.length !== 1) fail('Name one handler module.');
-  const timeoutSeconds = Number(flags.timeout ?? 60);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
-    fail(`--timeout must be a positive number of seconds; received '${flags.timeout}'.`);
-  let event: unknown = {};
-  if (flags.event !== undefined) {
-    try {
-      event = JSON.parse(flags.event);
-    } catch {
-      fail(`--event must be JSON; received '${flags.event}'.`);
-    }
-  }
-  const handler = await loadHandler(positional[0]!);
+  const timeoutSeconds = readTimeoutSeconds(flags.timeout);
+  const timeoutMs = timeoutSeconds * 1000;
+  const event = readEvent(flags.event);
+  const handler = await loadHandler(flags.handlerModule!);
+  const printResult = (fields: Record<string, unknown>) =>
+    process.stdout.write(`${JSON.stringify({ localInvoke: { ...fields, timeoutMs } })}\n`);
   if (typeof handler !== 'function') {
-    const initError = {
-      outcome: 'init-error',
-      error: describeError(handler.initError),
-      timeoutMs: timeoutSeconds * 1000,
-    };
-    process.stdout.write(`${JSON.stringify({ localInvoke: initError })}\n`);
+    printResult({ outcome: 'init-error', error: describeError(handler.initError) });
     return 1;
   }
-  const result = await invokeLocally(handler, {
-    timeoutMs: timeoutSeconds * 1000,
-    event,
-    functionName: flags['function-name'],
-  });
-  const report = { ...result, error: describeError(result.error), timeoutMs: timeoutSeconds * 1000 };
-  process.stdout.write(`${JSON.stringify({ localInvoke: report })}\n`);
+  const result = await invokeLocally(handler, { timeoutMs, event, functionName: flags.functionName });
+  printResult({ ...result, error: describeError(result.error) });
   if (result.outcome === 'timeout') process.stderr.write(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds\n`);
   return result.outcome === 'ok' ? 0 : 1;
 }
 
+function readTimeoutSeconds(timeout: string | undefined): number {
+  const timeoutSeconds = Number(timeout ?? 60);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    fail(`--timeout must be a positive number of seconds; received '${timeout}'.`);
+  }
+  return timeoutSeconds;
+}
+
+function readEvent(event: string | undefined): unknown {
+  if (event === undefined) return {};
+  try {
+    return JSON.parse(event) as unknown;
+  } catch {
+    fail(`--event must be JSON; received '${event}'.`);
+  }
+}
+
 async function packageCommand(args: string[]): Promise<number> {
-  const { positional, flags, repeated } = parseFlags(args);
+  const flags = parseOrFail(parsePackageArgs, args);
   if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positional.length > 0) fail(`Unexpected argument '${positional[0]}'.`);
   const arch = flags.arch ?? 'x86_64';
   if (!(arch in CORE_BRIDGE_TARGETS)) fail(`--arch must be x86_64 or arm64; received '${arch}'.`);
-  const { packageFunction, mb } = await import('./packager');
+  const { packageFunction } = await import('./packager');
   try {
     const report = await packageFunction({
       projectDir: flags.project ?? '.',
       handler: flags.handler ?? 'lib/index.handler',
       arch: arch as LambdaArchitecture,
       outFile: flags.out ?? 'function.zip',
-      include: repeated.include,
-      keepBundler: flags['keep-bundler'] === 'true',
-      allowPrivateKeys: flags['allow-private-keys'] === 'true',
-      bundle: flags['no-bundle'] !== 'true',
-      sourceMap: flags['source-map'] === 'true',
+      include: flags.include,
+      keepBundler: flags.keepBundler,
+      allowPrivateKeys: flags.allowPrivateKeys,
+      bundle: !flags.noBundle,
+      sourceMap: flags.sourceMap,
     });
-    process.stdout.write(
-      [
-        `Wrote ${report.outFile} (${arch}, ${report.files} files)`,
-        `  handler:  ${report.handler}`,
-        `  zipped:   ${mb(report.zippedBytes)} of Lambda's 50 MB direct-upload limit`,
-        `  unzipped: ${mb(report.unzippedBytes)} of Lambda's 250 MB limit`,
-        report.stubbed.length > 0
-          ? `  left out (workflow bundler, unused with a pre-built bundle): ${report.stubbed.join(', ')}`
-          : '',
-        report.singleFile.length > 0
-          ? `  loaded from its single-file build (faster cold start): ${report.singleFile.join(', ')}`
-          : '',
-        report.bundle
-          ? `  bundled:  ${report.handler.slice(0, report.handler.lastIndexOf('.'))} holds ${report.bundle.modules} ` +
-            `modules in one file (${mb(report.bundle.bytes)}), for a faster cold start`
-          : '',
-        report.notBundled ? `  not bundled: ${report.notBundled}` : '',
-        ...report.skipped.map(({ file, reason }) => `  skipped (--include): ${file}: ${reason}`),
-      ]
-        .filter(Boolean)
-        .join('\n') + '\n',
-    );
+    process.stdout.write(`${reportLines(report, arch).join('\n')}\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
+}
+
+function reportLines(report: PackageReport, arch: string): string[] {
+  const lines = [
+    `Wrote ${report.outFile} (${arch}, ${report.files} files)`,
+    `  handler:  ${report.handler}`,
+    `  zipped:   ${mb(report.zippedBytes)} of Lambda's 50 MB direct-upload limit`,
+    `  unzipped: ${mb(report.unzippedBytes)} of Lambda's 250 MB limit`,
+  ];
+  if (report.stubbed.length > 0) {
+    lines.push(`  left out (workflow bundler, unused with a pre-built bundle): ${report.stubbed.join(', ')}`);
+  }
+  if (report.singleFile.length > 0) {
+    lines.push(`  loaded from its single-file build (faster cold start): ${report.singleFile.join(', ')}`);
+  }
+  if (report.bundle) {
+    const module = report.handler.slice(0, report.handler.lastIndexOf('.'));
+    const size = `${report.bundle.modules} modules in one file (${mb(report.bundle.bytes)})`;
+    lines.push(`  bundled:  ${module} holds ${size}, for a faster cold start`);
+  }
+  if (report.notBundled) lines.push(`  not bundled: ${report.notBundled}`);
+  for (const { file, reason } of report.skipped) lines.push(`  skipped (--include): ${file}: ${reason}`);
+  return lines;
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {

@@ -1,8 +1,10 @@
 /**
  * The spec's handler (examples/basic, only the import path changed), compiled to CJS and run by
- * the `temporal-lambda-worker invoke` CLI in its own Node process against the real server.
+ * the `temporal-lambda-worker invoke` CLI in its own Node process against the real server; and
+ * the command line of the built CLI: values whole, unknown options refused, usage on --help.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -105,5 +107,39 @@ describe('examples/basic through `temporal-lambda-worker invoke`', () => {
     expect(stdout).toMatch(/MissingTaskQueueError/);
     expect(stdout).toMatch(/"outcome":"init-error"/); // the synchronous configure's error is thrown at load, as Lambda's init phase
     expect(stdout).toMatch(/TEMPORAL_TASK_QUEUE.*config\.workerOptions\.taskQueue/);
+  });
+});
+
+describe('the command line of `temporal-lambda-worker`', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'tlw-cli-'));
+  const echoHandler = path.join(work, 'echo.cjs');
+  writeFileSync(echoHandler, 'exports.handler = async (event) => console.log(JSON.stringify({ received: event }));\n');
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('passes an --event value whole, with every = after the first', async () => {
+    const event = '{"a":"b=c","d":"=="}';
+    const args = ['invoke', `${echoHandler}#handler`, `--event=${event}`, '--timeout=5'];
+    const { code, stdout, stderr } = await runCli(args);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain(`{"received":${event}}`);
+  });
+
+  it('refuses an unknown option of either command with exit code 2, naming the known ones', async () => {
+    const invoke = await runCli(['invoke', `${echoHandler}#handler`, '--evnet={}']);
+    expect(invoke.code).toBe(2);
+    expect(invoke.stdout).not.toContain('received');
+    expect(invoke.stderr).toMatch(/Unknown option '--evnet'.*Known options of invoke: --timeout VALUE, --event VALUE/);
+    const packaged = await runCli(['package', '--project', work, '--bundle']);
+    expect(packaged.code).toBe(2);
+    expect(packaged.stderr).toMatch(/Unknown option '--bundle'.*Known options of package: --project VALUE/);
+    expect(packaged.stderr).toContain('--include VALUE (repeatable)');
+  });
+
+  it('prints the usage for --help and -h, exit code 0', async () => {
+    for (const args of [['--help'], ['invoke', '--help'], ['invoke', '-h'], ['package', '-h'], ['package', '--help']]) {
+      const { code, stdout } = await runCli(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout).toMatch(/^Usage:\n +temporal-lambda-worker invoke/);
+    }
   });
 });
