@@ -39,6 +39,10 @@ export interface WorkerScript {
   finalizeRace: boolean;
   /** The worker fails by itself this long after it starts polling. */
   failAfterMs?: number;
+  /** The worker stops by itself (its pollers end) this long after it starts polling. */
+  stopAfterMs?: number;
+  /** The worker has no `runInternal` (an SDK without the start hook the library uses). */
+  noStartHook?: boolean;
   /** Activities: start (from polling start) and duration. */
   tasks: Array<{ startMs: number; durationMs: number }>;
 }
@@ -85,17 +89,22 @@ export class FakeWorker {
       this.resolveRun = resolve;
       this.rejectRun = reject;
     });
+    if (script.noStartHook) Object.defineProperty(this, 'runInternal', { value: undefined });
   }
 
   run(): Promise<void> {
-    const start = () => void this.runInternal().catch(() => undefined);
+    const start = () => void (this.runInternal?.() ?? this.start()).catch(() => undefined);
     if (this.script.startDelayMs > 0) this.clock.at(this.script.startDelayMs, start);
     else start();
     return this.done;
   }
 
   /** Named as the SDK's private method: the library's start hook wraps it. */
-  runInternal(): Promise<void> {
+  runInternal?(): Promise<void> {
+    return this.start();
+  }
+
+  private start(): Promise<void> {
     if (this.state !== 'INITIALIZED') return Promise.reject(new IllegalStateError('Poller was already started'));
     this.state = 'RUNNING';
     this.reachedRunning = true;
@@ -104,6 +113,14 @@ export class FakeWorker {
         if (this.state !== 'RUNNING') return;
         this.numInFlightActivities$.add(1);
         this.clock.at(task.durationMs, () => this.numInFlightActivities$.add(-1));
+      });
+    }
+    if (this.script.stopAfterMs !== undefined) {
+      this.clock.at(this.script.stopAfterMs, () => {
+        if (this.state !== 'RUNNING') return;
+        if (this.script.finalizeRace)
+          this.end('STOPPED', new IllegalStateError('Worker still in use: Expected 1 reference, but got 2'), false);
+        else this.end('STOPPED');
       });
     }
     if (this.script.failAfterMs !== undefined) {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runShutdownHooks } from '../../src/lifecycle/hooks';
+import { runShutdownHooks, type ShutdownHookContext, type ShutdownHookResult } from '../../src/lifecycle/hooks';
 import { JsonLogger } from '../../src/logging/logger';
 import { logged } from '../support/logs';
+import { FakeClock } from '../support/fake-clock';
 
 const quiet = new JsonLogger({ write: () => undefined });
 
@@ -56,5 +57,61 @@ describe('runShutdownHooks', () => {
     const results = await runShutdownHooks([called], Date.now() - 1, quiet);
     expect(called).not.toHaveBeenCalled();
     expect(results[0]?.outcome).toBe('skipped');
+  });
+});
+
+describe('runShutdownHooks, to the millisecond (virtual time)', () => {
+  it('gives each hook an equal share of what is left when it starts, and passes on what a hook does not use', async () => {
+    const clock = new FakeClock(0);
+    const lines: string[] = [];
+    const deadlines: number[] = [];
+    const slow = (ms: number) => (context: ShutdownHookContext) => {
+      deadlines.push(context.deadlineMs);
+      return new Promise<void>((resolve) => clock.at(ms, resolve));
+    };
+    let results: ShutdownHookResult[] = [];
+    void runShutdownHooks(
+      [slow(100), slow(5_000), slow(10)],
+      3_000,
+      new JsonLogger({ write: (line) => void lines.push(line) }),
+      clock,
+    ).then((r) => (results = r));
+    await clock.run(() => results.length > 0);
+    // 3000 ms for three hooks: 1000 ms for the first; it uses 100, so the second gets 2900 / 2.
+    expect(deadlines).toEqual([1_000, 100 + 1_450, 1_550 + 1_450]);
+    expect(results).toEqual([
+      { index: 0, outcome: 'ok', durationMs: 100 },
+      { index: 1, outcome: 'timed-out', durationMs: 1_450 },
+      { index: 2, outcome: 'ok', durationMs: 10 },
+    ]);
+    expect(
+      logged(lines, {
+        level: 'WARN',
+        message: 'Shutdown hook did not finish in its time and was abandoned',
+        hookIndex: 1,
+        budgetMs: 1_450,
+      }),
+    ).toHaveLength(1);
+  });
+
+  it('skips a hook when no time is left, at the very end too, and says which', async () => {
+    const clock = new FakeClock(0);
+    const lines: string[] = [];
+    const ran: number[] = [];
+    const results = await runShutdownHooks(
+      [() => void ran.push(0)],
+      0,
+      new JsonLogger({ write: (line) => void lines.push(line) }),
+      clock,
+    );
+    expect(ran).toEqual([]);
+    expect(results).toEqual([{ index: 0, outcome: 'skipped', durationMs: 0 }]);
+    expect(
+      logged(lines, {
+        level: 'WARN',
+        message: 'Shutdown hook skipped: no time left before the deadline',
+        hookIndex: 0,
+      }),
+    ).toHaveLength(1);
   });
 });

@@ -3,69 +3,12 @@
  * checks them together over generated environments): settings refused at init, the tuner,
  * blank env vars, the messages, and the branches of the lease and the worker run.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConnectionConfig } from '../../src/config/connection-config';
 import { InvalidOptionError, StartupTimeoutError } from '../../src/errors';
 import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
-import { JsonLogger } from '../../src/logging/logger';
-import { runWorkerWith } from '../../src/lifecycle/run-worker';
-import { makeContext } from '../support/context';
-import { FakeClock } from '../support/fake-clock';
-import { FakeWorld, type WorkerScript, type WorldScript } from '../support/fake-sdk';
-
-const cwd = mkdtempSync(path.join(tmpdir(), 'tlw-rules-'));
-const version = { deploymentName: 'rules', buildId: 'b1' };
-const quietWorker: WorkerScript = { startDelayMs: 0, drainMs: 50, finalizeRace: false, tasks: [] };
-const fastWorld: WorldScript = {
-  connectMs: 20,
-  connectFails: false,
-  checkMs: 5,
-  checkFails: false,
-  createMs: 20,
-  createFails: false,
-  closeMs: 5,
-  workers: [quietWorker],
-};
-
-/** A handler on a fake world; `configure` runs after the defaults of these tests. */
-function fakeHandler(
-  world: Partial<WorldScript> = {},
-  configure: (config: LambdaWorkerConfig) => void = () => undefined,
-  env: Record<string, string> = {},
-) {
-  const clock = new FakeClock();
-  const fake = new FakeWorld(clock, { ...fastWorld, ...world });
-  const lines: Array<Record<string, unknown>> = [];
-  const handler = runWorkerWith(
-    version,
-    (config) => {
-      config.workerOptions.taskQueue = 'rules-tq';
-      config.idleExitMs = false;
-      config.logger = new JsonLogger({ write: (line) => void lines.push(JSON.parse(line)), level: 'DEBUG' });
-      configure(config);
-    },
-    { env, cwd, deps: fake.deps() },
-  );
-  /** Invokes with `remainingMs` and runs the world until the handler settles. */
-  const invoke = async (remainingMs: number) => {
-    const context = makeContext(remainingMs, {}, clock);
-    let outcome: { error?: unknown; settledMs?: number } = {};
-    handler({}, context).then(
-      () => void (outcome = { settledMs: clock.now() }),
-      (error: unknown) => void (outcome = { error, settledMs: clock.now() }),
-    );
-    await clock.run(() => outcome.settledMs !== undefined);
-    return {
-      ...outcome,
-      deadlineMs: context.deadlineMs,
-      summary: lines.filter((line) => line.message === 'Invocation summary').at(-1),
-    };
-  };
-  return { handler, clock, world: fake, lines, invoke };
-}
+import { cwd, fakeHandler, quietWorker } from '../support/fake-handler';
+import { logged } from '../support/logs';
 
 describe('settings refused at init', () => {
   beforeEach(() => void vi.spyOn(process.stdout, 'write').mockImplementation(() => true));
@@ -221,6 +164,96 @@ describe('the worker run', () => {
     expect(world.connections[0]!.closed).toBe(true);
     expect((await invoke(10_000)).summary).toMatchObject({ connectionReused: false, endReason: 'deadline' });
     expect(world.violations).toEqual([]);
+  });
+});
+
+describe('the worker run, on every path', () => {
+  const tight = (config: LambdaWorkerConfig) => void (config.shutdownDeadlineBufferMs = 3_000);
+
+  it('a worker that stops by itself ends the work with worker-stopped, and keeps its connection', async () => {
+    const { invoke, world } = fakeHandler({}, tight);
+    world.script.workers = [{ ...quietWorker, stopAfterMs: 1_000 }];
+    const result = await invoke(10_000);
+    expect(result.error).toBeUndefined();
+    expect(result.summary).toMatchObject({ endReason: 'worker-stopped', activeMs: 1_040 });
+    expect(result.summary).not.toHaveProperty('shutdownMs');
+    expect(world.connections[0]!.closed).toBe(false);
+  });
+
+  it('a worker that stopped by itself but lost the finalize race succeeds, warns with the error, and drops the connection', async () => {
+    const { invoke, world, lines } = fakeHandler({}, tight);
+    world.script.workers = [{ ...quietWorker, stopAfterMs: 1_000, finalizeRace: true }];
+    const result = await invoke(10_000);
+    expect(result.error).toBeUndefined();
+    expect(result.summary).toMatchObject({ endReason: 'worker-stopped' });
+    const warning = logged(lines, { level: 'WARN', message: /the SDK could not finalize it/ });
+    expect(warning).toHaveLength(1);
+    expect(warning[0]!.error).toEqual({
+      name: 'IllegalStateError',
+      message: 'Worker still in use: Expected 1 reference, but got 2',
+    });
+    expect(world.connections[0]!.closed).toBe(true);
+  });
+
+  it("names the forced-stop time and the SDK's error when the shutdown was forced", async () => {
+    const { invoke, world, lines } = fakeHandler({}, tight);
+    world.script.workers = [{ ...quietWorker, drainMs: 60_000 }];
+    await invoke(10_000);
+    const forced = logged(lines, { level: 'WARN', message: /^Worker shutdown was forced/, shutdownForceTimeMs: 1_562 });
+    expect(forced).toHaveLength(1);
+    expect(forced[0]!.error).toMatchObject({ name: 'GracefulShutdownPeriodExpiredError' });
+  });
+
+  it('abandons a worker a plugin still holds at its forced-stop time, naming its state, and stops it when it starts', async () => {
+    const { invoke, world, lines, clock } = fakeHandler({}, tight);
+    world.script.workers = [{ ...quietWorker, startDelayMs: 9_000 }, quietWorker];
+    const result = await invoke(10_000);
+    expect(result.error).toBeUndefined();
+    expect(
+      logged(lines, {
+        level: 'ERROR',
+        message: /^Worker did not stop by its forced shutdown time/,
+        workerState: 'INITIALIZED',
+      }),
+    ).toHaveLength(1);
+    expect(logged(lines, { level: 'INFO', message: /^The worker has not started polling yet/ })).toHaveLength(1);
+    await clock.run(() => false);
+    expect(world.workers[0]).toMatchObject({ settled: true, shutdownRequested: true });
+    expect(world.connections[0]!.closed).toBe(true);
+    expect((await invoke(10_000)).summary).toMatchObject({ connectionReused: false, endReason: 'deadline' });
+    expect(world.violations).toEqual([]);
+  });
+
+  it('disposes of a worker created after its window: run only to be shut down, its connection closed after', async () => {
+    for (const noStartHook of [false, true]) {
+      const { invoke, world, clock } = fakeHandler({ createMs: 9_000 }, tight);
+      world.script.workers = [{ ...quietWorker, noStartHook }];
+      const result = await invoke(10_000);
+      expect((result.error as Error).message).toMatch(
+        /^Creating the worker did not finish within the work window \(7000 ms/,
+      );
+      await clock.run(() => false);
+      expect(world.workers[0], `noStartHook: ${noStartHook}`).toMatchObject({
+        settled: true,
+        shutdownRequested: true,
+        state: 'STOPPED',
+      });
+      expect(world.connections[0]!.closed).toBe(true);
+      expect(world.violations).toEqual([]);
+    }
+  });
+
+  it("without the SDK's start hook, watches the state: idle time counts from when the worker is found polling", async () => {
+    const { invoke, world } = fakeHandler({}, (config) => {
+      tight(config);
+      config.idleExitMs = 1_000;
+    });
+    world.script.workers = [{ ...quietWorker, noStartHook: true, startDelayMs: 2_000 }];
+    const result = await invoke(30_000);
+    expect(result.error).toBeUndefined();
+    // Started at 2040 ms and found by the watch's tick at that moment (it ticks every 50 ms from
+    // 40 ms); the idle check every 250 ms from 40 ms finds 1000 ms of nothing at 3040 ms.
+    expect(result.summary).toMatchObject({ endReason: 'idle', activeMs: 3_040 });
   });
 });
 
