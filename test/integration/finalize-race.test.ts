@@ -27,12 +27,14 @@ interface NativeWorkerInternals {
 class FinalizeRacer implements WorkerPlugin {
   readonly name = 'finalize-racer';
   readonly finalizeErrors: unknown[] = [];
+  /** Off for the first invocation, which only registers the version. */
+  armed = false;
 
   runWorker(
     worker: Parameters<NonNullable<WorkerPlugin['runWorker']>>[0],
     next: (w: typeof worker) => Promise<void>,
   ): Promise<void> {
-    if (this.finalizeErrors.length === 0) {
+    if (this.armed && this.finalizeErrors.length === 0) {
       const native = (worker as unknown as { nativeWorker: NativeWorkerInternals }).nativeWorker;
       const finalize = native.finalizeShutdown.bind(native);
       native.finalizeShutdown = async () => {
@@ -76,15 +78,21 @@ describe('the worker\'s native finalization races a poll (IllegalStateError "Wor
         config.workerOptions.plugins = [racer];
       },
     });
+    // The version exists once a worker polled: one invocation registers it and makes it current.
+    // Each later workflow starts before its invocation, so that its task waits on the queue for
+    // the worker (idle exit is 500 ms; a workflow started after it would wait for ever).
+    const registering = invoke(t.handler, 30_000);
+    await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+    expect((await registering).error).toBeUndefined();
+    racer.armed = true;
     const runOne = async (name: string) => {
-      const invocation = invoke(t.handler, 30_000);
-      await makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-      const result = await client.workflow.execute('greeting', {
+      const workflow = await client.workflow.start('greeting', {
         taskQueue: t.taskQueue,
         workflowId: uniqueName('wf'),
         args: [name],
       });
-      return { result, record: await invocation };
+      const record = await invoke(t.handler, 30_000);
+      return { result: await workflow.result(), record };
     };
     // Tokio can run the backlog of polls before finalizeShutdown looks; then that invocation
     // simply ends as usual and the next one tries again.
@@ -106,7 +114,7 @@ describe('the worker\'s native finalization races a poll (IllegalStateError "Wor
       .find((line) => line.level === 'WARN' && /could not finalize it/.test(String(line.message)));
     expect(JSON.stringify(warning)).toMatch(/Expected 1 reference/);
     let summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
-    expect(summaries).toHaveLength(attempts);
+    expect(summaries).toHaveLength(1 + attempts);
     expect(summaries.at(-1)).toMatchObject({ endReason: 'idle', level: 'INFO' });
     expect((summaries.at(-1)!.tasks as { activities: number }).activities).toBe(1);
 

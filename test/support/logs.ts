@@ -10,11 +10,18 @@ export type LogRecord = Record<string, unknown>;
 /** What a line must hold: `message` (text, or a pattern) and any fields, compared exactly. */
 export type LogMatch = { message?: string | RegExp } & Record<string, unknown>;
 
-/** The JSON lines among `lines` (a line that is not JSON, a runtime's own output, is skipped). */
+/** The prefix the Lambda runtime client's `console.log` puts before a line: time, request id, level, tabs between. */
+const RUNTIME_CONSOLE_PREFIX = /^\S+\t\S+\t[A-Z]+\t/;
+
+/**
+ * The JSON lines among `lines`, also where the runtime client's console prefix stands before the
+ * JSON (a line that is not JSON, a runtime's own output, is skipped).
+ */
 export function parseLogLines(lines: readonly string[]): LogRecord[] {
   return lines.flatMap((chunk) =>
-    chunk.split('\n').flatMap((line) => {
-      if (!line.trim().startsWith('{')) return [];
+    chunk.split('\n').flatMap((raw) => {
+      const line = raw.replace(RUNTIME_CONSOLE_PREFIX, '').trim();
+      if (!line.startsWith('{')) return [];
       try {
         return [JSON.parse(line) as LogRecord];
       } catch {
