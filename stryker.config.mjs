@@ -16,4 +16,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
+  // Checked in: a later run (a fresh clone too) tests again only the mutants whose code or
+  // covering tests changed, and takes the other verdicts from this file. `--force` runs them all.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
 };

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EQUIVALENT } from './mutation-equivalents.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -77,6 +78,20 @@ function change(before, after, max = 48) {
   return [window(a), window(b)];
 }
 
+/** The survivor's entry in EQUIVALENT (scripts/mutation-equivalents.mjs), if it has one. */
+export function explanation(fileName, source, mutant) {
+  const squeeze = (text) => text.replace(/\s+/g, ' ').trim();
+  const before = squeeze(original(source, mutant.location));
+  const after = squeeze(mutant.replacement ?? '');
+  return EQUIVALENT.find(
+    (entry) =>
+      entry.file === fileName &&
+      entry.mutator === mutant.mutatorName &&
+      before.startsWith(entry.from) &&
+      (entry.to === undefined || after.startsWith(entry.to)),
+  );
+}
+
 /** `text` as inline code that survives backticks and table pipes inside it. */
 function code(text) {
   const escaped = text.replace(/\|/g, '\\|');
@@ -113,7 +128,11 @@ export function summarize(report, { wallTimeMs } = {}) {
     '',
     'Lifecycle, timeline, config, connection cache, redaction and EMF format. A survivor is a change',
     'to the code that every test covering it let pass; mutants no test reaches are counted above.',
+    'Each survivor is followed by why no test can tell it from the code (scripts/mutation-equivalents.mjs),',
+    'or by **not explained**: a test is missing.',
   ];
+  let explained = 0;
+  let unexplained = 0;
   for (const name of WATCHED) {
     const file = report.files[name];
     out.push('', `### ${name}`, '');
@@ -137,8 +156,14 @@ export function summarize(report, { wallTimeMs } = {}) {
       let room = 60;
       while (entry(room).length > LINE_WIDTH && room > 12) room--;
       out.push(entry(room));
+      const why = explanation(name, file.source, mutant);
+      if (why === undefined) unexplained++;
+      else explained++;
+      out.push(`  ${why === undefined ? '**not explained**' : `equivalent: ${why.reason}`}`);
     }
   }
+  const tallyLine = `Survivors in the watched modules: ${explained + unexplained}; explained as equivalent: ${explained}; not explained: ${unexplained}.`;
+  out.splice(out.indexOf('## Surviving mutants of the watched modules') + 2, 0, tallyLine, '');
   return `${out.join('\n')}\n`;
 }
 
