@@ -175,7 +175,7 @@ async function createWorker({ prepared, context, deps, plan, state }: Run): Prom
   const bounded = await settleBefore(creating, plan.workEndMs, deps.clock);
   if (bounded.timedOut) {
     state.heldUntil = creating.then(
-      (late) => disposeLateWorker(late, prepared.logger),
+      (late) => disposeLateWorker(late, deps.clock, prepared.logger),
       () => undefined,
     );
     throw new StartupTimeoutError(

@@ -122,6 +122,7 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
         });
   const run = worker.run();
   stopper.noticeStart();
+  let abandoned: Promise<void> | undefined;
   try {
     const bounded = await settleBefore(run, plan.workerStopByMs, clock);
     if (!bounded.timedOut)
@@ -134,17 +135,15 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
         workerState: worker.getState(),
       },
     );
-    return {
-      reason: stopper.requested!.reason,
-      shutdownStartMs: stopper.requested!.atMs,
-      abandoned: run.catch(() => undefined),
-    };
+    // The stopper goes on until the run settles: a worker that starts later is still told to stop.
+    abandoned = run.catch(() => undefined).finally(() => stopper.dispose());
+    return { reason: stopper.requested!.reason, shutdownStartMs: stopper.requested!.atMs, abandoned };
   } catch (error) {
     return acceptableFailure(error, worker, stopper.requested, plan, clock, logger);
   } finally {
     clock.clearTimeout(deadlineTimer);
     idleTimer?.stop();
-    stopper.dispose();
+    if (abandoned === undefined) stopper.dispose();
   }
 }
 
@@ -188,21 +187,15 @@ function acceptableFailure(
 
 /**
  * Stops a worker that was created after its invocation stopped waiting for it: runs it only to
- * shut it down the moment it starts, which unregisters it from its connection. Resolves (never
- * rejects) when it has settled.
+ * shut it down the moment it starts (through the start hook, or the state watch without it),
+ * which unregisters it from its connection. Resolves (never rejects) when it has settled.
  */
-export function disposeLateWorker(worker: WorkerLike, logger: Logger): Promise<void> {
-  const shutDown = () => {
-    try {
-      worker.shutdown();
-    } catch (error) {
-      logger.debug('A late worker could not be shut down', { error });
-    }
-  };
-  const hooked = onWorkerStart(worker, shutDown);
-  const run = worker
-    .run()
-    .catch((error: unknown) => logger.debug('A late worker failed while shutting down', { error }));
-  if (!hooked && worker.getState() === 'RUNNING') shutDown();
-  return run;
+export function disposeLateWorker(worker: WorkerLike, clock: Clock, logger: Logger): Promise<void> {
+  const stopper = new Stopper(worker, clock, logger, () => undefined);
+  const run = worker.run();
+  stopper.noticeStart();
+  stopper.request('deadline', 'A worker was created after its invocation stopped waiting: shutting it down', {});
+  return run
+    .catch((error: unknown) => logger.debug('A late worker failed while shutting down', { error }))
+    .finally(() => stopper.dispose());
 }

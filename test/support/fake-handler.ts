@@ -41,7 +41,7 @@ export function fakeHandler(
   world: Partial<WorldScript> = {},
   configure: (config: LambdaWorkerConfig) => void | Promise<void> = () => undefined,
   env: Record<string, string> = {},
-  options: { ownLogger?: boolean; presetTaskQueue?: boolean } = {},
+  options: { ownLogger?: boolean; presetTaskQueue?: boolean; cwd?: string } = {},
 ) {
   const clock = new FakeClock();
   const fake = new FakeWorld(clock, { ...fastWorld, ...world });
@@ -56,7 +56,7 @@ export function fakeHandler(
       }
       return configure(config);
     },
-    { env, cwd, deps: fake.deps() },
+    { env, cwd: options.cwd ?? cwd, deps: fake.deps() },
   );
   /** Invokes with `remainingMs` and runs the world until the handler settles. */
   const invoke = async (remainingMs: number): Promise<FakeInvocation> => {

@@ -39,6 +39,8 @@ export interface WorkerScript {
   finalizeRace: boolean;
   /** The worker fails by itself this long after it starts polling. */
   failAfterMs?: number;
+  /** What it fails with then. @default Error 'poll failed: transport error' */
+  failError?: Error;
   /** The worker stops by itself (its pollers end) this long after it starts polling. */
   stopAfterMs?: number;
   /** The worker has no `runInternal` (an SDK without the start hook the library uses). */
@@ -125,7 +127,8 @@ export class FakeWorker {
     }
     if (this.script.failAfterMs !== undefined) {
       this.clock.at(this.script.failAfterMs, () => {
-        if (this.state === 'RUNNING') this.end('FAILED', new Error('poll failed: transport error'));
+        if (this.state === 'RUNNING')
+          this.end('FAILED', this.script.failError ?? new Error('poll failed: transport error'));
       });
     }
     return this.done;

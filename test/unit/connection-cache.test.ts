@@ -32,7 +32,10 @@ function setup(
     check: options.check,
   };
   const messages = () => lines.map((line) => line.message);
-  return { clock, cache, factory, messages, connects: () => connects };
+  /** Each line as level, message and the error's message, if any. */
+  const said = () =>
+    lines.map((line) => [line.level, line.message, (line.error as { message?: string } | undefined)?.message]);
+  return { clock, cache, factory, messages, said, connects: () => connects };
 }
 
 /** Runs `promise` to its end on the fake clock. */
@@ -156,5 +159,71 @@ describe('ConnectionCache', () => {
     await clock.run(() => first.connection.closed === 1);
     expect(first.connection.closed).toBe(1);
     expect(connects()).toBe(2);
+  });
+
+  describe('says what it did, word for word', () => {
+    it('nothing at all for a kept connection it cannot check, which it closes', async () => {
+      const { clock, cache, factory, said } = setup();
+      const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
+      await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      await clock.run(() => first.connection.closed === 1);
+      expect(said()).toEqual([]);
+    });
+
+    it('a failed check with its error, and a failing close of that connection at debug level', async () => {
+      const { clock, cache, factory, said } = setup({
+        check: () => Promise.reject(new Error('UNAVAILABLE')),
+        closeBehaviour: 'fail',
+      });
+      const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
+      await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      await clock.run(() => false);
+      expect(said()).toEqual([
+        ['INFO', 'Kept Temporal connection failed its check; reconnecting', 'UNAVAILABLE'],
+        [
+          'DEBUG',
+          'Closing a kept Temporal connection failed after the invocation stopped waiting for it',
+          'close failed',
+        ],
+      ]);
+    });
+
+    it('a held connection, and its late close that fails', async () => {
+      const { clock, cache, factory, said } = setup({ closeBehaviour: 'fail' });
+      const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      await cache.release(
+        lease.connection,
+        { suspect: false, heldUntil: Promise.resolve() },
+        clock.now() + 1_000,
+        clock,
+      );
+      await clock.run(() => false);
+      expect(said()).toEqual([
+        [
+          'WARN',
+          'A worker may still hold the Temporal connection: it is closed once that worker settles, and the next ' +
+            'invocation connects anew',
+          undefined,
+        ],
+        [
+          'DEBUG',
+          'Closing the connection of a worker that settled late failed after the invocation stopped waiting for it',
+          'close failed',
+        ],
+      ]);
+    });
+
+    it('nothing for a close that ends in time; the error of a close that fails', async () => {
+      const clean = setup({ reuse: false });
+      const lease = await settle(clean.clock, clean.cache.acquire(clean.factory, clean.clock.now() + 5_000));
+      await clean.cache.release(lease.connection, { suspect: false }, clean.clock.now() + 1_000, clean.clock);
+      expect(clean.said()).toEqual([]);
+      const failing = setup({ reuse: false, closeBehaviour: 'fail' });
+      const other = await settle(failing.clock, failing.cache.acquire(failing.factory, failing.clock.now() + 5_000));
+      await failing.cache.release(other.connection, { suspect: true }, failing.clock.now() + 1_000, failing.clock);
+      expect(failing.said()).toEqual([['WARN', 'Closing the Temporal connection failed', 'close failed']]);
+    });
   });
 });

@@ -166,3 +166,123 @@ describe('validateVersion', () => {
     expect(() => validateVersion(input as never)).toThrow(pattern);
   });
 });
+
+describe('the options compileWorkerSettings refuses or fills, word for word', () => {
+  const compiled = (change: (c: LambdaWorkerConfig) => void, env: Record<string, string> = {}) => {
+    const c = config();
+    c.workerOptions.taskQueue = 'tq';
+    change(c);
+    return compileWorkerSettings(c, version, env);
+  };
+  const refusal = (change: (c: LambdaWorkerConfig) => void) => {
+    try {
+      compiled(change);
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('a task queue that is blank, with both places to set it', () => {
+    const error = refusal((c) => (c.workerOptions.taskQueue = '   '));
+    expect(error).toBeInstanceOf(MissingTaskQueueError);
+    expect(error.message).toBe(
+      'taskQueue is required, and none is set. Set the TEMPORAL_TASK_QUEUE env var on the function, or ' +
+        'config.workerOptions.taskQueue in the configure callback.',
+    );
+    expect(compiled((c) => (c.workerOptions.taskQueue = ' tq ')).workerOptions.taskQueue).toBe(' tq ');
+  });
+
+  it('a negative grace or forced-stop time, and zero accepted for both', () => {
+    expect(refusal((c) => (c.workerOptions.shutdownGraceTime = -1)).message).toBe(
+      'config.workerOptions.shutdownGraceTime must be a finite number of milliseconds >= 0; received -1. Set it in ' +
+        'the configure callback.',
+    );
+    expect(refusal((c) => (c.workerOptions.shutdownForceTime = -5)).message).toBe(
+      'config.workerOptions.shutdownForceTime must be a finite number of milliseconds >= 0; received -5. Set it in ' +
+        'the configure callback.',
+    );
+    const zero = compiled((c) => {
+      c.workerOptions.shutdownGraceTime = 0;
+      c.workerOptions.shutdownForceTime = 0;
+    });
+    expect([zero.shutdownGraceTimeMs, zero.userShutdownForceTimeMs, zero.shutdownDeadlineBufferMs]).toEqual([
+      0, 0, 2_000,
+    ]);
+    const unset = compiled((c) => (c.workerOptions.shutdownGraceTime = undefined));
+    expect([unset.shutdownGraceTimeMs, unset.userShutdownForceTimeMs, unset.shutdownDeadlineBufferMs]).toEqual([
+      0,
+      undefined,
+      2_000,
+    ]);
+  });
+
+  it('a buffer under 500 ms, and 500 ms itself accepted', () => {
+    const error = refusal((c) => (c.shutdownDeadlineBufferMs = 499));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error.message).toBe(
+      'config.shutdownDeadlineBufferMs must be at least 500 ms (the handler settles 250 ms before the deadline, and ' +
+        'the worker needs the rest to be told to stop and to stop); received 499. Set it to 500 or more, or leave ' +
+        'it unset for shutdownGraceTime + 2000 ms.',
+    );
+    expect(compiled((c) => (c.shutdownDeadlineBufferMs = 500)).shutdownDeadlineBufferMs).toBe(500);
+  });
+
+  it('an idle exit that is not a positive number', () => {
+    expect(refusal((c) => (c.idleExitMs = Number.NaN)).message).toBe(
+      'config.idleExitMs must be a positive number of milliseconds, or false to work until the deadline; received ' +
+        'NaN. Set it in the configure callback.',
+    );
+  });
+
+  it('a slot limit changed beside a tuner; limits left at the Lambda default or removed are dropped', () => {
+    const tuner = { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } };
+    expect(
+      refusal((c) => {
+        c.workerOptions.tuner = tuner;
+        c.workerOptions.maxConcurrentWorkflowTaskExecutions = 7;
+      }).message,
+    ).toBe(
+      'config.workerOptions.tuner is set together with config.workerOptions.maxConcurrentWorkflowTaskExecutions ' +
+        '(7); the tuner sizes the slots, so the SDK takes one or the other. Remove ' +
+        'maxConcurrentWorkflowTaskExecutions, or remove the tuner.',
+    );
+    const tuned = compiled((c) => {
+      c.workerOptions.tuner = tuner;
+      c.workerOptions.maxConcurrentActivityTaskExecutions = undefined;
+    });
+    expect(tuned.workerOptions.tuner).toBe(tuner);
+    for (const field of Object.keys(SPEC_DEFAULTS).filter((name) => /^maxConcurrent.*Executions$/.test(name))) {
+      expect(tuned.workerOptions).not.toHaveProperty(field);
+    }
+    // Without a tuner, the Lambda defaults stay (the spec's values).
+    expect(compiled(() => undefined).workerOptions).toMatchObject({
+      maxConcurrentActivityTaskExecutions: SPEC_DEFAULTS.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: SPEC_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
+    });
+  });
+
+  it('no workerDeploymentOptions at all: the default versioning behaviour', () => {
+    const settings = compiled((c) => (c.workerOptions.workerDeploymentOptions = undefined));
+    expect(settings.workerOptions.workerDeploymentOptions).toEqual({
+      version,
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'PINNED',
+    });
+  });
+});
+
+describe('validateVersion, word for word', () => {
+  it('names the field, what it received and the call to write', () => {
+    expect(() => validateVersion(undefined as never)).toThrow(
+      new InvalidDeploymentVersionError(
+        'runWorker needs a deployment version with a non-empty deploymentName; received null. Pass ' +
+          "runWorker({ deploymentName: 'my-app', buildId: 'build-1' }, configure) with the names of your Worker " +
+          'Deployment Version.',
+      ),
+    );
+    expect(() => validateVersion({ deploymentName: 'd', buildId: ' ' })).toThrow(
+      /non-empty buildId; received " "\. Pass/,
+    );
+  });
+});

@@ -4,6 +4,9 @@
  * searches for, the setup line, the configure retries and their backoff, and what setup hands
  * to the user's loggers. The expected values are literals, never computed by the code under test.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigureFailedError,
@@ -381,8 +384,10 @@ describe('an async configure that fails', () => {
   it('that has not finished by the deadline fails that invocation in time; a slow one that finishes is waited for', async () => {
     const never = fakeHandler({}, () => new Promise<void>(() => undefined));
     const late = await never.invoke(5_000);
-    expect((late.error as Error).message).toMatch(
-      /^The async configure callback did not finish before the invocation deadline/,
+    expect((late.error as Error).message).toBe(
+      'The async configure callback did not finish before the invocation deadline; it goes on, and a later ' +
+        'invocation uses its result. Make configure faster (read secrets with a timeout) or raise the function ' +
+        'timeout.',
     );
     expect(late.settledMs! - late.startedMs).toBe(5_000 - 250);
     const slow = fakeHandler({}, async (config) => {
@@ -393,5 +398,16 @@ describe('an async configure that fails', () => {
     const result = await slow.invoke(10_000);
     expect(result.error).toBeUndefined();
     expect(result.summary).toMatchObject({ workTimeMs: 5_000 });
+  });
+});
+
+describe('the folder temporal.toml is looked up in', () => {
+  it('is the cwd given to runWorkerWith: its profile sets the address the invocation connects to', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'tlw-cwd-'));
+    writeFileSync(path.join(folder, 'temporal.toml'), '[profile.default]\naddress = "from-toml.example:7233"\n');
+    const h = fakeHandler({ connectFails: true }, () => undefined, {}, { cwd: folder });
+    expect(((await h.invoke(20_000)).error as Error).message).toMatch(
+      /^Cannot connect to Temporal at from-toml\.example:7233: connection refused\./,
+    );
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConnectionConfig } from '../../src/config/connection-config';
+import { IllegalStateError } from '@temporalio/worker';
 import { InvalidOptionError, StartupTimeoutError } from '../../src/errors';
 import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
 import { cwd, fakeHandler, quietWorker } from '../support/fake-handler';
@@ -254,6 +255,114 @@ describe('the worker run, on every path', () => {
     // Started at 2040 ms and found by the watch's tick at that moment (it ticks every 50 ms from
     // 40 ms); the idle check every 250 ms from 40 ms finds 1000 ms of nothing at 3040 ms.
     expect(result.summary).toMatchObject({ endReason: 'idle', activeMs: 3_040 });
+  });
+});
+
+describe('the worker run, word for word, and without the start hook', () => {
+  const tight = (config: LambdaWorkerConfig) => void (config.shutdownDeadlineBufferMs = 3_000);
+
+  it('a worker a plugin holds past work end: told to stop when it starts, hook or no hook', async () => {
+    for (const noStartHook of [false, true]) {
+      const { invoke, world, lines, clock } = fakeHandler({}, tight);
+      world.script.workers = [{ ...quietWorker, noStartHook, startDelayMs: 9_000 }];
+      expect((await invoke(10_000)).error).toBeUndefined();
+      expect(
+        logged(lines, {
+          level: 'INFO',
+          message:
+            "The worker has not started polling yet (a plugin's runWorker is still running); it is shut down as " +
+            'soon as it starts',
+        }),
+      ).toHaveLength(1);
+      await clock.run(() => false);
+      expect(world.workers[0], `noStartHook: ${noStartHook}`).toMatchObject({ settled: true, shutdownRequested: true });
+      expect(clock.libraryTimers).toBe(0);
+      expect(world.violations).toEqual([]);
+    }
+  });
+
+  it('a worker created late whose plugin holds its start: stopped when it starts, hook or no hook', async () => {
+    for (const noStartHook of [false, true]) {
+      const { invoke, world, lines, clock } = fakeHandler({ createMs: 9_000 }, tight);
+      world.script.workers = [{ ...quietWorker, noStartHook, startDelayMs: 5_000 }];
+      await invoke(10_000);
+      await clock.run(() => false);
+      expect(world.workers[0], `noStartHook: ${noStartHook}`).toMatchObject({
+        settled: true,
+        shutdownRequested: true,
+        state: 'STOPPED',
+      });
+      expect(
+        logged(lines, {
+          level: 'INFO',
+          message: 'A worker was created after its invocation stopped waiting: shutting it down',
+        }),
+      ).toHaveLength(1);
+      expect(logged(lines, { message: /^Worker was not running/ })).toEqual([]);
+      expect(world.connections[0]!.closed).toBe(true);
+      expect(clock.libraryTimers).toBe(0);
+    }
+  });
+
+  it('a late worker that fails while it shuts down: logged at debug level with its error', async () => {
+    const { invoke, world, lines, clock } = fakeHandler({ createMs: 9_000 }, tight);
+    world.script.workers = [{ ...quietWorker, finalizeRace: true }];
+    await invoke(10_000);
+    await clock.run(() => false);
+    const failed = logged(lines, { level: 'DEBUG', message: 'A late worker failed while shutting down' });
+    expect(failed.map((line) => line.error)).toEqual([
+      {
+        name: 'IllegalStateError',
+        message: 'Worker still in use: Expected 1 reference, but got 2',
+        stack: expect.stringMatching(/^IllegalStateError: Worker still in use/),
+      },
+    ]);
+  });
+
+  it('a worker that fails by itself with the finalize error, never asked to stop, fails the invocation with it', async () => {
+    const { invoke, world } = fakeHandler({}, tight);
+    const error = new IllegalStateError('Worker still in use: Expected 1 reference, but got 3');
+    world.script.workers = [{ ...quietWorker, failAfterMs: 1_000, failError: error }];
+    expect((await invoke(10_000)).error).toBe(error);
+  });
+
+  it('the warnings of a finalize race and of a forced shutdown', async () => {
+    const graceFits = (config: LambdaWorkerConfig) => {
+      tight(config);
+      config.workerOptions.shutdownGraceTime = 1_000;
+    };
+    const raced = fakeHandler({}, graceFits);
+    raced.world.script.workers = [{ ...quietWorker, stopAfterMs: 1_000, finalizeRace: true }];
+    await raced.invoke(10_000);
+    expect(logged(raced.lines, { level: 'WARN' }).map((line) => line.message)).toEqual([
+      'The worker finished its tasks, but the SDK could not finalize it (a native call still held it); the ' +
+        'invocation succeeds and the kept connection is replaced',
+    ]);
+    const forced = fakeHandler({}, graceFits);
+    forced.world.script.workers = [{ ...quietWorker, drainMs: 60_000 }];
+    await forced.invoke(10_000);
+    expect(logged(forced.lines, { level: 'WARN' }).map((line) => line.message)).toEqual([
+      'Worker shutdown was forced: the worker did not drain within shutdownForceTime (an activity ignoring ' +
+        'cancellation, or polls slow to stop on a busy CPU)',
+    ]);
+  });
+
+  it('checks for idle time every quarter of idleExitMs, at most every second', async () => {
+    const runs: Array<[number, number]> = [];
+    for (const idleExitMs of [1_000, 8_000]) {
+      const { invoke, world } = fakeHandler({}, (config) => {
+        tight(config);
+        config.idleExitMs = idleExitMs;
+      });
+      world.script.workers = [{ ...quietWorker, startDelayMs: 2_010 }];
+      runs.push([idleExitMs, (await invoke(60_000)).summary!.activeMs as number]);
+    }
+    // Polling from 2050 ms; checks from 40 ms every 250 ms (1 s idle) or every 1000 ms (8 s idle): the
+    // first check at least idleExitMs after 2050 ms is at 3290 ms or at 11040 ms.
+    expect(runs).toEqual([
+      [1_000, 3_290],
+      [8_000, 11_040],
+    ]);
   });
 });
 
