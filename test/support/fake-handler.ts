@@ -29,6 +29,8 @@ export const fastWorld: WorldScript = {
 /** One invocation of {@link fakeHandler}: how it settled, and its summary line. */
 export interface FakeInvocation {
   error?: unknown;
+  /** The handler rejected (also with `undefined`). */
+  rejected: boolean;
   settledMs?: number;
   context: FakeContext;
   startedMs: number;
@@ -62,10 +64,10 @@ export function fakeHandler(
   const invoke = async (remainingMs: number): Promise<FakeInvocation> => {
     const context = makeContext(remainingMs, {}, clock);
     const startedMs = clock.now();
-    let outcome: { error?: unknown; settledMs?: number } = {};
+    let outcome: { error?: unknown; settledMs?: number; rejected: boolean } = { rejected: false };
     handler({}, context).then(
-      () => void (outcome = { settledMs: clock.now() }),
-      (error: unknown) => void (outcome = { error, settledMs: clock.now() }),
+      () => void (outcome = { settledMs: clock.now(), rejected: false }),
+      (error: unknown) => void (outcome = { error, settledMs: clock.now(), rejected: true }),
     );
     await clock.run(() => outcome.settledMs !== undefined);
     return {

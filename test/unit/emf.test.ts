@@ -3,7 +3,13 @@ import type { BufferedMetricUpdate } from '@temporalio/worker';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { coreMetricsHub } from '../../src/metrics/core-metrics';
 import { applyEmfMetrics, EmfMetricsWriter, summaryMetrics } from '../../src/metrics/emf';
-import { EMF_UNITS, groupDocuments, sanitizeName, type EmfMetric } from '../../src/metrics/emf-format';
+import {
+  EMF_UNITS,
+  groupDocuments,
+  sanitizeDimensionValue,
+  sanitizeName,
+  type EmfMetric,
+} from '../../src/metrics/emf-format';
 import { InvalidOptionError } from '../../src/errors';
 import { publishThroughPowertools } from '../../src/metrics/powertools-metrics';
 import { JsonLogger } from '../../src/logging/logger';
@@ -116,6 +122,15 @@ describe('EMF documents', () => {
     expect(sanitizeName('caf\u00e9\nrate')).toBe('caf__rate');
     expect(sanitizeName('x'.repeat(300))).toHaveLength(255);
     expect(sanitizeName('  ')).toBeUndefined();
+    expect(sanitizeName(':reserved')).toBeUndefined();
+    expect(sanitizeName('ends:')).toBe('ends:');
+  });
+
+  it('sanitises dimension values: control characters to _, trimmed, at most 1024 characters, never empty', () => {
+    expect(sanitizeDimensionValue(' my\tqueue\u007f ')).toBe('my_queue_');
+    expect(sanitizeDimensionValue('q'.repeat(2_000))).toBe('q'.repeat(1_024));
+    expect(sanitizeDimensionValue(' \n ')).toBe('_');
+    expect(sanitizeDimensionValue('   ')).toBe('none');
   });
 
   it('names only units CloudWatch accepts (the schema check holds its own list)', () => {

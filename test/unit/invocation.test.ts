@@ -258,7 +258,15 @@ describe('runInvocation', () => {
     expect(result.error).toBeUndefined();
     expect(worker.shutdownAtMs).toBe(context.deadlineMs - 7_000);
     expect(summary()).toMatchObject({ endReason: 'deadline' });
-    expect(logged(lines, { level: 'WARN', message: /^Idle exit is off for this invocation/ })).toHaveLength(1);
+    expect(logged(lines, { level: 'WARN' }).map((line) => line.message)).toEqual([
+      'Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task ' +
+        'counts; the worker runs until the deadline',
+    ]);
+    // With idle exit off already, there is nothing to warn about.
+    const quiet = setup(new FakeWorker(), {}, 7_000, { idleExitMs: undefined });
+    quiet.prepared.settings.workerOptions.nexusServices = [{} as never];
+    expect((await settle(runInvocation(quiet.prepared, makeContext(30_000), quiet.deps))).error).toBeUndefined();
+    expect(logged(quiet.lines, { level: 'WARN' })).toEqual([]);
   });
 
   it('reuses a kept connection that answers its check, and replaces one that does not', async () => {

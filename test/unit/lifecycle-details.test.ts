@@ -189,6 +189,49 @@ describe('the invocation summary, to the millisecond', () => {
   });
 });
 
+describe('the end of an invocation', () => {
+  it('resolves the handler (never rejects, not even with undefined) after a clean run, and counts only failed hooks', async () => {
+    const h = scripted((config) => void config.shutdownHooks.push(() => undefined));
+    const result = await h.invoke(60_000);
+    expect(result.rejected).toBe(false);
+    expect(result.summary).toMatchObject({ hooksFailed: 1, endReason: 'idle' });
+  });
+
+  it('names the likely cause of a connect that outlasts the work window, and logs its late close that fails', async () => {
+    const h = fakeHandler({ connectMs: 9_000, closeMs: 0 }, (config) => void (config.shutdownDeadlineBufferMs = 3_000));
+    const close = vi.fn(() => Promise.reject(new Error('close failed late')));
+    const result = await h.invoke(10_000);
+    expect(result.rejected).toBe(true);
+    expect((result.error as Error).message).toBe(
+      'Connecting to Temporal at localhost:7233 did not finish within the work window (7000 ms from invocation ' +
+        'start). On Lambda this is most often a network path that drops packets: a function in a VPC needs a NAT ' +
+        'gateway or a VPC endpoint to reach the server, and security groups and network ACLs that allow outbound ' +
+        'traffic to its port. Check TEMPORAL_ADDRESS (or address in temporal.toml) and TLS too: a server that ' +
+        'expects TLS does not answer plaintext.',
+    );
+    h.world.connections.push = function (this: unknown[], ...items: unknown[]) {
+      for (const item of items) (item as { close: () => Promise<void> }).close = close;
+      return Array.prototype.push.apply(this, items);
+    } as never;
+    await h.clock.run(() => false);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(
+      logged(h.lines, {
+        level: 'DEBUG',
+        message: 'A late Temporal connection failed after the invocation stopped waiting for it',
+      }).map((line) => (line.error as Error).message),
+    ).toEqual(['close failed late']);
+  });
+
+  it('names what to check when creating the worker outlasts the work window', async () => {
+    const h = fakeHandler({ createMs: 9_000 }, (config) => void (config.shutdownDeadlineBufferMs = 3_000));
+    expect(((await h.invoke(10_000)).error as Error).message).toBe(
+      'Creating the worker did not finish within the work window (7000 ms from invocation start). Check the ' +
+        'namespace and the worker options (workflow bundle, task queue, plugins), and raise the function timeout.',
+    );
+  });
+});
+
 describe('the lines an operator searches for', () => {
   it('warns of little work time at every invocation, and gives the timing advice once per process', async () => {
     const h = scripted();
@@ -324,6 +367,45 @@ describe('setup', () => {
   });
 });
 
+describe('setup with nothing but the defaults', () => {
+  it('logs to stdout with the library logger, which masks the API key and the TLS private key', async () => {
+    const certs = mkdtempSync(path.join(tmpdir(), 'tlw-certs-'));
+    const key = '-----BEGIN PRIVATE KEY-----\ntlw-unit-tls-key-777\n-----END PRIVATE KEY-----\n';
+    writeFileSync(path.join(certs, 'c.pem'), 'CERT');
+    writeFileSync(path.join(certs, 'c.key'), key);
+    const h = fakeHandler(
+      {},
+      (config) =>
+        void config.shutdownHooks.push(() => {
+          throw new Error(`hook saw ${key} and tlw-unit-api-key-5151`);
+        }),
+      {
+        TEMPORAL_API_KEY: 'tlw-unit-api-key-5151',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(certs, 'c.pem'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(certs, 'c.key'),
+      },
+      { ownLogger: false },
+    );
+    await h.invoke(20_000);
+    const written = stdout.join('');
+    expect(logged(stdout, { message: 'Invocation summary' })).toHaveLength(1);
+    // The key file's text is masked up to its last line break, which stays.
+    expect(written).toContain('"message":"hook saw [REDACTED]\\n and [REDACTED]"');
+    expect(written).not.toContain('tlw-unit-tls-key-777');
+    expect(written).not.toContain('tlw-unit-api-key-5151');
+  });
+
+  it('logs a setup that fails at init, with its error, before runWorker throws it', () => {
+    expect(() =>
+      fakeHandler({}, () => {
+        throw new Error('configure broke on purpose');
+      }),
+    ).toThrow('configure broke on purpose');
+    const failed = logged(stdout, { level: 'ERROR', message: 'Lambda worker setup failed at init' });
+    expect(failed.map((line) => (line.error as Error).message)).toEqual(['configure broke on purpose']);
+  });
+});
+
 describe('an async configure that fails', () => {
   it('fails the waiting invocation with its error, refuses inside the backoff, and runs again after it, doubling', async () => {
     let calls = 0;
@@ -361,6 +443,14 @@ describe('an async configure that fails', () => {
       [2, 2_000],
     ]);
     expect(failures[0]!.error).toMatchObject({ message: 'throttled 1' });
+  });
+
+  it('names a failure that is not an Error as it is (a rejection with null)', async () => {
+    const h = fakeHandler({}, () => Promise.reject(null as unknown as Error));
+    expect((await h.invoke(20_000)).error).toBeNull();
+    expect(((await h.invoke(20_000)).error as Error).message).toMatch(
+      /ms, at the first invocation after that\. Last failure: null$/,
+    );
   });
 
   it("never runs again for the library's own errors, which a retry cannot fix", async () => {

@@ -161,4 +161,32 @@ describe('SecretScrubber.scrub', () => {
       cause: { message: 'second', cause: '[Circular]' },
     });
   });
+
+  it('masks the separated spellings of private and client keys too', () => {
+    expect(
+      new SecretScrubber().scrub({ private_key: 'p', 'private-key': 'q', client_key: 'r', 'client-key': 's' }),
+    ).toEqual({ private_key: REDACTED, 'private-key': REDACTED, client_key: REDACTED, 'client-key': REDACTED });
+  });
+
+  it('keeps an error without a stack or a cause without either key', () => {
+    const error = new Error('plain');
+    delete (error as { stack?: string }).stack;
+    const scrubbed = new SecretScrubber().scrub(error) as Record<string, unknown>;
+    expect(scrubbed).toEqual({ name: 'Error', message: 'plain', stack: undefined });
+    expect('cause' in scrubbed).toBe(false);
+  });
+
+  it('counts a chain of causes against the depth: the seventh cause is truncated', () => {
+    let error = new Error('cause 7');
+    for (let i = 6; i >= 1; i--) error = new Error(`cause ${i}`, { cause: error });
+    const top = new Error('top', { cause: error });
+    let walked = new SecretScrubber().scrub(top) as { message?: string; cause?: unknown };
+    const messages: unknown[] = [];
+    while (typeof walked === 'object' && walked !== null) {
+      messages.push(walked.message);
+      walked = walked.cause as typeof walked;
+    }
+    expect(messages).toEqual(['top', 'cause 1', 'cause 2', 'cause 3', 'cause 4', 'cause 5']);
+    expect(walked).toBe('[Truncated]');
+  });
 });

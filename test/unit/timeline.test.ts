@@ -110,3 +110,47 @@ describe('timingAdvice', () => {
     expect(advice[0]).toMatch(/leaves 2 s of work.*--timeout/);
   });
 });
+
+describe('the timing messages, word for word, at their boundaries', () => {
+  it('too little time: the remaining time, the buffer, the work time, and a timeout well above buffer + 5 s', () => {
+    expect(() => at(8_000, 7_000, 5_000)).toThrow(
+      new InsufficientTimeError(
+        'Insufficient time for Lambda worker: 8000 ms remain in this invocation and shutdownDeadlineBufferMs is ' +
+          '7000 ms, leaving 1000 ms of work time (more than 1000 ms is needed). Raise the function timeout ' +
+          '(--timeout) well above 12 s, or lower config.shutdownDeadlineBufferMs together with ' +
+          'config.workerOptions.shutdownGraceTime.',
+      ),
+    );
+  });
+
+  it('a short work time with a grace time equal to the forced-stop time: only the function timeout', () => {
+    expect(at(4_500, 3_000, 1_562).lowWorkTimeWarning).toBe(
+      'Low work time available for Lambda worker: only 1500 ms of work time (under 5000 ms) after the 3000 ms ' +
+        'shutdown buffer: raise the function timeout (--timeout).',
+    );
+  });
+
+  it('a short work time and a grace time the forced stop cuts short: both causes, each with its fix', () => {
+    expect(at(4_500, 3_000, 5_000).lowWorkTimeWarning).toBe(
+      'Low work time available for Lambda worker: only 1500 ms of work time (under 5000 ms) after the 3000 ms ' +
+        'shutdown buffer: raise the function timeout (--timeout); and shutdownGraceTime (5000 ms) is longer than ' +
+        'the 1562 ms the 3000 ms shutdown buffer leaves before the forced stop, so in-flight tasks lose the end of ' +
+        'their grace time: raise config.shutdownDeadlineBufferMs to at least 7000 ms (and the function timeout ' +
+        'with it), or lower config.workerOptions.shutdownGraceTime.',
+    );
+  });
+
+  it('the advice of a grace time not below the buffer, and none for work time exactly at its floor', () => {
+    expect(timingAdvice({ remainingMs: 600_000, shutdownDeadlineBufferMs: 5_000, shutdownGraceTimeMs: 5_000 })).toEqual(
+      [
+        'shutdownGraceTime (5000 ms) is not below shutdownDeadlineBufferMs (5000 ms): in-flight tasks cannot get ' +
+          'their grace time before the deadline. Raise config.shutdownDeadlineBufferMs to at least 7000 or lower ' +
+          'config.workerOptions.shutdownGraceTime.',
+      ],
+    );
+    // 5000 ms of work is both the 5 s floor and a quarter of the 20 s: enough.
+    expect(timingAdvice({ remainingMs: 20_000, shutdownDeadlineBufferMs: 15_000, shutdownGraceTimeMs: 5_000 })).toEqual(
+      [],
+    );
+  });
+});
