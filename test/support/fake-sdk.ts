@@ -43,6 +43,8 @@ export interface WorkerScript {
   failError?: Error;
   /** The worker stops by itself (its pollers end) this long after it starts polling. */
   stopAfterMs?: number;
+  /** A plugin's `runWorker` fails this long after `run()`, before the worker started polling. */
+  failBeforeStartMs?: number;
   /** The worker has no `runInternal` (an SDK without the start hook the library uses). */
   noStartHook?: boolean;
   /** Activities: start (from polling start) and duration. */
@@ -95,6 +97,10 @@ export class FakeWorker {
   }
 
   run(): Promise<void> {
+    if (this.script.failBeforeStartMs !== undefined) {
+      this.clock.at(this.script.failBeforeStartMs, () => this.end('FAILED', new Error('plugin failed before start')));
+      return this.done;
+    }
     const start = () => void (this.runInternal?.() ?? this.start()).catch(() => undefined);
     if (this.script.startDelayMs > 0) this.clock.at(this.script.startDelayMs, start);
     else start();

@@ -395,6 +395,35 @@ describe('setup with nothing but the defaults', () => {
     expect(written).not.toContain('tlw-unit-api-key-5151');
   });
 
+  it('masks the API key from the environment in a failure of configure, before setup finished', async () => {
+    const h = fakeHandler(
+      {},
+      () => Promise.reject(new Error('secrets read failed with tlw-unit-api-key-6262')),
+      { TEMPORAL_API_KEY: 'tlw-unit-api-key-6262', LOG_LEVEL: 'DEBUG' },
+      { ownLogger: false },
+    );
+    await h.invoke(20_000);
+    const failed = logged(stdout, { level: 'ERROR', message: /^Lambda worker setup failed in the async configure/ });
+    expect(failed.map((line) => (line.error as Error).message)).toEqual(['secrets read failed with [REDACTED]']);
+    expect(stdout.join('')).not.toContain('tlw-unit-api-key-6262');
+  });
+
+  it('keeps masking the key from the environment after configure replaced it', async () => {
+    const h = fakeHandler(
+      {},
+      (config) => {
+        config.connectionOptions.apiKey = 'tlw-unit-rotated-key-7373';
+        config.shutdownHooks.push(() => {
+          throw new Error('old tlw-unit-api-key-6262, new tlw-unit-rotated-key-7373');
+        });
+      },
+      { TEMPORAL_API_KEY: 'tlw-unit-api-key-6262' },
+      { ownLogger: false },
+    );
+    await h.invoke(20_000);
+    expect(stdout.join('')).toContain('old [REDACTED], new [REDACTED]');
+  });
+
   it('logs a setup that fails at init, with its error, before runWorker throws it', () => {
     expect(() =>
       fakeHandler({}, () => {

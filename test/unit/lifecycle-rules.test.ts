@@ -9,6 +9,7 @@ import { IllegalStateError } from '@temporalio/worker';
 import { InvalidOptionError, StartupTimeoutError } from '../../src/errors';
 import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
 import { cwd, fakeHandler, quietWorker } from '../support/fake-handler';
+import type { WorldScript } from '../support/fake-sdk';
 import { logged } from '../support/logs';
 
 describe('settings refused at init', () => {
@@ -363,6 +364,38 @@ describe('the worker run, word for word, and without the start hook', () => {
       [1_000, 3_290],
       [8_000, 11_040],
     ]);
+  });
+});
+
+describe('the state watch that stands in for a missing start hook', () => {
+  const tight = (config: LambdaWorkerConfig) => void (config.shutdownDeadlineBufferMs = 3_000);
+  const hookless = { ...quietWorker, noStartHook: true };
+
+  it('notices a worker that starts polling at once, without waiting for its first tick', async () => {
+    const { invoke, world } = fakeHandler({}, (config) => {
+      tight(config);
+      config.idleExitMs = 1_000;
+    });
+    world.script.workers = [hookless];
+    // Polling from 40 ms, seen at once: the idle check at 1040 ms finds 1000 ms of nothing (seen at
+    // the watch's first tick, 90 ms, the first check to find it would be at 1290 ms).
+    expect((await invoke(30_000)).summary).toMatchObject({ endReason: 'idle', activeMs: 1_040 });
+  });
+
+  it('ends with the run of a worker that never started: in time, abandoned, or created late', async () => {
+    const cases: Array<[string, Partial<WorldScript>, number]> = [
+      ['fails at 1 s', {}, 1_000],
+      ['fails after its forced stop', {}, 9_500],
+      ['created late, fails', { createMs: 9_000 }, 500],
+    ];
+    for (const [name, worldScript, failBeforeStartMs] of cases) {
+      const { invoke, world, clock } = fakeHandler(worldScript, tight);
+      world.script.workers = [{ ...hookless, failBeforeStartMs }];
+      await invoke(10_000);
+      await clock.run(() => false);
+      expect(world.workers[0]!.settled, name).toBe(true);
+      expect(clock.libraryTimers, name).toBe(0);
+    }
   });
 });
 
