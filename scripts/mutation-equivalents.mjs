@@ -191,6 +191,13 @@ export const EQUIVALENT = [
   },
   {
     file: CONNECTION_CONFIG,
+    mutator: 'LogicalOperator',
+    from: "source === undefined || typeof source !== 'object'",
+    kind: 'unreachable',
+    reason: "differs only for a TLS source that is set but not an object; envconfig's are unset or objects",
+  },
+  {
+    file: CONNECTION_CONFIG,
     mutator: 'ConditionalExpression',
     from: "typeof source !== 'object'",
     to: 'false',
