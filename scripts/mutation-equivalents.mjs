@@ -116,7 +116,7 @@ export const EQUIVALENT = [
     from: 'this.polling',
     kind: 'equivalent',
     reason:
-      '`started()` is reached twice only by the hook and then noticeStart in the same turn, before any stop ' +
+      '`started()` is reached twice only by the hook and then watchUntil in the same turn, before any stop ' +
       'request: the idle clock restarts at the same instant and nothing else happens',
   },
   {

@@ -54,9 +54,14 @@ class Stopper {
     if (!hooked) this.watch = every(clock, WATCH_PERIOD_MS, () => worker.getState() === 'RUNNING' && this.started());
   }
 
-  /** For a worker without the start hook: notices a start that `run()` made at once. */
-  noticeStart(): void {
+  /**
+   * Follows `run`, the worker's run just begun: notices a start that `run()` made at once (for a
+   * worker without the start hook), and ends the state watch when the run settles, on every path.
+   */
+  watchUntil(run: Promise<void>): void {
     if (this.worker.getState() === 'RUNNING') this.started();
+    const dispose = () => this.watch?.stop();
+    void run.then(dispose, dispose);
   }
 
   private started(): void {
@@ -89,10 +94,6 @@ class Stopper {
       this.logger.debug('Worker was not running when shutdown was requested', { error });
     }
   }
-
-  dispose(): void {
-    this.watch?.stop();
-  }
 }
 
 /** Options of {@link runUntilWorkEnd}. */
@@ -121,8 +122,7 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
           }
         });
   const run = worker.run();
-  stopper.noticeStart();
-  let abandoned: Promise<void> | undefined;
+  stopper.watchUntil(run);
   try {
     const bounded = await settleBefore(run, plan.workerStopByMs, clock);
     if (!bounded.timedOut)
@@ -135,15 +135,17 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
         workerState: worker.getState(),
       },
     );
-    // The stopper goes on until the run settles: a worker that starts later is still told to stop.
-    abandoned = run.catch(() => undefined).finally(() => stopper.dispose());
-    return { reason: stopper.requested!.reason, shutdownStartMs: stopper.requested!.atMs, abandoned };
+    // The stopper lives until the run settles: a worker that starts later is still told to stop.
+    return {
+      reason: stopper.requested!.reason,
+      shutdownStartMs: stopper.requested!.atMs,
+      abandoned: run.catch(() => undefined),
+    };
   } catch (error) {
     return acceptableFailure(error, worker, stopper.requested, plan, clock, logger);
   } finally {
     clock.clearTimeout(deadlineTimer);
     idleTimer?.stop();
-    if (abandoned === undefined) stopper.dispose();
   }
 }
 
@@ -193,9 +195,7 @@ function acceptableFailure(
 export function disposeLateWorker(worker: WorkerLike, clock: Clock, logger: Logger): Promise<void> {
   const stopper = new Stopper(worker, clock, logger, () => undefined);
   const run = worker.run();
-  stopper.noticeStart();
+  stopper.watchUntil(run);
   stopper.request('deadline', 'A worker was created after its invocation stopped waiting: shutting it down', {});
-  return run
-    .catch((error: unknown) => logger.debug('A late worker failed while shutting down', { error }))
-    .finally(() => stopper.dispose());
+  return run.catch((error: unknown) => logger.debug('A late worker failed while shutting down', { error }));
 }
