@@ -1,6 +1,7 @@
 /**
  * temporal-lambda-worker/otel: Temporal's metrics and traces over OTLP for the AWS Distro for
- * OpenTelemetry. Importing it checks that the metrics packages are installed (see ./metrics).
+ * OpenTelemetry. Importing it loads no OpenTelemetry package: each function loads what it needs
+ * and names what is missing (./peers, ./tracing-peers).
  */
 export { applyDefaults } from './defaults';
 export { applyMetrics } from './metrics';

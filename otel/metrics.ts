@@ -13,10 +13,6 @@ import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from '
 import { loadMetricsPeers, makeResource } from './peers';
 import { flushHook } from './flush-hook';
 
-// Fail at import, with the packages to install, rather than with ERR_MODULE_NOT_FOUND or at the
-// first invocation: the metrics packages are what every use of this entry point needs.
-loadMetricsPeers();
-
 type Recorder = (value: number, attributes: Attributes) => void;
 
 /** Records Temporal metric updates, drained from the process's buffer, in OpenTelemetry instruments. */
@@ -30,7 +26,11 @@ export class CoreMetricsBridge {
 
   constructor(readonly options: ResolvedOtelOptions) {
     const { exporter: exporters, sdkMetrics, resources } = loadMetricsPeers();
-    const exporter = new exporters.OTLPMetricExporter({ url: options.endpointUrl });
+    // AggregationTemporalityPreference: DELTA is 0 and CUMULATIVE 1 on every line (1.x to 3.x).
+    const exporter = new exporters.OTLPMetricExporter({
+      url: options.endpointUrl,
+      temporalityPreference: options.metricTemporality === 'delta' ? 0 : 1,
+    });
     this.meterProvider = new sdkMetrics.MeterProvider({
       resource: makeResource(resources, options.resourceAttributes),
       readers: [
@@ -107,7 +107,7 @@ const bridges = new Map<string, CoreMetricsBridge>();
 
 /** One bridge per process and endpoint: warm invocations reuse it, it is never shut down. */
 export function getMetricsBridge(options: ResolvedOtelOptions): CoreMetricsBridge {
-  const key = `${options.endpointUrl}|${options.serviceName}|${options.metricExportIntervalMs}`;
+  const key = `${options.endpointUrl}|${options.serviceName}|${options.metricExportIntervalMs}|${options.metricTemporality}`;
   let bridge = bridges.get(key);
   if (bridge === undefined) {
     bridge = new CoreMetricsBridge(options);

@@ -2,6 +2,7 @@
  * Options of the OpenTelemetry entry point, resolved from arguments, then the standard OTel and
  * Lambda env vars, then the ADOT collector layer's defaults.
  */
+import { randomUUID } from 'node:crypto';
 import { readEnv } from '../src/config/env';
 import { InvalidOptionError } from '../src/errors';
 import { DEFAULT_METRIC_EXPORT_INTERVAL_MS, DEFAULT_OTLP_ENDPOINT } from '../src/defaults';
@@ -24,9 +25,24 @@ export interface OtelOptions {
    * @default 60_000
    */
   metricExportIntervalMs?: number;
+  /**
+   * Aggregation temporality of the exported sums and histograms. `'delta'` (the default) sends
+   * what changed since the last export: the ADOT collector's CloudWatch EMF exporter publishes it
+   * as it comes, while it keeps the first point of every cumulative series as a baseline and
+   * publishes nothing for it, which loses the first export of every execution environment.
+   * `'cumulative'` suits backends that compute rates themselves (Prometheus).
+   * @default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` (`delta` or `cumulative`), else `'delta'`
+   */
+  metricTemporality?: 'delta' | 'cumulative';
   /** Environment to read from. @default `process.env` */
   env?: Readonly<Record<string, string | undefined>>;
 }
+
+/**
+ * This execution environment's identity, the same for every export of the process: without it the
+ * series of two environments carry one resource and interleave at the backend.
+ */
+const SERVICE_INSTANCE_ID = randomUUID();
 
 /** The options with every default applied. */
 export interface ResolvedOtelOptions {
@@ -34,7 +50,11 @@ export interface ResolvedOtelOptions {
   endpointUrl: string;
   serviceName: string;
   metricExportIntervalMs: number;
-  /** Attributes of the OpenTelemetry resource: `service.name`, `faas.*`, `cloud.*`. */
+  metricTemporality: 'delta' | 'cumulative';
+  /**
+   * Attributes of the OpenTelemetry resource: `service.name`, `service.instance.id` (one per
+   * process), `faas.instance` (the log stream of the execution environment), `faas.*`, `cloud.*`.
+   */
   resourceAttributes: Record<string, string>;
 }
 
@@ -92,7 +112,13 @@ export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptio
       `metricExportIntervalMs must be a positive number of milliseconds; received ${String(interval)}.`,
     );
   }
-  const attributes: Record<string, string> = { 'service.name': serviceName, 'cloud.provider': 'aws' };
+  const attributes: Record<string, string> = {
+    'service.name': serviceName,
+    'service.instance.id': SERVICE_INSTANCE_ID,
+    'cloud.provider': 'aws',
+  };
+  const logStream = readEnv(env, 'AWS_LAMBDA_LOG_STREAM_NAME');
+  if (logStream) attributes['faas.instance'] = logStream;
   const functionName = readEnv(env, 'AWS_LAMBDA_FUNCTION_NAME');
   const functionVersion = readEnv(env, 'AWS_LAMBDA_FUNCTION_VERSION');
   const region = readEnv(env, 'AWS_REGION') ?? readEnv(env, 'AWS_DEFAULT_REGION');
@@ -105,6 +131,22 @@ export function resolveOtelOptions(options: OtelOptions = {}): ResolvedOtelOptio
     ),
     serviceName,
     metricExportIntervalMs: interval,
+    metricTemporality: resolveTemporality(options.metricTemporality, env),
     resourceAttributes: attributes,
   };
+}
+
+/**
+ * The temporality option, else `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else delta.
+ * @throws {@link InvalidOptionError} naming the option or the env var for any other value.
+ */
+function resolveTemporality(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): 'delta' | 'cumulative' {
+  const fromEnv = readEnv(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE')?.toLowerCase();
+  const value = option ?? fromEnv ?? 'delta';
+  if (value === 'delta' || value === 'cumulative') return value;
+  const where = option === undefined ? 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE' : 'metricTemporality';
+  throw new InvalidOptionError(`${where} must be 'delta' or 'cumulative'; received '${value}'.`);
 }

@@ -6,22 +6,14 @@
  * so that a missing package or an unsupported major fails with one error naming the package, the
  * version found and the `npm install` line that fixes it, instead of a bare ERR_MODULE_NOT_FOUND.
  *
- * Metrics work with OpenTelemetry JS 1.x (1.30, exporters 0.57), 2.x (exporters 0.2xx) and 3.x
- * (exporters 0.3xx). Tracing needs 1.x: `@temporalio/interceptors-opentelemetry` 1.24 is built on
- * `@opentelemetry/sdk-trace-base` ^1.25.
+ * Metrics work with OpenTelemetry JS 1.x (1.25 and later, exporters 0.52 and later), 2.x
+ * (exporters 0.2xx) and 3.x (exporters 0.3xx); tracing (./tracing-peers) with the same three.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type * as Api from '@opentelemetry/api';
-import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
-import type * as Core from '@opentelemetry/core';
 import type * as MetricsExporter from '@opentelemetry/exporter-metrics-otlp-grpc';
-import type * as TraceExporter from '@opentelemetry/exporter-trace-otlp-grpc';
-import type * as XRay from '@opentelemetry/id-generator-aws-xray';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
-import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
-import type * as Interceptors from '@temporalio/interceptors-opentelemetry';
 import { InvalidOptionError } from '../src/errors';
 import { peerLoadError } from '../src/optional-peer';
 
@@ -41,39 +33,25 @@ export const OTEL_METRICS_INSTALL = {
     `@opentelemetry/exporter-metrics-otlp-grpc@0.301.0`,
 } as const;
 
+/** Whether this Node.js can run OpenTelemetry JS 3.x (22.15 or later). */
+export function canRunOtel3(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 15);
+}
+
 /** The metrics install lines to suggest, newest first where this Node.js can run it (3.x needs 22.15). */
 function metricsInstallAdvice(): string {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  const newest = major > 22 || (major === 22 && minor >= 15);
-  return newest
+  return canRunOtel3()
     ? `${OTEL_METRICS_INSTALL['3.x']} (OpenTelemetry JS 3.x), or ${OTEL_METRICS_INSTALL['2.x']} (2.x)`
     : `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ` +
         `${OTEL_METRICS_INSTALL['1.x']} (1.x)`;
 }
-
-/** The install line of the tracing packages (OpenTelemetry JS 1.x, as the Temporal interceptors need). */
-export const OTEL_TRACING_INSTALL =
-  'npm install @temporalio/interceptors-opentelemetry@1.24.0 @opentelemetry/api@1.9.0 @opentelemetry/core@1.30.1 ' +
-  '@opentelemetry/resources@1.30.1 @opentelemetry/sdk-trace-base@1.30.1 @opentelemetry/context-async-hooks@1.30.1 ' +
-  '@opentelemetry/exporter-trace-otlp-grpc@0.57.2 @opentelemetry/id-generator-aws-xray@1.2.3';
 
 /** The metrics packages, loaded. */
 export interface MetricsPeers {
   resources: typeof Resources;
   sdkMetrics: typeof SdkMetrics;
   exporter: typeof MetricsExporter;
-}
-
-/** The tracing packages, loaded. */
-export interface TracingPeers {
-  api: typeof Api;
-  resources: typeof Resources;
-  core: typeof Core;
-  contextAsyncHooks: typeof ContextAsyncHooks;
-  sdkTraceBase: typeof SdkTraceBase;
-  exporter: typeof TraceExporter;
-  xray: typeof XRay;
-  interceptors: typeof Interceptors;
 }
 
 /**
@@ -83,7 +61,7 @@ export interface TracingPeers {
  * the packages that are installed and leave the others to fail at run time, here, instead of
  * failing the build of an app that uses metrics without the tracing packages.
  */
-function notInstalled(error: unknown, names: readonly string[], install: string, purpose: string): unknown {
+export function notInstalled(error: unknown, names: readonly string[], install: string, purpose: string): unknown {
   return peerLoadError(
     error,
     { purpose, packages: names, install },
@@ -105,7 +83,7 @@ function canLoad(name: string): boolean {
  * resolves to: for OpenTelemetry JS 3.x, whose `exports` do not include `./package.json`.
  * Undefined when it cannot be found (in a bundle, say).
  */
-function versionOnDisk(name: string): string | undefined {
+export function versionOnDisk(name: string): string | undefined {
   try {
     let dir = path.dirname(require.resolve(name));
     for (;;) {
@@ -157,12 +135,12 @@ function metricsVersions(): Record<
 }
 
 /** The major of an installed package's version, read from its package.json. */
-function majorOf(version: string): number {
+export function majorOf(version: string): number {
   return Number.parseInt(version, 10);
 }
 
 /** Which OpenTelemetry JS line an experimental exporter version (0.x) belongs to. */
-function lineOfExporter(version: string): number {
+export function lineOfExporter(version: string): number {
   const minor = Number.parseInt(version.split('.')[1] ?? '0', 10);
   return minor >= 300 ? 3 : minor >= 200 ? 2 : 1;
 }
@@ -227,59 +205,6 @@ export function checkMetricsVersions(versions: Record<string, string | undefined
     );
   }
   return sdkLine as 1 | 2 | 3 | undefined;
-}
-
-let tracingPeers: TracingPeers | undefined;
-
-/**
- * Loads the tracing packages and checks they are OpenTelemetry JS 1.x, which
- * `@temporalio/interceptors-opentelemetry` 1.24 is built on.
- * @throws {@link InvalidOptionError} naming the missing or unsupported package and the install line.
- */
-export function loadTracingPeers(): TracingPeers {
-  if (tracingPeers !== undefined) return tracingPeers;
-  const names = [
-    '@opentelemetry/api',
-    '@opentelemetry/resources',
-    '@opentelemetry/core',
-    '@opentelemetry/context-async-hooks',
-    '@opentelemetry/sdk-trace-base',
-    '@opentelemetry/exporter-trace-otlp-grpc',
-    '@opentelemetry/id-generator-aws-xray',
-    '@temporalio/interceptors-opentelemetry',
-  ];
-  const purpose = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
-  // The major first, from package.json alone: an app on 2.x (without the Temporal interceptors)
-  // hears that tracing needs 1.x, not that a package is missing.
-  let sdkVersion: string;
-  try {
-    sdkVersion = (require('@opentelemetry/sdk-trace-base/package.json') as { version: string }).version;
-  } catch (error) {
-    throw notInstalled(error, names, OTEL_TRACING_INSTALL, purpose);
-  }
-  if (majorOf(sdkVersion) !== 1) {
-    throw new InvalidOptionError(
-      `${purpose} needs OpenTelemetry JS 1.x: @temporalio/interceptors-opentelemetry 1.24 is built on ` +
-        `@opentelemetry/sdk-trace-base ^1.25, and this app has @opentelemetry/sdk-trace-base@${sdkVersion}. Use ` +
-        `applyMetrics alone with OpenTelemetry JS 2.x or 3.x, or install the 1.x tracing set: ` +
-        `${OTEL_TRACING_INSTALL}`,
-    );
-  }
-  try {
-    tracingPeers = {
-      api: require('@opentelemetry/api') as typeof Api,
-      resources: require('@opentelemetry/resources') as typeof Resources,
-      core: require('@opentelemetry/core') as typeof Core,
-      contextAsyncHooks: require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks,
-      sdkTraceBase: require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase,
-      exporter: require('@opentelemetry/exporter-trace-otlp-grpc') as typeof TraceExporter,
-      xray: require('@opentelemetry/id-generator-aws-xray') as typeof XRay,
-      interceptors: require('@temporalio/interceptors-opentelemetry') as typeof Interceptors,
-    };
-  } catch (error) {
-    throw notInstalled(error, names, OTEL_TRACING_INSTALL, purpose);
-  }
-  return tracingPeers;
 }
 
 /**

@@ -19,7 +19,7 @@ import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 // @ts-expect-error plain ESM script without types
 import { runtimePaths } from '../emulator/lambda-emulator.mjs';
 import { assertFreshBuild } from '../support/fresh-build';
-import { latestCounterTotal, metricPoints, type ReceivedLine } from '../support/otel';
+import { counterTotal, metricPoints, type ReceivedLine } from '../support/otel';
 import { pollUntil } from '../support/poll';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
@@ -140,7 +140,7 @@ function spawnAsync(
 async function completedAtReceiver(taskQueue: string, expected: number): Promise<number> {
   const total = () => {
     const points = metricPoints(receiver.received()).filter((point) => point.attributes.task_queue === taskQueue);
-    return latestCounterTotal(points, 'temporal_workflow_completed') ?? 0;
+    return counterTotal(points, 'temporal_workflow_completed') ?? 0;
   };
   return pollUntil(() => total() >= expected && total(), {
     timeoutMs: 5_000,

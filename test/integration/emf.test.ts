@@ -19,7 +19,7 @@ import * as activities from '../fixtures/activities';
 import { emfViolations } from '../support/emf-schema';
 import { testHandler } from '../support/handler';
 import { invoke, reportMargin } from '../support/invoke';
-import { latestCounterTotal, metricPoints, type ReceivedLine } from '../support/otel';
+import { counterTotal, metricPoints, type ReceivedLine } from '../support/otel';
 import { pollUntil } from '../support/poll';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
@@ -213,7 +213,7 @@ describe('applyEmfMetrics with a real server', () => {
         const points = metricPoints(receiver.received()).filter(
           (point) => point.attributes.task_queue === run.t.taskQueue,
         );
-        return latestCounterTotal(points, 'temporal_workflow_completed');
+        return counterTotal(points, 'temporal_workflow_completed');
       };
       const total = await pollUntil(() => (completed() ?? 0) >= WORKFLOWS && completed(), {
         timeoutMs: 5_000,

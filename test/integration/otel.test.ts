@@ -12,7 +12,7 @@ import { applyDefaults } from '../../otel/index';
 import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 import { testHandler } from '../support/handler';
 import { invoke, reportMargin } from '../support/invoke';
-import { latestCounterTotal, metricPoints, spans, type ReceivedLine } from '../support/otel';
+import { counterTotal, metricPoints, spans, type ReceivedLine } from '../support/otel';
 import { pollUntil } from '../support/poll';
 import { makeVersionCurrent, uniqueName } from '../support/temporal';
 
@@ -73,7 +73,7 @@ describe('applyDefaults with a real OTLP receiver', () => {
       const spanNames = spans(lines).map((span) => span.name);
       return {
         lines,
-        completed: latestCounterTotal(metricPoints(lines), 'temporal_workflow_completed') ?? 0,
+        completed: counterTotal(metricPoints(lines), 'temporal_workflow_completed') ?? 0,
         workflowSpans: spanNames.filter((name) => name === 'RunWorkflow:greeting').length,
         activitySpans: spanNames.filter((name) => name === 'RunActivity:greet').length,
       };
@@ -91,13 +91,16 @@ describe('applyDefaults with a real OTLP receiver', () => {
       },
     );
     const points = metricPoints(lines);
-    const completed = latestCounterTotal(points, 'temporal_workflow_completed');
+    const completed = counterTotal(points, 'temporal_workflow_completed');
     expect(completed).toBe(WORKFLOWS);
     const completedAt = Math.max(
       ...points.filter((p) => p.metric === 'temporal_workflow_completed').map((p) => p.receivedAtMs),
     );
     expect(completedAt).toBeLessThanOrEqual(record.settledMs);
     expect(points.some((point) => point.metric === 'temporal_activity_execution_latency')).toBe(true);
+    // Delta by default (what the ADOT collector's EMF exporter publishes without a baseline).
+    const completions = points.filter((p) => p.metric === 'temporal_workflow_completed');
+    expect(new Set(completions.map((p) => p.temporality))).toEqual(new Set(['delta']));
 
     const received = spans(lines);
     if (process.env.TLW_DEBUG_SPANS)
@@ -125,6 +128,11 @@ describe('applyDefaults with a real OTLP receiver', () => {
       'cloud.provider': 'aws',
       'cloud.region': 'eu-west-1',
     });
+    // One identity for this process on every metric point and span.
+    const instance = workflowSpans[0]!.resource['service.instance.id'];
+    expect(instance).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(points.map((point) => point.resource['service.instance.id']))).toEqual(new Set([instance]));
+    expect(new Set(received.map((span) => span.resource['service.instance.id']))).toEqual(new Set([instance]));
     const metricNames = new Set(points.map((point) => point.metric));
     console.log(
       `otel: ${points.length} metric points of ${metricNames.size} metrics and ${received.length} spans received before the handler returned`,

@@ -24,17 +24,41 @@ describe('resolveOtelOptions', () => {
     expect(resolveOtelOptions({ env: {} }).serviceName).toBe('temporal-lambda-worker');
   });
 
-  it('sets the resource attributes from the Lambda environment', () => {
-    const { resourceAttributes } = resolveOtelOptions({
-      env: { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_LAMBDA_FUNCTION_VERSION: '7', AWS_REGION: 'eu-west-1' },
-    });
+  it('sets the resource attributes from the Lambda environment, with one instance id per process', () => {
+    const env = {
+      AWS_LAMBDA_FUNCTION_NAME: 'fn',
+      AWS_LAMBDA_FUNCTION_VERSION: '7',
+      AWS_REGION: 'eu-west-1',
+      AWS_LAMBDA_LOG_STREAM_NAME: '2026/12/02/[$LATEST]abc123',
+    };
+    const { resourceAttributes } = resolveOtelOptions({ env });
     expect(resourceAttributes).toEqual({
       'service.name': 'fn',
+      'service.instance.id': expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      'faas.instance': '2026/12/02/[$LATEST]abc123',
       'faas.name': 'fn',
       'faas.version': '7',
       'cloud.provider': 'aws',
       'cloud.region': 'eu-west-1',
     });
+    // The same process exports under one identity, whatever the call.
+    expect(resolveOtelOptions({ env: {} }).resourceAttributes['service.instance.id']).toBe(
+      resourceAttributes['service.instance.id'],
+    );
+    expect(resolveOtelOptions({ env: {} }).resourceAttributes).not.toHaveProperty('faas.instance');
+  });
+
+  it('exports delta unless the option or OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE says cumulative', () => {
+    expect(resolveOtelOptions({ env: {} }).metricTemporality).toBe('delta');
+    const fromEnv = { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Cumulative' };
+    expect(resolveOtelOptions({ env: fromEnv }).metricTemporality).toBe('cumulative');
+    expect(resolveOtelOptions({ env: fromEnv, metricTemporality: 'delta' }).metricTemporality).toBe('delta');
+    expect(() => resolveOtelOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'lowmemory' } })).toThrow(
+      "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE must be 'delta' or 'cumulative'; received 'lowmemory'.",
+    );
+    expect(() => resolveOtelOptions({ env: {}, metricTemporality: 'sometimes' as never })).toThrow(
+      "metricTemporality must be 'delta' or 'cumulative'; received 'sometimes'.",
+    );
   });
 
   it("reads the official package's grpc:// default as plaintext and grpcs:// as TLS", () => {
