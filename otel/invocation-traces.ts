@@ -83,8 +83,8 @@ export class InvocationTraces {
       this.workflowSpanIds.add(finished.spanContext().spanId);
       this.held.push(finished);
     },
-    forceFlush: async () => this.end(),
-    shutdown: async () => this.end(),
+    forceFlush: () => Promise.resolve(this.end()),
+    shutdown: () => Promise.resolve(this.end()),
   };
 
   /** Moves the held workflow spans into the invocation's trace and hands them on; ends the invocation. */

@@ -107,7 +107,8 @@ const bridges = new Map<string, CoreMetricsBridge>();
 
 /** One bridge per process and endpoint: warm invocations reuse it, it is never shut down. */
 export function getMetricsBridge(options: ResolvedOtelOptions): CoreMetricsBridge {
-  const key = `${options.endpointUrl}|${options.serviceName}|${options.metricExportIntervalMs}|${options.metricTemporality}`;
+  const { endpointUrl, serviceName, metricExportIntervalMs, metricTemporality } = options;
+  const key = `${endpointUrl}|${serviceName}|${metricExportIntervalMs}|${metricTemporality}`;
   let bridge = bridges.get(key);
   if (bridge === undefined) {
     bridge = new CoreMetricsBridge(options);

@@ -29,10 +29,11 @@ export type OtelLine = 1 | 2 | 3;
 export const OTEL_TRACING_INSTALL: Readonly<Record<`${OtelLine}.x`, string>> = {
   '1.x':
     'npm install @temporalio/interceptors-opentelemetry@1.24.0 @opentelemetry/api@1.9.0 @opentelemetry/core@1.30.1 ' +
-    '@opentelemetry/resources@1.30.1 @opentelemetry/sdk-trace-base@1.30.1 @opentelemetry/exporter-trace-otlp-grpc@0.57.2',
+    '@opentelemetry/resources@1.30.1 @opentelemetry/sdk-trace-base@1.30.1 ' +
+    '@opentelemetry/exporter-trace-otlp-grpc@0.57.2',
   '2.x':
-    'npm install @temporalio/interceptors-opentelemetry@1.24.0 @opentelemetry/api@1.9.0 @opentelemetry/core@2.12.0 ' +
-    '@opentelemetry/resources@2.12.0 @opentelemetry/sdk-trace@2.12.0 @opentelemetry/exporter-trace-otlp-grpc@0.223.0',
+    'npm install @temporalio/interceptors-opentelemetry@1.24.0 @opentelemetry/api@1.9.0 @opentelemetry/core@2.12.1 ' +
+    '@opentelemetry/resources@2.12.1 @opentelemetry/sdk-trace@2.12.1 @opentelemetry/exporter-trace-otlp-grpc@0.223.1',
   '3.x':
     'npm install @temporalio/interceptors-opentelemetry@1.24.0 @opentelemetry/api@1.10.0 @opentelemetry/core@3.1.0 ' +
     '@opentelemetry/resources@3.1.0 @opentelemetry/sdk-trace@3.1.0 @opentelemetry/exporter-trace-otlp-grpc@0.301.0',
@@ -121,7 +122,8 @@ export function pickTraceSdk(
     const found = candidates.map(({ name, version }) => `${name}@${version}`).join(' and ');
     throw new InvalidOptionError(
       `${PURPOSE} found @opentelemetry/exporter-trace-otlp-grpc of OpenTelemetry JS ${line}.x but ` +
-        `${found || 'no trace SDK'}: the SDK and the exporter must be of one line. Install: ${tracingInstallAdvice(line)}`,
+        `${found || 'no trace SDK'}: the SDK and the exporter must be of one line. ` +
+        `Install: ${tracingInstallAdvice(line)}`,
     );
   }
   const TracerProvider = (fits.module.BasicTracerProvider ?? fits.module.TracerProvider) as TraceSdk['TracerProvider'];
@@ -164,7 +166,12 @@ export function loadTracingPeers(): TracingPeers {
       exporter: require('@opentelemetry/exporter-trace-otlp-grpc') as TracingPeers['exporter'],
     };
   } catch (error) {
-    throw notInstalled(error, NAMES.filter((name) => !name.includes(' ')), tracingInstallAdvice(line), PURPOSE);
+    throw notInstalled(
+      error,
+      NAMES.filter((name) => !name.includes(' ')),
+      tracingInstallAdvice(line),
+      PURPOSE,
+    );
   }
   const candidates = (['@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-trace'] as const).flatMap((name) => {
     const found = tryTraceSdk(name);

@@ -68,13 +68,24 @@ function joinRegistered(peers: TracingPeers, options: ResolvedOtelOptions): Trac
     await registered.forceFlush();
   };
   const spanProcessor = registered.processor;
-  return { options, line: peers.line, registered: true, spanProcessor, tracer, plugin, workerPlugins: [traces.plugin()], flush };
+  return {
+    options,
+    line: peers.line,
+    registered: true,
+    spanProcessor,
+    tracer,
+    plugin,
+    workerPlugins: [traces.plugin()],
+    flush,
+  };
 }
 
 /** Our own pipeline: a provider with X-Ray ids and a batch processor exporting over OTLP/gRPC. */
 function ownPipeline(peers: TracingPeers, options: ResolvedOtelOptions): TracingSetup {
   const resource = makeResource(peers.resources, options.resourceAttributes);
-  const spanProcessor = new peers.sdk.BatchSpanProcessor(new peers.exporter.OTLPTraceExporter({ url: options.endpointUrl }));
+  const exporter = new peers.exporter.OTLPTraceExporter({ url: options.endpointUrl });
+  // 3.x takes the exporter inside an options object; 1.x and 2.x as the first argument.
+  const spanProcessor = new peers.sdk.BatchSpanProcessor((peers.line === 3 ? { exporter } : exporter) as never);
   // 1.x takes processors by addSpanProcessor (1.25 has no constructor option; 1.30 has both).
   const provider = new peers.sdk.TracerProvider({
     resource: resource as never,

@@ -1,12 +1,14 @@
 /**
  * The packed tarball installed as users install it, in fresh apps: next to OpenTelemetry JS 1.x,
  * next to 2.x, next to 3.x (run on Node 24: 3.x needs 22.15, and packaged by the package command),
- * and with no OpenTelemetry at all.
+ * with the official package's documented OpenTelemetry set at its lowest versions (an app migrated
+ * from it, import path changed), and with no OpenTelemetry at all.
  * Each install must succeed; each app then runs a real invocation against the real server, and
- * metrics reach a real OTLP receiver with each major. Without OpenTelemetry, /otel fails with one
- * error naming the packages and the install line; with 2.x and 3.x, tracing does (the Temporal
- * interceptors need 1.x). The production tree carries no build tools, and the package command
- * names the ones to install.
+ * metrics and linked workflow and activity spans reach a real OTLP receiver with each major. The
+ * migrated app bundles its workflows with makeOtelPlugin and gets tracing from applyDefaults, which
+ * says once that metrics need the metrics exporter. Without OpenTelemetry, /otel imports and its
+ * functions name the packages and the install line. The production tree carries no build tools,
+ * and the package command names the ones to install.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -19,13 +21,14 @@ import { startOtlpReceiver } from '../../scripts/testserver.mjs';
 // @ts-expect-error plain ESM script without types
 import { runtimePaths } from '../emulator/lambda-emulator.mjs';
 import { assertFreshBuild } from '../support/fresh-build';
-import { counterTotal, metricPoints, type ReceivedLine } from '../support/otel';
+import { counterTotal, metricPoints, spans, type ReceivedLine } from '../support/otel';
 import { pollUntil } from '../support/poll';
 import { connectClient, makeVersionCurrent, uniqueName } from '../support/temporal';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const address = inject('temporalAddress');
 const bundlePath = inject('workflowBundlePath');
+const otelBundlePath = inject('otelWorkflowBundlePath');
 
 /** The OpenTelemetry sets users have: the README's 1.x pins, and the 2.x set of issue 12. */
 const OTEL_1X = [
@@ -35,10 +38,37 @@ const OTEL_1X = [
   '@opentelemetry/exporter-metrics-otlp-grpc@0.57.2',
   '@opentelemetry/core@1.30.1',
   '@opentelemetry/sdk-trace-base@1.30.1',
-  '@opentelemetry/context-async-hooks@1.30.1',
   '@opentelemetry/exporter-trace-otlp-grpc@0.57.2',
-  '@opentelemetry/id-generator-aws-xray@1.2.3',
   '@temporalio/interceptors-opentelemetry@1.24.0',
+  '@temporalio/workflow@1.24.0',
+];
+/** The tracing packages of each newer line (the install lines /otel gives). */
+const TRACING_2X = [
+  '@temporalio/interceptors-opentelemetry@1.24.0',
+  '@opentelemetry/core@2.12.1',
+  '@opentelemetry/sdk-trace@2.12.1',
+  '@opentelemetry/exporter-trace-otlp-grpc@0.223.1',
+];
+const TRACING_3X = [
+  '@temporalio/interceptors-opentelemetry@1.24.0',
+  '@opentelemetry/core@3.1.0',
+  '@opentelemetry/sdk-trace@3.1.0',
+  '@opentelemetry/exporter-trace-otlp-grpc@0.301.0',
+];
+/**
+ * The official package's documented OpenTelemetry dependencies (its optional peers: the tracing
+ * packages, no metrics exporter) at the lowest versions of their ranges that install one copy of
+ * the SDK, and the workflow package its sample's workflows import. (The exporter's 0.52.0 pins the
+ * SDK at 1.25.0: beside sdk-trace-base 1.25.1 npm nests a second core, and Temporal's workflow
+ * bundler then fails to resolve `@opentelemetry/semantic-conventions` from it, whichever Lambda
+ * package the app uses. 0.52.1 pins 1.25.1.) The ranges as npm resolves them today (0.52.1 with
+ * 1.30.1) were run by hand once and work too.
+ */
+const OFFICIAL_SET = [
+  '@temporalio/interceptors-opentelemetry@1.24.0',
+  '@opentelemetry/exporter-trace-otlp-grpc@0.52.1',
+  '@opentelemetry/sdk-trace-base@1.25.1',
+  '@opentelemetry/resources@1.25.1',
   '@temporalio/workflow@1.24.0',
 ];
 const OTEL_2X = [
@@ -80,7 +110,8 @@ afterAll(async () => {
 function installApp(extra: string[], omitDev = false): { dir: string; status: number | null; output: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tlw-app-'));
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, version: '1.0.0' }));
-  cpSync(path.join(root, 'test', 'fixtures', 'install-app', 'run.cjs'), path.join(dir, 'run.cjs'));
+  for (const file of ['run.cjs', 'workflows.js', 'bundle.cjs'])
+    cpSync(path.join(root, 'test', 'fixtures', 'install-app', file), path.join(dir, file));
   const install = spawnSync(
     'npm',
     ['install', '--no-audit', '--no-fund', '--prefer-offline', ...(omitDev ? ['--omit=dev'] : []), tarball, ...extra],
@@ -94,14 +125,16 @@ async function runApp(
   dir: string,
   env: Record<string, string>,
   node: string = process.execPath,
-): Promise<{ findings: Record<string, any>; taskQueue: string }> {
+): Promise<{ findings: Record<string, any>; taskQueue: string; service: string; output: string }> {
   const taskQueue = uniqueName('install');
   const deployment = uniqueName('install-dep');
+  const service = uniqueName('install-svc');
   const child = spawnAsync(dir, node, {
     APP_TASK_QUEUE: taskQueue,
     APP_DEPLOYMENT: deployment,
-    APP_BUNDLE: bundlePath,
+    APP_BUNDLE: env.INSTALL_OTEL ? otelBundlePath : bundlePath,
     APP_OTLP_ENDPOINT: receiver.address,
+    APP_SERVICE: service,
     TEMPORAL_ADDRESS: address,
     ...env,
   });
@@ -112,7 +145,7 @@ async function runApp(
   const { stdout, stderr } = await child;
   const line = stdout.split('\n').find((l) => l.startsWith('{"findings"'));
   if (line === undefined) throw new Error(`the app printed no findings:\n${stdout}\n${stderr}`);
-  return { findings: JSON.parse(line).findings, taskQueue };
+  return { findings: JSON.parse(line).findings, taskQueue, service, output: `${stdout}${stderr}` };
 }
 
 function spawnAsync(
@@ -149,11 +182,34 @@ async function completedAtReceiver(taskQueue: string, expected: number): Promise
   });
 }
 
+/**
+ * The app's spans at the receiver, once its activity span is here, checked to be one linked trace:
+ * the activity's parent is the workflow's StartActivity span, whose parent is the RunWorkflow span.
+ * Returns the activity span's resource.
+ */
+async function linkedSpansAtReceiver(service: string): Promise<Record<string, unknown>> {
+  const mine = () => spans(receiver.received()).filter((span) => span.resource['service.name'] === service);
+  const activity = await pollUntil(() => mine().find((span) => span.name === 'RunActivity:greet'), {
+    timeoutMs: 5_000,
+    what: `the RunActivity:greet span of ${service} at the OTLP receiver`,
+    seen: () =>
+      mine()
+        .map((span) => span.name)
+        .join(', '),
+  });
+  const scheduled = mine().find((span) => span.spanIdHex === activity.parentSpanIdHex);
+  expect(scheduled?.name).toBe('StartActivity:greet');
+  const workflow = mine().find((span) => span.spanIdHex === scheduled!.parentSpanIdHex);
+  expect(workflow?.name).toBe('RunWorkflow:greeting');
+  expect(new Set([activity.traceIdHex, scheduled!.traceIdHex, workflow!.traceIdHex]).size).toBe(1);
+  return activity.resource;
+}
+
 describe('the packed tarball in fresh apps', () => {
-  it('installs next to OpenTelemetry JS 1.x: metrics reach the receiver, tracing works', async () => {
+  it('installs next to OpenTelemetry JS 1.x: metrics and linked spans reach the receiver', async () => {
     const app = installApp(OTEL_1X);
     expect(app.status, app.output).toBe(0);
-    const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' });
+    const { findings, taskQueue, service } = await runApp(app.dir, { INSTALL_OTEL: '1' });
     expect(findings).toMatchObject({
       requireOtel: { ok: true },
       importOtel: { ok: true },
@@ -162,44 +218,69 @@ describe('the packed tarball in fresh apps', () => {
       invocation: { outcome: 'ok' },
     });
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
+    expect(await linkedSpansAtReceiver(service)).toHaveProperty('service.instance.id');
   });
 
-  it('installs next to OpenTelemetry JS 2.x: metrics reach the receiver; tracing says it needs 1.x', async () => {
-    const app = installApp(OTEL_2X);
+  it('installs next to OpenTelemetry JS 2.x: metrics and linked spans reach the receiver', async () => {
+    const app = installApp([...OTEL_2X, ...TRACING_2X]);
     expect(app.status, app.output).toBe(0);
-    const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' });
+    expect(app.output).not.toMatch(/ERESOLVE/);
+    const { findings, taskQueue, service } = await runApp(app.dir, { INSTALL_OTEL: '1' });
     expect(findings).toMatchObject({
       requireOtel: { ok: true },
       importOtel: { ok: true },
       applyMetrics: { ok: true },
+      applyTracing: { ok: true },
       invocation: { outcome: 'ok' },
     });
-    expect(findings.applyTracing).toMatchObject({ ok: false, name: 'InvalidOptionError' });
-    expect(findings.applyTracing.message).toMatch(
-      /needs OpenTelemetry JS 1\.x.*@opentelemetry\/sdk-trace-base@2\.\d+\.\d+.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/,
-    );
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
+    await linkedSpansAtReceiver(service);
   });
 
-  it('installs next to OpenTelemetry JS 3.x and runs on Node 24 (3.x needs 22.15): metrics reach the receiver; tracing says what it needs', async () => {
+  it("installs the official package's documented OpenTelemetry set at its lowest versions (an app migrated from it): bundles with makeOtelPlugin, and applyDefaults traces and says what metrics need", async () => {
+    const app = installApp(OFFICIAL_SET);
+    expect(app.status, app.output).toBe(0);
+    expect(app.output).not.toMatch(/ERESOLVE/);
+    const bundling = spawnSync(process.execPath, ['bundle.cjs'], { cwd: app.dir, encoding: 'utf8', timeout: 120_000 });
+    expect(bundling.status, `${bundling.stdout}${bundling.stderr}`).toBe(0);
+    expect(bundling.stdout).toMatch(/bundled: \d+ bytes/);
+    const { findings, service, output } = await runApp(app.dir, {
+      INSTALL_OTEL: 'defaults',
+      APP_BUNDLE: path.join(app.dir, 'workflow-bundle.js'),
+    });
+    expect(findings).toMatchObject({
+      requireOtel: { ok: true },
+      importOtel: { ok: true },
+      applyDefaults: { ok: true },
+      invocation: { outcome: 'ok' },
+    });
+    await linkedSpansAtReceiver(service);
+    const leftOut = output
+      .split('\n')
+      .filter((line) => line.includes('applyDefaults set up only part of the telemetry'));
+    expect(leftOut).toHaveLength(1);
+    expect(leftOut[0]).toMatch(
+      /@opentelemetry\/exporter-metrics-otlp-grpc.*not installed.*npm install @opentelemetry\/api@/,
+    );
+  });
+
+  it('installs next to OpenTelemetry JS 3.x and runs on Node 24 (3.x needs 22.15): metrics and linked spans reach the receiver', async () => {
     const node24: string = runtimePaths('24').node;
     if (!existsSync(node24))
       throw new Error(`Node 24 is not installed at ${node24}: run \`node test/emulator/setup.mjs\` (npm test does).`);
-    const app = installApp(OTEL_3X);
+    const app = installApp([...OTEL_3X, ...TRACING_3X]);
     expect(app.status, app.output).toBe(0);
     expect(app.output).not.toMatch(/ERESOLVE/);
-    const { findings, taskQueue } = await runApp(app.dir, { INSTALL_OTEL: '1' }, node24);
+    const { findings, taskQueue, service } = await runApp(app.dir, { INSTALL_OTEL: '1' }, node24);
     expect(findings).toMatchObject({
       requireOtel: { ok: true },
       importOtel: { ok: true },
       applyMetrics: { ok: true },
+      applyTracing: { ok: true },
       invocation: { outcome: 'ok' },
     });
-    expect(findings.applyTracing).toMatchObject({ ok: false, name: 'MissingPeerError' });
-    expect(findings.applyTracing.message).toMatch(
-      /@opentelemetry\/sdk-trace-base.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/,
-    );
     expect(await completedAtReceiver(taskQueue, 1)).toBe(1);
+    await linkedSpansAtReceiver(service);
 
     // The package command bundles a handler that uses /otel metrics without the tracing packages
     // (esbuild leaves their requires to run time), and the bundled handler loads on Node 24.
@@ -242,17 +323,17 @@ describe('the packed tarball in fresh apps', () => {
     expect(load.stdout).toContain('handler: function');
   });
 
-  it('installs with no OpenTelemetry and no dev tools: the core works, /otel and the package command name what to install', async () => {
+  it('installs with no OpenTelemetry and no dev tools: the core works, /otel imports, applyDefaults and the package command name what to install', async () => {
     const app = installApp([], true);
     expect(app.status, app.output).toBe(0);
-    const { findings } = await runApp(app.dir, {});
+    const { findings } = await runApp(app.dir, { INSTALL_OTEL: 'defaults', APP_BUNDLE: bundlePath });
     expect(findings.invocation).toMatchObject({ outcome: 'ok' });
-    for (const attempt of [findings.requireOtel, findings.importOtel]) {
-      expect(attempt).toMatchObject({ ok: false, name: 'MissingPeerError' });
-      expect(attempt.message).toMatch(
-        /@opentelemetry\/api.*@opentelemetry\/sdk-metrics.*not installed.*npm install @opentelemetry\/api@1\.9\.0/,
-      );
-    }
+    // Importing /otel loads no OpenTelemetry package; applyDefaults names both sets and their install lines.
+    expect(findings).toMatchObject({ requireOtel: { ok: true }, importOtel: { ok: true } });
+    expect(findings.applyDefaults).toMatchObject({ ok: false, name: 'MissingPeerError' });
+    expect(findings.applyDefaults.message).toMatch(
+      /neither the metrics nor the tracing packages.*@opentelemetry\/api.*@opentelemetry\/sdk-metrics.*not installed.*npm install @opentelemetry\/api@1\.9\.0.*@temporalio\/interceptors-opentelemetry.*not installed.*npm install @temporalio\/interceptors-opentelemetry@1\.24\.0/,
+    );
     const installed = readdirSync(path.join(app.dir, 'node_modules'));
     for (const tool of ['esbuild', 'yazl', '@vercel']) expect(installed).not.toContain(tool);
     const packaging = spawnSync(

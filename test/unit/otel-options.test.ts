@@ -53,7 +53,9 @@ describe('resolveOtelOptions', () => {
     const fromEnv = { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Cumulative' };
     expect(resolveOtelOptions({ env: fromEnv }).metricTemporality).toBe('cumulative');
     expect(resolveOtelOptions({ env: fromEnv, metricTemporality: 'delta' }).metricTemporality).toBe('delta');
-    expect(() => resolveOtelOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'lowmemory' } })).toThrow(
+    expect(() =>
+      resolveOtelOptions({ env: { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'lowmemory' } }),
+    ).toThrow(
       "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE must be 'delta' or 'cumulative'; received 'lowmemory'.",
     );
     expect(() => resolveOtelOptions({ env: {}, metricTemporality: 'sometimes' as never })).toThrow(

@@ -1,7 +1,8 @@
-/** The check that the OpenTelemetry metrics packages are of one supported major. */
+/** The checks that the OpenTelemetry packages are of one supported major, for metrics and for tracing. */
 import { describe, expect, it } from 'vitest';
 import { checkMetricsVersions, OTEL_METRICS_INSTALL } from '../../otel/peers';
 import { InvalidOptionError } from '../../src/errors';
+import { checkResourcesLine, pickTraceSdk } from '../../otel/tracing-peers';
 
 const set = (resources: string | undefined, sdkMetrics: string | undefined, exporter: string | undefined) => ({
   '@opentelemetry/resources': resources,
@@ -35,5 +36,36 @@ describe('checkMetricsVersions', () => {
   it('checks only the versions it could read (inside a bundle some cannot be)', () => {
     expect(checkMetricsVersions(set(undefined, undefined, '0.301.0'))).toBe(3);
     expect(checkMetricsVersions(set(undefined, undefined, undefined))).toBeUndefined();
+  });
+});
+
+describe('the trace SDK of the installed line', () => {
+  const base1 = {
+    name: '@opentelemetry/sdk-trace-base' as const,
+    module: { BasicTracerProvider: 'b1' },
+    version: '1.25.1',
+  };
+  const trace3 = { name: '@opentelemetry/sdk-trace' as const, module: { TracerProvider: 't3' }, version: '3.1.0' };
+
+  it("picks the SDK package at the exporter's major, past the interceptors' hoisted 1.x copy", () => {
+    expect(pickTraceSdk(3, [base1, trace3])).toMatchObject({ name: '@opentelemetry/sdk-trace', TracerProvider: 't3' });
+    expect(pickTraceSdk(1, [base1, trace3])).toMatchObject({
+      name: '@opentelemetry/sdk-trace-base',
+      TracerProvider: 'b1',
+    });
+  });
+
+  it('refuses an SDK of another line than the exporter, naming both and the install line', () => {
+    expect(() => pickTraceSdk(2, [base1, trace3])).toThrow(
+      /exporter-trace-otlp-grpc of OpenTelemetry JS 2\.x but @opentelemetry\/sdk-trace-base@1\.25\.1 and @opentelemetry\/sdk-trace@3\.1\.0.*Install: npm install @temporalio\/interceptors-opentelemetry@1\.24\.0 .*@opentelemetry\/exporter-trace-otlp-grpc@0\.223\.1/,
+    );
+  });
+
+  it('refuses resources of another line, and does not check a version it could not read', () => {
+    expect(() => checkResourcesLine(3, '1.30.1')).toThrow(
+      /@opentelemetry\/resources@1\.30\.1 beside an OpenTelemetry JS 3\.x trace exporter.*@opentelemetry\/resources@3\.1\.0/,
+    );
+    expect(() => checkResourcesLine(3, '3.1.1')).not.toThrow();
+    expect(() => checkResourcesLine(2, undefined)).not.toThrow();
   });
 });
