@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { adotLayerEnv } from './adot-layer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNTIME_PREFIX = '/2018-06-01/runtime';
@@ -51,11 +52,12 @@ export function send(response, status, body, headers = {}) {
   response.end(text);
 }
 
-const traceId = () =>
-  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`;
+const traceId = (sampled) =>
+  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=${sampled ? 1 : 0}`;
 
 /** The environment variables Lambda gives a Node.js function's runtime process. */
 function runtimeEnv(fn, runtimePort, runtime) {
+  const logStream = `emulator/${randomUUID()}`;
   return {
     PATH: process.env.PATH,
     HOME: '/tmp',
@@ -71,9 +73,10 @@ function runtimeEnv(fn, runtimePort, runtime) {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: `emulator/${randomUUID()}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: logStream,
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
+    ...(fn.layer === 'adot' ? adotLayerEnv(fn, logStream) : {}),
     ...fn.env,
   };
 }
@@ -118,7 +121,7 @@ class ExecutionEnvironment {
   /** Starts the Runtime API and the runtime client process (the init phase begins). */
   async start() {
     const runtimePort = await listen(this.server);
-    const runtime = runtimePaths();
+    const runtime = runtimePaths(this.fn.nodeMajor);
     this.spawnedAt = performance.now();
     this.child = spawn(runtime.node, [runtime.runtimeClient, this.fn.handler], {
       cwd: this.fn.taskRoot,
@@ -217,7 +220,7 @@ class ExecutionEnvironment {
       'Lambda-Runtime-Aws-Request-Id': invocation.requestId,
       'Lambda-Runtime-Deadline-Ms': String(invocation.deadlineMs),
       'Lambda-Runtime-Invoked-Function-Arn': this.fn.functionArn,
-      'Lambda-Runtime-Trace-Id': traceId(),
+      'Lambda-Runtime-Trace-Id': traceId(this.fn.tracingActive),
     });
     waiter.end(invocation.payload);
   }

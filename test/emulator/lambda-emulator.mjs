@@ -30,6 +30,12 @@ const FUNCTION_DEFAULTS = {
   accountId: '123456789012',
   memoryMb: 256,
   onLog: () => {},
+  /** The runtime's Node.js major ('22' or '24'); default: TLW_LAMBDA_NODE, else 22. */
+  nodeMajor: undefined,
+  /** X-Ray active tracing: the trace header says Sampled=1 (else Sampled=0, Lambda's PassThrough). */
+  tracingActive: false,
+  /** 'adot': the ADOT JavaScript layer's exec wrapper runs the runtime (adot-layer.mjs). */
+  layer: undefined,
 };
 const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, asyncQueue: true };
 
@@ -63,7 +69,7 @@ class EnvironmentPool {
 
   /** The function's configuration as an environment created now gets it. */
   fn() {
-    const { taskRoot, handler, functionName, functionArn, region, memoryMb } = this;
+    const { taskRoot, handler, functionName, functionArn, region, memoryMb, nodeMajor, tracingActive, layer } = this;
     return {
       taskRoot,
       handler,
@@ -71,6 +77,9 @@ class EnvironmentPool {
       functionArn,
       region,
       memoryMb,
+      nodeMajor,
+      tracingActive,
+      layer,
       timeoutMs: this.timeoutSeconds * 1000,
       env: { ...this.functionEnv },
     };
