@@ -31,11 +31,12 @@ const coverage = {
   reportsDirectory: 'reports/coverage',
   reporter: ['text-summary', 'json-summary', 'html'],
   // Measured on the unit project: src/ 94.84% of lines, 85.96% of branches (with the lifecycle's
-  // model and rule tests; 85.74% and 80.53% before them); otel/ 51.91% and 68.93%
-  // (otel/metrics.ts is exercised by the integration tests only).
+  // model and rule tests; 85.74% and 80.53% before them); otel/ 61.33% and 73.16% (51.91% and
+  // 68.93% before the tracing rework's unit tests; otel/metrics.ts and the flush hook are
+  // exercised by the integration, install and serverless tests only).
   thresholds: {
     'src/**/*.ts': { lines: 94, branches: 85 },
-    'otel/**/*.ts': { lines: 51, branches: 68 },
+    'otel/**/*.ts': { lines: 61, branches: 73 },
   },
 };
 

@@ -1,29 +1,10 @@
-// One execution environment for bench/metrics-paths.mjs: a handler from the built package with
-// one metrics path (BENCH_METRICS = none | emf | otlp), invoked over IPC like bench/runner.cjs,
-// reporting per invocation the CPU time used and what the metrics path cost at its end.
-const path = require('node:path');
+// One execution environment for bench/metrics-paths.mjs: the function of bench/metrics-function.cjs,
+// invoked over IPC like bench/runner.cjs, reporting per invocation the CPU time used and what the
+// telemetry path cost at its end.
 const { randomUUID } = require('node:crypto');
-const { runWorker, applyEmfMetrics } = require('../dist/index.cjs');
+const fn = require('./metrics-function.cjs');
 
 const variant = process.env.BENCH_METRICS;
-let lastSummary;
-let emfStartMs;
-let emfCostMs;
-const handler = runWorker({ deploymentName: process.env.BENCH_DEPLOYMENT, buildId: 'b1' }, (config) => {
-  config.workerOptions.taskQueue = process.env.BENCH_TASK_QUEUE;
-  config.workerOptions.workflowBundle = { codePath: process.env.BENCH_BUNDLE };
-  config.workerOptions.activities = require(path.join(__dirname, '../examples/basic/lib/activities.js'));
-  config.idleExitMs = 1_000;
-  if (variant === 'emf') {
-    // The EMF writer is a summary hook: its cost is the time between the hooks around it.
-    config.summaryHooks.push(() => void (emfStartMs = performance.now()));
-    applyEmfMetrics(config);
-    config.summaryHooks.push(() => void (emfCostMs = performance.now() - emfStartMs));
-  }
-  if (variant === 'otlp')
-    require('../dist/otel/index.cjs').applyMetrics(config, { endpoint: process.env.BENCH_OTLP_ENDPOINT });
-  config.summaryHooks.push((summary) => void (lastSummary = summary)); // after the EMF writer's
-});
 process.send({ ready: true });
 
 process.on('message', async ({ invoke }) => {
@@ -37,16 +18,17 @@ process.on('message', async ({ invoke }) => {
   const cpu = process.cpuUsage();
   let error;
   try {
-    await handler({}, context);
+    await fn.handler({}, context);
   } catch (caught) {
     error = String(caught?.name ?? caught);
   }
   const used = process.cpuUsage(cpu);
+  const { lastSummary, emfCostMs } = fn.state;
   process.send({
     error,
     cpuMs: (used.user + used.system) / 1000,
     // The OTLP flush runs as a shutdown hook (the only one here); the EMF write after the summary.
-    endCostMs: variant === 'otlp' ? lastSummary.hooksMs : variant === 'emf' ? emfCostMs : 0,
+    endCostMs: variant === 'emf' ? emfCostMs : variant === 'none' ? 0 : lastSummary.hooksMs,
     tasks: lastSummary.tasks,
   });
 });

@@ -17,7 +17,7 @@ let leftOutLogged = false;
  * official package's documented set) gets tracing, and one log line naming what metrics need and
  * the install line; likewise the other way round.
  *
- * @throws {@link MissingPeerError} when neither half's packages are installed, with both install lines;
+ * @throws `MissingPeerError` when neither half's packages are installed, with both install lines;
  * `InvalidOptionError` when installed packages mix OpenTelemetry majors.
  *
  * @example

@@ -42,8 +42,8 @@ const setups = new Map<string, TracingSetup>();
 
 /**
  * The interceptors link an activity's span to its workflow through the global propagator and
- * context manager. Register W3C trace context and a context manager unless something (the ADOT
- * JavaScript layer, the user) already registered its own: registering again is a no-op.
+ * context manager. Register W3C trace context and a context manager unless something (the user)
+ * already registered its own: registering again is a no-op.
  */
 function registerContextPropagation({ api, core }: TracingPeers): void {
   const manager = new LocalStorageContextManager(api.ROOT_CONTEXT);
@@ -114,8 +114,13 @@ export function getTracingSetup(options: ResolvedOtelOptions, joinProvider = tru
   let setup = setups.get(key);
   if (setup === undefined) {
     const peers = loadTracingPeers();
-    if (joinProvider) registerContextPropagation(peers);
-    setup = (joinProvider ? joinRegistered(peers, options) : undefined) ?? ownPipeline(peers, options);
+    // A provider registered before (the ADOT layer's SDK) came with its context manager and
+    // propagator; registering ours beside them would only log duplicate-registration errors.
+    setup = joinProvider ? joinRegistered(peers, options) : undefined;
+    if (setup === undefined) {
+      if (joinProvider) registerContextPropagation(peers);
+      setup = ownPipeline(peers, options);
+    }
     setups.set(key, setup);
   }
   return setup;

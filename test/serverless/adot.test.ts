@@ -117,6 +117,9 @@ describe('under the ADOT JavaScript layer (AWS Distro for OpenTelemetry 0.13, Op
       };
       const records = [await run(first, 3), await run(second, 2), await run(first, 2)];
       expect(records.map((record) => record.cold)).toEqual([true, true, false]);
+      // Nothing of ours fights the layer's registrations (the layer logs errors at OTEL_LOG_LEVEL=error).
+      const lines = [...first.logs, ...second.logs].map((entry) => entry.line);
+      expect(lines.filter((line) => /duplicate registration|Error:/.test(line))).toEqual([]);
     } finally {
       await first.stop();
       await second.stop();
