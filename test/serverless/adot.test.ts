@@ -4,7 +4,7 @@
  * exec wrapper, test/emulator/adot-layer.mjs), its Lambda instrumentation tracing each invocation
  * and exporting to a real OTLP receiver. The handler calls applyDefaults, as the official sample
  * does. Two execution environments of one function take turns (one, the other, the first again,
- * warm), exporting cumulative metrics, the temporality where identity matters.
+ * warm), then run at once, exporting cumulative metrics, the temporality where identity matters.
  *
  * Checked at the receiver: every worker span's parent chain reaches a Lambda invocation span,
  * each workflow span that continues a client's trace links to it, nothing is exported twice, and the
@@ -117,6 +117,14 @@ describe('under the ADOT JavaScript layer (AWS Distro for OpenTelemetry 0.13, Op
       };
       const records = [await run(first, 3), await run(second, 2), await run(first, 2)];
       expect(records.map((record) => record.cold)).toEqual([true, true, false]);
+      // Then both at once, exporting side by side, the workflows going to whichever polls first.
+      const both = [first.invoke({}), second.invoke({})];
+      await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          client.workflow.execute('greeting', { taskQueue, workflowId: uniqueName('wf'), args: [`m${i}`] }),
+        ),
+      );
+      for (const record of await Promise.all(both)) expect(record).toMatchObject({ outcome: 'ok', cold: false });
       // Nothing of ours fights the layer's registrations (the layer logs errors at OTEL_LOG_LEVEL=error).
       const lines = [...first.logs, ...second.logs].map((entry) => entry.line);
       expect(lines.filter((line) => /duplicate registration|Error:/.test(line))).toEqual([]);
@@ -124,18 +132,18 @@ describe('under the ADOT JavaScript layer (AWS Distro for OpenTelemetry 0.13, Op
       await first.stop();
       await second.stop();
     }
-    const WORKFLOWS = 7;
+    const WORKFLOWS = 11;
     await flushClientSpans();
 
     const lambdaSpans = () => spans(receiver.received()).filter((span) => span.resource['service.name'] === FUNCTION);
     await pollUntil(
       () =>
         lambdaSpans().filter((span) => span.name === 'RunActivity:greet').length >= WORKFLOWS &&
-        lambdaSpans().filter((span) => span.kind === SERVER_KIND).length >= 3 &&
+        lambdaSpans().filter((span) => span.kind === SERVER_KIND).length >= 5 &&
         spans(receiver.received()).filter((span) => span.name === 'StartWorkflow:greeting').length >= WORKFLOWS,
       {
         timeoutMs: 10_000,
-        what: `${WORKFLOWS} activity spans, 3 invocation spans and ${WORKFLOWS} client spans at the receiver`,
+        what: `${WORKFLOWS} activity spans, 5 invocation spans and ${WORKFLOWS} client spans at the receiver`,
         seen: () =>
           lambdaSpans()
             .map((span) => span.name)
@@ -147,7 +155,7 @@ describe('under the ADOT JavaScript layer (AWS Distro for OpenTelemetry 0.13, Op
     // Exported once: no span id twice.
     expect(received.length).toBe(byId.size);
     const invocations = received.filter((span) => span.kind === SERVER_KIND && span.name === FUNCTION);
-    expect(invocations).toHaveLength(3);
+    expect(invocations).toHaveLength(5);
     const worker = received.filter((span) => /^(RunWorkflow|StartActivity|RunActivity):/.test(span.name));
     expect(worker.filter((span) => span.name === 'RunWorkflow:greeting')).toHaveLength(WORKFLOWS);
     expect(worker.filter((span) => span.name === 'RunActivity:greet')).toHaveLength(WORKFLOWS);
