@@ -9,7 +9,7 @@
  * field of its own (no public accessor): `activeSpanProcessor` on 1.x, `_activeSpanProcessor` on 2.x
  * and 3.x; likewise its resource. Each read is pinned by a unit test on every line installed here.
  */
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import type { ProxyTracerProvider, Tracer, TracerProvider } from '@opentelemetry/api';
 import type * as Api from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -31,18 +31,13 @@ interface SdkProviderFields {
   _resource?: unknown;
 }
 
-/** The provider behind the API's proxy, or the one registered directly. */
-function delegateOf(provider: TracerProvider): TracerProvider {
-  const proxy = provider as TracerProvider & { getDelegate?: () => TracerProvider };
-  return typeof proxy.getDelegate === 'function' ? proxy.getDelegate() : provider;
-}
-
 /**
  * The SDK tracer provider registered with `api.trace`, or undefined when none is (the API's no-op
  * provider, or a provider that is not the OpenTelemetry SDK's and has no span processor to join).
  */
 export function registeredProvider(api: typeof Api): RegisteredProvider | undefined {
-  const provider = delegateOf(api.trace.getTracerProvider());
+  // The API hands out its proxy; the registered provider is behind it (a no-op one when none is).
+  const provider = (api.trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
   const fields = provider as TracerProvider & SdkProviderFields;
   const processor = fields._activeSpanProcessor ?? fields.activeSpanProcessor;
   if (typeof fields.forceFlush !== 'function' || processor === undefined || typeof processor.onEnd !== 'function') {

@@ -14,6 +14,12 @@ const WORKER_RUN = 'src/lifecycle/worker-run.ts';
 const CONNECTION_CONFIG = 'src/config/connection-config.ts';
 const REDACT = 'src/logging/redact.ts';
 const EMF = 'src/metrics/emf-format.ts';
+const INVOCATION_TRACES = 'otel/invocation-traces.ts';
+const SPAN_SHAPE = 'otel/span-shape.ts';
+const XRAY_IDS = 'otel/xray-ids.ts';
+const HELD_RESET =
+  '`held` is read only by `end()` while an invocation is under way, and `begin()` resets it first; between ' +
+  'invocations every workflow span passes straight through';
 
 const REAL_SDK =
   "the real SDK's connect, check and Worker.create: the unit tests inject fakes through runWorkerWith; every " +
@@ -22,6 +28,53 @@ const PHASE_FAILED = '`state.end` is unset only when a phase failed, and then `s
 
 /** @type {{ file: string, mutator: string, from: string, to?: string, kind: 'equivalent' | 'unreachable' | 'elsewhere', reason: string }[]} */
 export const EQUIVALENT = [
+  {
+    file: INVOCATION_TRACES,
+    mutator: 'ArrayDeclaration',
+    from: '[]',
+    to: '["Stryker was here"]',
+    kind: 'equivalent',
+    reason: HELD_RESET,
+  },
+  {
+    file: INVOCATION_TRACES,
+    mutator: 'ConditionalExpression',
+    from: 'invocation === undefined',
+    to: 'false',
+    kind: 'equivalent',
+    reason: 'without an invocation nothing was held (spans passed straight through), so the loop has nothing to move',
+  },
+  {
+    file: SPAN_SHAPE,
+    mutator: 'ArrowFunction',
+    from: '(span, context) => inner.onStart',
+    kind: 'equivalent',
+    reason:
+      "onStart is passed on only for processors that act at a span's start; the workflow spans this wraps arrive finished and the SDK's batch and simple processors do nothing there",
+  },
+  {
+    file: XRAY_IDS,
+    mutator: 'StringLiteral',
+    from: "'0'",
+    kind: 'equivalent',
+    reason: 'the epoch seconds are 8 hex digits from 1970-01-01T00:00:16Z to 2106: the padding never pads',
+  },
+  {
+    file: XRAY_IDS,
+    mutator: 'Regex',
+    from: '/^0+$/',
+    kind: 'equivalent',
+    reason:
+      'a random id that the mutant rejects too is drawn again: 2^-8 of draws at most, and the result is as random',
+  },
+  {
+    file: XRAY_IDS,
+    mutator: 'ConditionalExpression',
+    from: '!/^0+$/.test(hex)',
+    to: 'true',
+    kind: 'unreachable',
+    reason: 'an all-zero id, which it guards against, comes from randomBytes once in 2^64 draws at best',
+  },
   { file: RUN_WORKER, mutator: 'ObjectLiteral', from: '{ connect: (options) =>', kind: 'elsewhere', reason: REAL_SDK },
   {
     file: RUN_WORKER,

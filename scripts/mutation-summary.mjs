@@ -24,6 +24,11 @@ export const WATCHED = [
   'src/config/env.ts',
   'src/logging/redact.ts',
   'src/metrics/emf-format.ts',
+  'otel/invocation-traces.ts',
+  'otel/span-shape.ts',
+  'otel/registered-provider.ts',
+  'otel/context-manager.ts',
+  'otel/xray-ids.ts',
 ];
 
 /** The summary's lines stay this short, so that it reads without scrolling. */

@@ -14,7 +14,7 @@ import {
 import * as sdk2 from 'otel-sdk-trace-base-2x';
 import { registeredProvider } from '../../otel/registered-provider';
 import { InvocationTraces } from '../../otel/invocation-traces';
-import { toAnyLine, type AnyLineSpan } from '../../otel/span-shape';
+import { anyLineProcessor, parentOf, toAnyLine, type AnyLineSpan } from '../../otel/span-shape';
 import { xrayIdGenerator } from '../../otel/xray-ids';
 import { LocalStorageContextManager } from '../../otel/context-manager';
 
@@ -59,6 +59,23 @@ describe('registeredProvider', () => {
     expect(registeredProvider(api)).toBeUndefined();
   });
 
+  it('finds nothing when the registered provider is not the SDK one (no flush, or no span processor to join)', () => {
+    const tracerOnly = { getTracer: () => api.trace.getTracer('x') };
+    api.trace.setGlobalTracerProvider(tracerOnly);
+    expect(registeredProvider(api)).toBeUndefined();
+    api.trace.disable();
+    api.trace.setGlobalTracerProvider({ ...tracerOnly, forceFlush: () => Promise.resolve() } as never);
+    expect(registeredProvider(api)).toBeUndefined();
+    api.trace.disable();
+    const noFlush = { ...tracerOnly, _activeSpanProcessor: new SimpleSpanProcessor(new InMemorySpanExporter()) };
+    api.trace.setGlobalTracerProvider(noFlush as never);
+    expect(registeredProvider(api)).toBeUndefined();
+    api.trace.disable();
+    const notAProcessor = { ...tracerOnly, forceFlush: () => Promise.resolve(), _activeSpanProcessor: {} };
+    api.trace.setGlobalTracerProvider(notAProcessor as never);
+    expect(registeredProvider(api)).toBeUndefined();
+  });
+
   it("finds a 1.x provider's span processor and resource", () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider();
@@ -85,6 +102,63 @@ describe('registeredProvider', () => {
     expect(span?.name).toBe('RunWorkflow:w');
     expect(span?.parentSpanContext?.spanId).toBe('2'.repeat(16));
     expect(span?.instrumentationScope.name).toBe('@temporalio/interceptor-workflow');
+  });
+});
+
+describe('the shape of every line', () => {
+  it("hands a 2.x processor the interceptors' 1.x-shaped workflow span with the fields 2.x exporters read", async () => {
+    const exporter = new sdk2.InMemorySpanExporter();
+    // A batch processor: nothing reaches the exporter until the flush is passed through.
+    const processor = anyLineProcessor(
+      new sdk2.BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000 }) as never,
+    );
+    const resource = new sdk2.BasicTracerProvider()['_resource'];
+    processor.onEnd(workflowSpan('StartActivity:greet', '1'.repeat(16), '2'.repeat(16), resource) as never);
+    await processor.forceFlush();
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.parentSpanContext).toEqual({ traceId: TRACE_A, spanId: '2'.repeat(16), traceFlags: 1 });
+    expect(span?.instrumentationScope).toEqual({ name: '@temporalio/interceptor-workflow' });
+    expect(span?.links).toEqual([]);
+    await expect(processor.shutdown()).resolves.toBeUndefined();
+  });
+
+  it('reads the parent of either shape, and none from an empty parent id', () => {
+    const parent = sampled(TRACE_A, '3'.repeat(16));
+    expect(parentOf({ ...workflowSpan('a', '1'.repeat(16)), parentSpanContext: parent })).toBe(parent);
+    expect(parentOf(workflowSpan('b', '1'.repeat(16), '3'.repeat(16)))).toEqual(parent);
+    expect(parentOf(workflowSpan('c', '1'.repeat(16), ''))).toBeUndefined();
+    expect(parentOf(workflowSpan('d', '1'.repeat(16)))).toBeUndefined();
+    const moved = toAnyLine(workflowSpan('e', '1'.repeat(16), '3'.repeat(16)), { parent: null });
+    expect([moved.parentSpanId, moved.parentSpanContext]).toEqual([undefined, undefined]);
+  });
+});
+
+describe('LocalStorageContextManager', () => {
+  it('keeps the context across awaits inside with(), binds functions, and forgets everything when disabled', async () => {
+    const manager = new LocalStorageContextManager(api.ROOT_CONTEXT);
+    const key = api.createContextKey('k');
+    const inner = api.ROOT_CONTEXT.setValue(key, 'v');
+    expect(manager.active()).toBe(api.ROOT_CONTEXT);
+    const seen = await manager.with(
+      inner,
+      async (a: number, b: number) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return [manager.active().getValue(key), a + b];
+      },
+      undefined,
+      1,
+      2,
+    );
+    expect(seen).toEqual(['v', 3]);
+    const bound = manager.bind(inner, () => manager.active().getValue(key));
+    expect(bound()).toBe('v');
+    const emitter = { on() {} };
+    expect(manager.bind(inner, emitter)).toBe(emitter);
+    expect(manager.enable()).toBe(manager);
+    manager.with(inner, () => {
+      manager.disable();
+      expect(manager.active()).toBe(api.ROOT_CONTEXT);
+    });
   });
 });
 
@@ -164,6 +238,55 @@ describe('InvocationTraces', () => {
     expect(activity!.spanContext().traceId).toBe(TRACE_A);
     expect(activity!.links).toEqual([]);
     expect(workflow!.spanContext().traceId).toBe(TRACE_A);
+  });
+
+  it('takes no invocation from an invalid span context (a layer that did not record the invocation)', () => {
+    const { traces } = setup();
+    traces.begin(api.trace.setSpanContext(api.ROOT_CONTEXT, api.INVALID_SPAN_CONTEXT));
+    expect(traces.invocationSpan).toBeUndefined();
+  });
+
+  it('puts a root workflow span under the invocation with no link, and moves held spans on a flush', async () => {
+    const { traces, invocation, invocationContext, byName } = setup();
+    traces.begin(invocationContext);
+    traces.workflowSpans.onEnd(workflowSpan('RunWorkflow:root', 'f'.repeat(16)) as never);
+    traces.workflowSpans.onEnd(workflowSpan('StartActivity:x', '9'.repeat(16), 'f'.repeat(16)) as never);
+    await traces.workflowSpans.forceFlush();
+    const root = byName('RunWorkflow:root');
+    expect(root.parentSpanId).toBe(invocation.spanId);
+    expect(root.links).toEqual([]);
+    const child = byName('StartActivity:x');
+    expect(child.parentSpanContext).toEqual({
+      traceId: invocation.traceId,
+      spanId: 'f'.repeat(16),
+      traceFlags: api.TraceFlags.SAMPLED,
+      isRemote: false,
+    });
+    expect(traces.invocationSpan).toBeUndefined(); // the flush ended the invocation
+    await expect(traces.workflowSpans.shutdown()).resolves.toBeUndefined();
+  });
+
+  it('marks a parent moved into the invocation as local, as the 2.x SDK records it', () => {
+    const exporter = new sdk2.InMemorySpanExporter();
+    const provider = new sdk2.BasicTracerProvider({ spanProcessors: [new sdk2.SimpleSpanProcessor(exporter)] });
+    const traces = new InvocationTraces(api, provider['_activeSpanProcessor']);
+    const invocationSpan = provider.getTracer('layer').startSpan('my-function');
+    traces.begin(api.trace.setSpan(api.ROOT_CONTEXT, invocationSpan));
+    traces.workflowSpans.onEnd(
+      workflowSpan('StartActivity:greet', 'd'.repeat(16), undefined, provider['_resource']) as never,
+    );
+    const fromHeaders = api.trace.setSpanContext(api.ROOT_CONTEXT, sampled(TRACE_A, 'd'.repeat(16)));
+    traces.wrap(provider.getTracer('t')).startSpan('RunActivity:greet', {}, fromHeaders).end();
+    const [activity] = exporter.getFinishedSpans();
+    expect(activity?.parentSpanContext).toMatchObject({
+      traceId: invocationSpan.spanContext().traceId,
+      spanId: 'd'.repeat(16),
+      isRemote: false,
+    });
+  });
+
+  it('names its plugin', () => {
+    expect(setup().traces.plugin().name).toBe('temporal-lambda-worker/invocation-traces');
   });
 
   it('begins from the context active when the worker starts running, through its plugin', async () => {
