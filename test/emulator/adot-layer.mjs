@@ -16,7 +16,8 @@ const DISTRO = '@aws/aws-distro-opentelemetry-node-autoinstrumentation';
 export function ensureAdotLayer({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   if (existsSync(path.join(dir, 'node_modules', DISTRO, 'package.json'))) return;
   log(`Installing ${DISTRO} for the emulator's ADOT mode (first run only)`);
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  // `npm install` follows the lockfile as `npm ci` would, and skips an optional build the registry lacks.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** The environment the layer's exec wrapper gives the runtime of `fn` (Node 24: `--import`). */
