@@ -92,22 +92,15 @@ export class InvocationTraces {
     const invocation = this.invocation;
     const held = this.held;
     this.held = [];
-    this.invocation = undefined;
-    if (invocation === undefined) return;
-    for (const span of held) {
-      const own = span.spanContext();
-      const original = parentOf(span);
-      const inInvocation = original !== undefined && this.workflowSpanIds.has(original.spanId);
-      const context = { ...own, traceId: invocation.traceId, traceFlags: invocation.traceFlags };
-      const moved = inInvocation
-        ? toAnyLine(span, { context, parent: { ...original, traceId: invocation.traceId, isRemote: false } })
-        : toAnyLine(span, {
-            context,
-            parent: invocation,
-            links: original === undefined ? [] : [{ context: original }],
-          });
-      this.target.onEnd(moved as never);
+    if (invocation !== undefined) {
+      for (const span of held) {
+        const placed = this.place(parentOf(span))!;
+        const context = { ...span.spanContext(), traceId: invocation.traceId, traceFlags: invocation.traceFlags };
+        const links = placed.link === undefined ? [] : [placed.link];
+        this.target.onEnd(toAnyLine(span, { context, parent: placed.parent, links }) as never);
+      }
     }
+    this.invocation = undefined;
     this.workflowSpanIds.clear();
   }
 

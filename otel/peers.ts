@@ -34,18 +34,22 @@ export const OTEL_METRICS_INSTALL = {
 } as const;
 
 /** Whether this Node.js can run OpenTelemetry JS 3.x (22.15 or later). */
-export function canRunOtel3(): boolean {
+function canRunOtel3(): boolean {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   return major > 22 || (major === 22 && minor >= 15);
 }
 
-/** The metrics install lines to suggest, newest first where this Node.js can run it (3.x needs 22.15). */
-function metricsInstallAdvice(): string {
+/**
+ * Two of `lines` (install lines per OpenTelemetry JS line) to suggest, newest first where this
+ * Node.js can run it: 3.x and 2.x, or 2.x and 1.x (3.x needs Node.js 22.15).
+ */
+export function installAdvice(lines: Readonly<Record<'1.x' | '2.x' | '3.x', string>>): string {
   return canRunOtel3()
-    ? `${OTEL_METRICS_INSTALL['3.x']} (OpenTelemetry JS 3.x), or ${OTEL_METRICS_INSTALL['2.x']} (2.x)`
-    : `${OTEL_METRICS_INSTALL['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ` +
-        `${OTEL_METRICS_INSTALL['1.x']} (1.x)`;
+    ? `${lines['3.x']} (OpenTelemetry JS 3.x), or ${lines['2.x']} (2.x)`
+    : `${lines['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ${lines['1.x']} (1.x)`;
 }
+
+const metricsInstallAdvice = () => installAdvice(OTEL_METRICS_INSTALL);
 
 /** The metrics packages, loaded. */
 export interface MetricsPeers {

@@ -16,8 +16,8 @@ import type * as Resources from '@opentelemetry/resources';
 import type { SpanExporter, SpanProcessor, TracerConfig } from '@opentelemetry/sdk-trace-base';
 import type * as Interceptors from '@temporalio/interceptors-opentelemetry';
 import type { Tracer } from '@opentelemetry/api';
-import { InvalidOptionError } from '../src/errors';
-import { canRunOtel3, lineOfExporter, majorOf, notInstalled, versionOnDisk } from './peers';
+import { InvalidOptionError, MissingPeerError } from '../src/errors';
+import { installAdvice, lineOfExporter, majorOf, notInstalled, versionOnDisk } from './peers';
 
 /** An OpenTelemetry JS major line. */
 export type OtelLine = 1 | 2 | 3;
@@ -41,11 +41,7 @@ export const OTEL_TRACING_INSTALL: Readonly<Record<`${OtelLine}.x`, string>> = {
 
 /** The tracing install line to suggest for `line`, or the newest this Node.js runs. */
 export function tracingInstallAdvice(line?: OtelLine): string {
-  if (line !== undefined) return OTEL_TRACING_INSTALL[`${line}.x`];
-  return canRunOtel3()
-    ? `${OTEL_TRACING_INSTALL['3.x']} (OpenTelemetry JS 3.x), or ${OTEL_TRACING_INSTALL['2.x']} (2.x)`
-    : `${OTEL_TRACING_INSTALL['2.x']} (OpenTelemetry JS 2.x; 3.x needs Node.js 22.15 or later), or ` +
-        `${OTEL_TRACING_INSTALL['1.x']} (1.x)`;
+  return line === undefined ? installAdvice(OTEL_TRACING_INSTALL) : OTEL_TRACING_INSTALL[`${line}.x`];
 }
 
 /** A tracer provider of any line: what this library calls on it. */
@@ -58,9 +54,8 @@ export interface AnyTracerProvider {
 
 /** The trace SDK of the loaded line. */
 export interface TraceSdk {
-  /** The package it came from and its version. */
+  /** The package it came from. */
   name: '@opentelemetry/sdk-trace-base' | '@opentelemetry/sdk-trace';
-  version: string | undefined;
   TracerProvider: new (config: TracerConfig) => AnyTracerProvider;
   BatchSpanProcessor: new (exporter: SpanExporter) => SpanProcessor;
 }
@@ -77,12 +72,12 @@ export interface TracingPeers {
 }
 
 const PURPOSE = 'Tracing (applyTracing, applyDefaults, makeOtelPlugin)';
+/** Loaded by name; the SDK package, whose name depends on the line, is found apart. */
 const NAMES = [
   '@temporalio/interceptors-opentelemetry',
   '@opentelemetry/api',
   '@opentelemetry/core',
   '@opentelemetry/resources',
-  '@opentelemetry/sdk-trace-base (1.x, 2.x) or @opentelemetry/sdk-trace (2.x, 3.x)',
   '@opentelemetry/exporter-trace-otlp-grpc',
 ];
 
@@ -128,7 +123,7 @@ export function pickTraceSdk(
   }
   const TracerProvider = (fits.module.BasicTracerProvider ?? fits.module.TracerProvider) as TraceSdk['TracerProvider'];
   const BatchSpanProcessor = fits.module.BatchSpanProcessor as TraceSdk['BatchSpanProcessor'];
-  return { name: fits.name, version: fits.version, TracerProvider, BatchSpanProcessor };
+  return { name: fits.name, TracerProvider, BatchSpanProcessor };
 }
 
 /**
@@ -166,27 +161,36 @@ export function loadTracingPeers(): TracingPeers {
       exporter: require('@opentelemetry/exporter-trace-otlp-grpc') as TracingPeers['exporter'],
     };
   } catch (error) {
-    throw notInstalled(
-      error,
-      NAMES.filter((name) => !name.includes(' ')),
-      tracingInstallAdvice(line),
-      PURPOSE,
-    );
+    throw notInstalled(error, NAMES, tracingInstallAdvice(line), PURPOSE);
   }
   const candidates = (['@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-trace'] as const).flatMap((name) => {
     const found = tryTraceSdk(name);
     return found === undefined ? [] : [{ name, ...found }];
   });
   if (candidates.length === 0) {
-    throw notInstalled(
-      Object.assign(new Error("Cannot find module '@opentelemetry/sdk-trace-base'"), { code: 'MODULE_NOT_FOUND' }),
-      [line === 3 ? '@opentelemetry/sdk-trace' : '@opentelemetry/sdk-trace-base'],
-      tracingInstallAdvice(line),
-      PURPOSE,
+    const sdkName = line === 3 ? '@opentelemetry/sdk-trace' : '@opentelemetry/sdk-trace-base';
+    throw new MissingPeerError(
+      `${PURPOSE} needs ${sdkName}, which is not installed. Install: ${tracingInstallAdvice(line)}`,
     );
   }
   const sdk = pickTraceSdk(line, candidates);
   checkResourcesLine(line, versionOnDisk('@opentelemetry/resources'));
   tracingPeers = { ...loaded, line, sdk };
   return tracingPeers;
+}
+
+/**
+ * A tracer provider exporting through a batch processor, built the way `peers.line` takes it: 3.x
+ * gives the batch processor its exporter in an options object, 1.x and 2.x as the first argument;
+ * 1.x adds processors with `addSpanProcessor` (1.25 has no constructor option, 1.30 has both).
+ */
+export function spanPipeline(
+  { line, sdk }: TracingPeers,
+  config: Omit<TracerConfig, 'spanProcessors'>,
+  exporter: SpanExporter,
+): { provider: AnyTracerProvider; spanProcessor: SpanProcessor } {
+  const spanProcessor = new sdk.BatchSpanProcessor((line === 3 ? { exporter } : exporter) as never);
+  const provider = new sdk.TracerProvider(line === 1 ? config : { ...config, spanProcessors: [spanProcessor] });
+  if (line === 1) provider.addSpanProcessor?.(spanProcessor);
+  return { provider, spanProcessor };
 }

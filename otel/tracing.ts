@@ -13,7 +13,7 @@ import type { WorkerPlugin } from '@temporalio/worker';
 import type { LambdaWorkerConfig } from '../src/config/lambda-config';
 import { resolveOtelOptions, type OtelOptions, type ResolvedOtelOptions } from './options';
 import { makeResource } from './peers';
-import { loadTracingPeers, type TracingPeers } from './tracing-peers';
+import { loadTracingPeers, spanPipeline, type TracingPeers } from './tracing-peers';
 import { flushHook } from './flush-hook';
 import { LocalStorageContextManager } from './context-manager';
 import { xrayIdGenerator } from './xray-ids';
@@ -24,8 +24,6 @@ import { InvocationTraces } from './invocation-traces';
 /** The tracing parts shared by every worker of the process. */
 export interface TracingSetup {
   options: ResolvedOtelOptions;
-  /** The OpenTelemetry JS line of the installed packages. */
-  line: 1 | 2 | 3;
   /** Whether the spans go to a provider registered before (the ADOT layer's) rather than our own. */
   registered: boolean;
   /** The processor of the spans: our batch processor, or the registered provider's. */
@@ -70,7 +68,6 @@ function joinRegistered(peers: TracingPeers, options: ResolvedOtelOptions): Trac
   const spanProcessor = registered.processor;
   return {
     options,
-    line: peers.line,
     registered: true,
     spanProcessor,
     tracer,
@@ -84,25 +81,20 @@ function joinRegistered(peers: TracingPeers, options: ResolvedOtelOptions): Trac
 function ownPipeline(peers: TracingPeers, options: ResolvedOtelOptions): TracingSetup {
   const resource = makeResource(peers.resources, options.resourceAttributes);
   const exporter = new peers.exporter.OTLPTraceExporter({ url: options.endpointUrl });
-  // 3.x takes the exporter inside an options object; 1.x and 2.x as the first argument.
-  const spanProcessor = new peers.sdk.BatchSpanProcessor((peers.line === 3 ? { exporter } : exporter) as never);
-  // 1.x takes processors by addSpanProcessor (1.25 has no constructor option; 1.30 has both).
-  const provider = new peers.sdk.TracerProvider({
-    resource: resource as never,
-    idGenerator: xrayIdGenerator,
-    ...(peers.line === 1 ? {} : { spanProcessors: [spanProcessor] }),
-  });
-  if (peers.line === 1) provider.addSpanProcessor?.(spanProcessor);
+  const { provider, spanProcessor } = spanPipeline(
+    peers,
+    { resource: resource as never, idGenerator: xrayIdGenerator },
+    exporter,
+  );
   const tracer = provider.getTracer('temporal-lambda-worker');
   // The workflow spans are built by the interceptors' 1.x SDK: 2.x and 3.x exporters need them reshaped.
-  const workflowProcessor = peers.line === 1 ? spanProcessor : anyLineProcessor(spanProcessor);
   const plugin = new peers.interceptors.OpenTelemetryPlugin({
     resource: resource as never,
-    spanProcessor: workflowProcessor as never,
+    spanProcessor: anyLineProcessor(spanProcessor) as never,
     tracer,
   });
   const flush = () => spanProcessor.forceFlush();
-  return { options, line: peers.line, registered: false, spanProcessor, tracer, plugin, workerPlugins: [], flush };
+  return { options, registered: false, spanProcessor, tracer, plugin, workerPlugins: [], flush };
 }
 
 /**

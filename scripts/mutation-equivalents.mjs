@@ -39,8 +39,8 @@ export const EQUIVALENT = [
   {
     file: INVOCATION_TRACES,
     mutator: 'ConditionalExpression',
-    from: 'invocation === undefined',
-    to: 'false',
+    from: 'invocation !== undefined',
+    to: 'true',
     kind: 'equivalent',
     reason: 'without an invocation nothing was held (spans passed straight through), so the loop has nothing to move',
   },
