@@ -3,7 +3,8 @@
 // ours (idle exit on, the default), ours with idle exit off, and the official
 // @temporalio/lambda-worker 1.23.0. Each side gets a fresh server and emulator. Completions are
 // counted from the server (visibility), never from the client. Appends its section to
-// bench/RESULTS.md, keeping the others.
+// bench/RESULTS.md, keeping the others, with a chart of each side's ramp (bench/charts/burst.svg);
+// the chart's series are kept in bench/.work/burst-series.json.
 // Usage: node bench/burst.mjs [workflows=1000] [concurrency=10] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
 import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
 import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
+import { timeSeriesChart } from './svg.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(bench, '..');
@@ -22,6 +24,7 @@ const SIDES = (process.argv[5] ?? 'ours,ours-idle-off,official').split(',');
 const ACTIVITY_MS = 300;
 const MEMORY_MB = 256; // examples/basic/cloudformation/function.yaml
 const DRAIN_LIMIT_MS = 20 * 60_000;
+const CHART_POINTS = 400; // per series: a few per pixel of the 900 px chart
 const say = (message) => console.error(`[burst] ${new Date().toISOString().slice(11, 19)} ${message}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -81,12 +84,17 @@ async function census(client, taskQueue, ids, startedAt) {
     runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
   }
   const latencies = [];
+  const spans = []; // [start, close] of every run, ms after startedAt; close undefined while it runs
+  const completedAtMs = [];
   let completed = 0;
   let lastCloseMs = 0;
   for (const infos of runs.values()) {
     for (const info of infos) {
+      const closeMs = info.closeTime == null ? undefined : tsMs(info.closeTime) - startedAt;
+      spans.push([tsMs(info.startTime) - startedAt, closeMs]);
       if (info.status.name !== 'COMPLETED') continue;
       completed += 1;
+      completedAtMs.push(closeMs);
       latencies.push(tsMs(info.closeTime) - tsMs(info.startTime));
       lastCloseMs = Math.max(lastCloseMs, tsMs(info.closeTime));
     }
@@ -116,7 +124,70 @@ async function census(client, taskQueue, ids, startedAt) {
     firstStartToLastCloseMs: lastCloseMs - startedAt,
     p50LatencyMs: percentile(latencies, 50),
     p99LatencyMs: percentile(latencies, 99),
+    spans,
+    completedAtMs,
   };
+}
+
+/**
+ * How many of the intervals ([fromMs, toMs], no toMs: still open) are open over time: a point at
+ * each moment the count changes (an end and a start at the same moment net out), from 0 at the start.
+ */
+function countOverTime(intervals) {
+  const changes = [];
+  for (const [fromMs, toMs] of intervals) {
+    changes.push([fromMs, 1]);
+    if (toMs !== undefined) changes.push([toMs, -1]);
+  }
+  changes.sort((a, b) => a[0] - b[0]);
+  const points = [[Math.min(0, changes[0]?.[0] ?? 0), 0]];
+  let count = 0;
+  for (const [atMs, delta] of changes) {
+    count += delta;
+    // The first point stays the 0 the count rises from.
+    if (points.length > 1 && points[points.length - 1][0] === atMs) points[points.length - 1][1] = count;
+    else points.push([atMs, count]);
+  }
+  return points.filter((point, i) => i === 0 || point[1] !== points[i - 1][1]);
+}
+
+/**
+ * The side's measures over time, ms after the first start. An environment runs one invocation at a
+ * time, so invocations in progress count environments; one that failed to start had none.
+ */
+function sideSeries(invocations, spans, completedAtMs) {
+  const ran = invocations.filter((i) => i.environmentId !== undefined && Number.isFinite(i.startMs + i.endMs));
+  return {
+    environments: countOverTime(ran.map((i) => [i.startMs, i.endMs])),
+    backlog: countOverTime(spans),
+    completed: countOverTime(completedAtMs.map((atMs) => [atMs])), // never closed: a running total
+  };
+}
+
+/**
+ * At most `limit` points of a step series, its shape kept: in each slice of time, the first point
+ * overall, and each slice's lowest, highest and last (the value carried into the next slice).
+ */
+function thin(points, limit = CHART_POINTS) {
+  if (points.length <= limit) return points;
+  const slices = Math.floor((limit - 1) / 3);
+  const x0 = points[0][0];
+  const span = points[points.length - 1][0] - x0 || 1;
+  const kept = new Set([0]);
+  let slice; // indexes into points: { index, low, high, last }
+  const keep = () => slice && [slice.low, slice.high, slice.last].forEach((i) => kept.add(i));
+  points.forEach(([x, y], i) => {
+    const index = Math.min(slices - 1, Math.floor(((x - x0) / span) * slices));
+    if (slice?.index !== index) {
+      keep();
+      slice = { index, low: i, high: i, last: i };
+    }
+    if (y < points[slice.low][1]) slice.low = i;
+    if (y > points[slice.high][1]) slice.high = i;
+    slice.last = i;
+  });
+  keep();
+  return [...kept].sort((a, b) => a - b).map((i) => points[i]);
 }
 
 async function runSide(name, side) {
@@ -154,7 +225,7 @@ async function runSide(name, side) {
     );
     say(`${name}: all started in ${Date.now() - startedAt} ms`);
     await drained(client, taskQueue, WORKFLOWS);
-    const counted = await census(client, taskQueue, ids, startedAt);
+    const { spans, completedAtMs, ...counted } = await census(client, taskQueue, ids, startedAt);
     say(`${name}: drained; waiting for the invocations still running or queued to end`);
     await emulator.idle();
     const lambda = emulator.summary(before);
@@ -176,7 +247,7 @@ async function runSide(name, side) {
     );
     writeFileSync(path.join(bench, '.work', `burst-${name}-invocations.json`), JSON.stringify(record, null, 1));
     say(JSON.stringify(result));
-    return result;
+    return { result, series: sideSeries(record, spans, completedAtMs) };
   } finally {
     await connection.close();
     await emulator.stop();
@@ -208,16 +279,48 @@ function section(results) {
     '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Peak environments | Last cold start (s after the first start) | Cold starts | Invocations | Timed out | Billed (s) | GB-s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    '![Burst: environments, backlog and completions over time](charts/burst.svg)',
   ].join('\n');
+}
+
+const MEASURES = [
+  ['environments', 'Execution environments running', 'environments'],
+  ['backlog', 'Backlog (workflows started, not yet closed)', 'workflows'],
+  ['completed', 'Workflows completed', 'workflows'],
+];
+
+/** A panel per measure, a line per side. */
+function chart(seriesBySide) {
+  return timeSeriesChart({
+    title: `Burst from zero: ${WORKFLOWS} workflows at once, at most ${CONCURRENCY} execution environments`,
+    xLabel: 'seconds after the first workflow start',
+    panels: MEASURES.map(([measure, title, yLabel]) => ({
+      title,
+      yLabel,
+      series: Object.entries(seriesBySide).map(([side, series]) => ({
+        name: SIDE_NAMES[side],
+        step: true,
+        points: thin(series[measure]).map(([atMs, value]) => [atMs / 1000, value]),
+      })),
+    })),
+  });
 }
 
 ensureServerlessLoop();
 const sides = await prepare();
 const results = [];
+const seriesBySide = {};
 for (const name of SIDES) {
   if (!sides[name]) throw new Error(`Unknown side ${name}: use ours, ours-idle-off or official.`);
-  results.push(await runSide(name, sides[name]));
+  const { result, series } = await runSide(name, sides[name]);
+  results.push(result);
+  seriesBySide[name] = series;
 }
+writeFileSync(
+  path.join(bench, '.work', 'burst-series.json'),
+  JSON.stringify({ x: 'ms after the first workflow start', sides: seriesBySide }),
+);
 const text = section(results);
 console.log(text);
 if (process.env.BURST_WRITE_RESULTS !== '0') {
@@ -226,4 +329,6 @@ if (process.env.BURST_WRITE_RESULTS !== '0') {
     .replace(/## Burst from zero[\s\S]*?(?=\n## |$)/, '')
     .trimEnd();
   writeFileSync(resultsFile, `${kept}\n\n${text}\n`);
+  mkdirSync(path.join(bench, 'charts'), { recursive: true });
+  writeFileSync(path.join(bench, 'charts', 'burst.svg'), chart(seriesBySide));
 }

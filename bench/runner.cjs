@@ -1,12 +1,17 @@
 // Hosts one handler in its own process, as a Lambda execution environment would, and invokes it
 // when the parent asks (IPC): { invoke: remainingMs } -> { t0, settledMs, deadlineMs, error, maxRssKb }.
+// Under bench/waterfall-probe.cjs each reply also carries what the probe recorded (`waterfall`).
 const { randomUUID } = require('node:crypto');
 
+const probe = globalThis.__tlwWaterfall;
+const loadStart = performance.timeOrigin + performance.now();
 const { handler } = require(process.argv[2]);
-process.send({ ready: true });
+probe?.mark('handler module load', loadStart);
+process.send({ ready: true, waterfall: probe?.take() });
 
 process.on('message', async ({ invoke }) => {
   const t0 = Date.now();
+  const start = performance.timeOrigin + performance.now();
   const deadlineMs = t0 + invoke;
   const context = {
     awsRequestId: randomUUID(),
@@ -22,5 +27,7 @@ process.on('message', async ({ invoke }) => {
   } catch (caught) {
     error = String(caught?.name ?? caught);
   }
-  process.send({ t0, settledMs: Date.now(), deadlineMs, error, maxRssKb: process.resourceUsage().maxRSS });
+  probe?.mark('invocation', start);
+  const waterfall = probe?.take();
+  process.send({ t0, settledMs: Date.now(), deadlineMs, error, maxRssKb: process.resourceUsage().maxRSS, waterfall });
 });

@@ -33,6 +33,9 @@ export const PACKAGE_OPTIONS = {
   'keep-bundler': { type: 'boolean' },
   'no-bundle': { type: 'boolean' },
   'source-map': { type: 'boolean' },
+  'code-cache': { type: 'boolean' },
+  memory: { type: 'string' },
+  node: { type: 'string' },
   'allow-private-keys': { type: 'boolean' },
   help: HELP,
 } as const satisfies OptionTable;
@@ -57,6 +60,10 @@ export interface PackageArgs {
   keepBundler: boolean;
   noBundle: boolean;
   sourceMap: boolean;
+  codeCache: boolean;
+  /** `--memory`, checked when `--code-cache` is given. */
+  memoryMb?: number;
+  node?: string;
   allowPrivateKeys: boolean;
 }
 
@@ -85,8 +92,21 @@ export function parsePackageArgs(args: string[]): PackageArgs {
     keepBundler: values['keep-bundler'] === true,
     noBundle: values['no-bundle'] === true,
     sourceMap: values['source-map'] === true,
+    codeCache: values['code-cache'] === true,
+    memoryMb: values['code-cache'] === true ? memoryMbOf(values.memory) : undefined,
+    node: values.node,
     allowPrivateKeys: values['allow-private-keys'] === true,
   };
+}
+
+/** Lambda's memory sizes: 128 to 10,240 MB. */
+function memoryMbOf(memory: string | undefined): number {
+  const memoryMb = Number(memory);
+  if (memory !== undefined && Number.isInteger(memoryMb) && memoryMb >= 128 && memoryMb <= 10_240) return memoryMb;
+  throw new UsageError(
+    `--code-cache needs --memory MB, the function's MemorySize (128-10240): V8 uses the cache only under the heap ` +
+      `flags Lambda derives from it; received ${memory === undefined ? 'none' : `'${memory}'`}.`,
+  );
 }
 
 function parseStrict<T extends OptionTable>(command: string, options: T, args: string[], allowPositionals: boolean) {

@@ -8,6 +8,7 @@
 import { createWriteStream, existsSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandler } from './bundle';
+import { addCodeCache, type CodeCacheOptions, type CodeCacheReport } from './code-cache';
 import { loadBuildTool } from './build-tools';
 import { includedFiles, type IncludedFiles, type SkippedFile } from './include-files';
 import { PackageError } from './package-error';
@@ -39,7 +40,7 @@ export const BUNDLER_PACKAGES = [
 /** Of those, the ones `@temporalio/worker` requires at import time: a stub takes their place. */
 const STUBBED_AT_IMPORT = ['webpack', 'memfs', 'unionfs'];
 
-type Entry = { source: string } | { content: string };
+type Entry = { source: string } | { content: string | Buffer };
 
 export interface PackageOptions {
   /** The function's folder: the zip's root. */
@@ -69,6 +70,12 @@ export interface PackageOptions {
    * `NODE_OPTIONS=--enable-source-maps` to use it.
    */
   sourceMap?: boolean;
+  /**
+   * With the bundle, also ship a V8 code cache made by running the handler's init once with the
+   * target runtime's Node and the flags of a `memoryMb` function (see `tools/code-cache.ts`).
+   * Used only where the V8 version, architecture and flags match; elsewhere the bundle loads as before.
+   */
+  codeCache?: CodeCacheOptions;
 }
 
 export interface PackageReport {
@@ -84,6 +91,8 @@ export interface PackageReport {
   bundle?: { modules: number; bytes: number };
   /** Why the handler was not bundled, when bundling was asked for. */
   notBundled?: string;
+  /** The V8 code cache shipped with the bundle. */
+  codeCache?: CodeCacheReport;
   /** What was found under an included folder and not packed, with the reason. */
   skipped: SkippedFile[];
 }
@@ -162,6 +171,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
           included: new Set(extras.files),
         })
       : undefined;
+  const codeCache = await codeCacheOf(entries, options, toZipPath(entry)!, bundle ? undefined : notBundled);
   const report = await writeZip(entries, path.resolve(options.outFile));
   const result = {
     handler: `${modulePath}.${exportName}`,
@@ -172,10 +182,26 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
     singleFile,
     bundle,
     notBundled,
+    codeCache,
     skipped: extras.skipped,
   };
   checkLambdaLimits(result);
   return result;
+}
+
+/** Adds the V8 code cache when asked for; `notBundled` says why there is no bundle to cache. */
+async function codeCacheOf(
+  entries: Map<string, Entry>,
+  options: PackageOptions,
+  handlerZipPath: string,
+  notBundled: string | undefined,
+): Promise<CodeCacheReport | undefined> {
+  if (options.codeCache === undefined) return undefined;
+  if (notBundled !== undefined || options.bundle === false)
+    throw new PackageError(
+      `--code-cache needs the bundled handler, and it was not bundled: ${notBundled ?? '--no-bundle'}.`,
+    );
+  return addCodeCache(entries, handlerZipPath, options.codeCache);
 }
 
 /** The tracer, told to leave out the workflow bundler and the core-bridge's other platforms. */

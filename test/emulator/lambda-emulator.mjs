@@ -36,6 +36,8 @@ const FUNCTION_DEFAULTS = {
   tracingActive: false,
   /** 'adot': the ADOT JavaScript layer's exec wrapper runs the runtime (adot-layer.mjs). */
   layer: undefined,
+  /** Start node with the flags Lambda's runtime bootstrap gives it (heap sized from memoryMb); see environment.mjs. */
+  runtimeFlags: false,
 };
 const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, asyncQueue: true };
 
@@ -69,7 +71,18 @@ class EnvironmentPool {
 
   /** The function's configuration as an environment created now gets it. */
   fn() {
-    const { taskRoot, handler, functionName, functionArn, region, memoryMb, nodeMajor, tracingActive, layer } = this;
+    const {
+      taskRoot,
+      handler,
+      functionName,
+      functionArn,
+      region,
+      memoryMb,
+      nodeMajor,
+      tracingActive,
+      layer,
+      runtimeFlags,
+    } = this;
     return {
       taskRoot,
       handler,
@@ -80,6 +93,7 @@ class EnvironmentPool {
       nodeMajor,
       tracingActive,
       layer,
+      runtimeFlags,
       timeoutMs: this.timeoutSeconds * 1000,
       env: { ...this.functionEnv },
     };

@@ -3,9 +3,6 @@
  * real runtime client (aws-lambda-ric on Node 22, or 24 with TLW_LAMBDA_NODE=24), whose deadline kills the runtime like Lambda
  * does; and the real Temporal Worker Controller scales the function from zero.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -104,48 +101,7 @@ describe('inside the Lambda emulator, under the real runtime client', () => {
     console.log(`emulator: the function ran on Node ${runtimeNode} (nodejs${runtimeNode}.x)`);
   });
 
-  it("runs the example's packed zip (bundled handler) and completes its workflow", async () => {
-    const root = path.join(import.meta.dirname, '..', '..');
-    const work = mkdtempSync(path.join(tmpdir(), 'tlw-emulated-zip-'));
-    cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
-    execFileSync(process.execPath, [
-      path.join(root, 'dist', 'cli.cjs'),
-      'package',
-      '--project',
-      path.join(root, 'examples', 'basic'),
-      '--handler',
-      'lib/index.handler',
-      '--out',
-      path.join(work, 'function.zip'),
-    ]);
-    execFileSync('unzip', ['-q', path.join(work, 'function.zip'), '-d', path.join(work, 'task')]);
-    const server = await startTestServer();
-    cleanups.push(() => server.stop());
-    const temporal = await client(server.address);
-    const taskQueue = uniqueName('emu-zip');
-    const emu = (await startLambdaEmulator({
-      taskRoot: path.join(work, 'task'),
-      handler: 'lib/index.handler',
-      timeoutSeconds: 12,
-      env: {
-        TEMPORAL_ADDRESS: server.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
-      },
-    })) as Emulated;
-    cleanups.push(() => emu.stop());
-    const invocation = emu.invoke({});
-    await makeVersionCurrent(temporal, 'sdk-demo', 'v1');
-    expect(
-      await temporal.workflow.execute('greet', { taskQueue, workflowId: uniqueName('wf'), args: ['packed'] }),
-    ).toBe('Hello, packed!');
-    const result = await invocation;
-    console.log(`emulator, packed zip: invocation ended ${result.marginMs} ms before the emulator's 12 s deadline`);
-    expect(result.outcome).toBe('ok');
-    expect(result.marginMs).toBeGreaterThan(0);
-    const summaries = logged(linesOf(emu, result.requestId), { message: 'Invocation summary' });
-    expect(summaries.map((summary) => summary.endReason)).toEqual([expect.stringMatching(/^(idle|deadline)$/)]);
-  });
+  // The example's packed zip (bundled handler) runs in test/serverless/code-cache.test.ts, with its code cache.
 
   it('ends before the emulator kills it when an activity ignores cancellation, and the hooks ran', async () => {
     const server = await startTestServer();

@@ -50,7 +50,10 @@ describe('parseInvokeArgs', () => {
 
 describe('parsePackageArgs', () => {
   it('collects every --include in order, in both forms, with the other options', () => {
-    const args = ['--include', 'static', '--include=config/a=b.toml', '--no-bundle', '--arch=arm64', '--out', 'f.zip'];
+    const args = [
+      ...['--include', 'static', '--include=config/a=b.toml', '--no-bundle', '--arch=arm64', '--out', 'f.zip'],
+      ...['--code-cache', '--memory', '512', '--node=/opt/node22/bin/node'],
+    ];
     expect(parsePackageArgs(args)).toEqual({
       help: false,
       project: undefined,
@@ -61,16 +64,36 @@ describe('parsePackageArgs', () => {
       keepBundler: false,
       noBundle: true,
       sourceMap: false,
+      codeCache: true,
+      memoryMb: 512,
+      node: '/opt/node22/bin/node',
       allowPrivateKeys: false,
     });
-    expect(parsePackageArgs([])).toMatchObject({ include: [], noBundle: false, allowPrivateKeys: false });
+    expect(parsePackageArgs([])).toMatchObject({
+      include: [],
+      noBundle: false,
+      codeCache: false,
+      allowPrivateKeys: false,
+    });
+  });
+
+  it("refuses --code-cache without the function's memory size, naming the fix", () => {
+    for (const memory of [[], ['--memory', '100'], ['--memory=1.5'], ['--memory', 'lots']]) {
+      const error = usageError(() => parsePackageArgs(['--code-cache', ...memory]));
+      expect(error.message).toMatch(/^--code-cache needs --memory MB, the function's MemorySize \(128-10240\)/);
+      expect(error.message).toContain(memory.length === 0 ? 'received none.' : `received '`);
+    }
+    expect(parsePackageArgs(['--memory', 'ignored without --code-cache']).memoryMb).toBeUndefined();
+    expect(parsePackageArgs(['--code-cache', '--memory', '10240']).memoryMb).toBe(10_240);
   });
 
   it('refuses an unknown option, naming the known ones', () => {
     const error = usageError(() => parsePackageArgs(['--keep-bundle']));
     expect(error.message).toMatch(/Unknown option '--keep-bundle' for `temporal-lambda-worker package`/);
     expect(error.message).toContain('--include VALUE (repeatable)');
-    expect(error.message).toContain('--keep-bundler, --no-bundle, --source-map, --allow-private-keys, --help (-h)');
+    expect(error.message).toContain(
+      '--keep-bundler, --no-bundle, --source-map, --code-cache, --memory VALUE, --node VALUE, --allow-private-keys',
+    );
   });
 
   it('refuses a positional argument and a value given to a switch', () => {

@@ -1,0 +1,209 @@
+// What the benches that compare ours with the official package share: packing both sides the way
+// their users would, the load profiles, and hosting a handler in its own process.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const bench = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.join(bench, '..');
+const work = path.join(root, '.bench-work'); // ours: resolves the root's @temporalio 1.24
+const officialWork = path.join(bench, '.work'); // official: resolves bench/node_modules (1.23)
+export const say = (message) => console.error(`[bench] ${message}`);
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * The literal environment variables of the example's function template (examples/basic/cloudformation/
+ * function.yaml), e.g. MALLOC_ARENA_MAX: ours runs with what a user deploying the example gets.
+ * Values given by `!Ref`/`!If` (the connection settings) are left out: the bench sets its own.
+ */
+export function templateEnv() {
+  const template = readFileSync(path.join(root, 'examples', 'basic', 'cloudformation', 'function.yaml'), 'utf8');
+  const block = template.match(/\n( +)Environment:\n\1  Variables:\n((?:\1    .*\n)+)/);
+  if (!block) throw new Error('examples/basic/cloudformation/function.yaml: no Environment.Variables block');
+  const literal = [...block[2].matchAll(/^ +([A-Z_][A-Z0-9_]*): +(?![ !])'?([^'\n]*?)'?$/gm)];
+  return Object.fromEntries(literal.map(([, name, value]) => [name, value]));
+}
+
+function duBytes(...paths) {
+  return paths.reduce((sum, p) => sum + Number(execFileSync('du', ['-sb', p], { encoding: 'utf8' }).split('\t')[0]), 0);
+}
+
+async function bundle(requireFrom, workflowsPath, out) {
+  const { bundleWorkflowCode } = createRequire(requireFrom)('@temporalio/worker');
+  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  writeFileSync(out, code);
+}
+
+export async function prepare() {
+  if (!existsSync(path.join(root, 'dist', 'cli.cjs')))
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(root, 'examples', 'basic', 'lib', 'workflows.js')))
+    execFileSync('npm', ['run', 'build:example'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(bench, 'node_modules', '@temporalio', 'lambda-worker')))
+    execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
+  rmSync(work, { recursive: true, force: true });
+  rmSync(officialWork, { recursive: true, force: true });
+  const lib = path.join(root, 'examples', 'basic', 'lib');
+  for (const dir of [path.join(work, 'ours'), officialWork]) {
+    mkdirSync(dir, { recursive: true });
+    // The example compiles to CommonJS; without this the repo's "type": "module" would apply.
+    writeFileSync(path.join(dir, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
+    for (const file of ['workflows.js', 'activities.js']) copyFileSync(path.join(lib, file), path.join(dir, file));
+  }
+  copyFileSync(path.join(bench, 'ours-handler.cjs'), path.join(work, 'ours', 'handler.cjs'));
+  say("Bundling the workflow with each side's own @temporalio/worker");
+  await bundle(
+    path.join(root, 'package.json'),
+    path.join(work, 'ours', 'workflows.js'),
+    path.join(work, 'ours', 'workflow-bundle.js'),
+  );
+  await bundle(
+    path.join(bench, 'package.json'),
+    path.join(officialWork, 'workflows.js'),
+    path.join(officialWork, 'workflow-bundle.js'),
+  );
+
+  say('Packing ours with `temporal-lambda-worker package`');
+  const oursZip = path.join(work, 'ours.zip');
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'dist', 'cli.cjs'),
+      'package',
+      '--project',
+      path.join(work, 'ours'),
+      '--handler',
+      'handler.handler',
+      '--out',
+      oursZip,
+    ],
+    { stdio: 'ignore' },
+  );
+  // Unzipped outside the repo, as on Lambda: nothing but the zip's own files can be resolved.
+  const oursDir = path.join(os.tmpdir(), 'tlw-bench-ours-task');
+  rmSync(oursDir, { recursive: true, force: true });
+  execFileSync('unzip', ['-q', oursZip, '-d', oursDir]);
+
+  say("Packing the official way: the deploy guide's recipe (zip of the handler, the bundle and node_modules)");
+  const officialZip = path.join(work, 'official.zip');
+  execFileSync('zip', ['-qr', officialZip, 'official-handler.cjs', '.work', 'node_modules'], { cwd: bench });
+  return {
+    ours: {
+      handler: path.join(oursDir, 'handler.cjs'),
+      workDir: path.join(work, 'ours'),
+      env: templateEnv(),
+      zipBytes: statSync(oursZip).size,
+      unzippedBytes: duBytes(oursDir),
+    },
+    official: {
+      handler: path.join(bench, 'official-handler.cjs'),
+      env: {
+        BENCH_ACTIVITIES: path.join(officialWork, 'activities.js'),
+        BENCH_BUNDLE: path.join(officialWork, 'workflow-bundle.js'),
+      },
+      zipBytes: statSync(officialZip).size,
+      unzippedBytes: duBytes(path.join(bench, 'node_modules'), officialWork, path.join(bench, 'official-handler.cjs')),
+    },
+  };
+}
+
+export const CORES = os.cpus().length;
+export const ALL_CPUS = `0-${CORES - 1}`;
+
+/**
+ * Pins the bench process and the Temporal server, all their threads, to `cpus` (taskset). Under the
+ * Lambda profile they keep to CPU 0 and the function's process has CPU 1 to itself, as a function's
+ * vCPU share is its own; otherwise nothing is pinned.
+ */
+export function pinHost(cpus, server) {
+  if (CORES === 1) return;
+  for (const pid of [process.pid, server.pid])
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * The AWS Lambda Node.js runtime starts node for a function of M MB with a new space of M/10,
+ * half of it as semi-space, and the rest as old space, next to --expose-gc and
+ * --max-http-header-size (its bootstrap script). The Lambda profile runs a process with those
+ * flags on one CPU: a 256 MB function has a fraction of one vCPU.
+ */
+function lambdaProfile(memoryMb) {
+  const newSpaceMb = Math.floor(memoryMb / 10);
+  return {
+    name: `${memoryMb} MB Lambda profile (1 CPU, Lambda's V8 heap flags)`,
+    cpu: CORES > 1 ? '1' : '0',
+    hostCpus: '0',
+    nodeArgs: [
+      '--expose-gc',
+      '--max-http-header-size=81920',
+      `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`,
+      `--max-old-space-size=${memoryMb - newSpaceMb}`,
+    ],
+  };
+}
+export const LAMBDA_PROFILE = lambdaProfile(256);
+export const UNCONSTRAINED = {
+  name: `unconstrained (${CORES} cores, default V8 flags)`,
+  cpu: ALL_CPUS,
+  hostCpus: ALL_CPUS,
+  nodeArgs: [],
+};
+export const PROFILES = [LAMBDA_PROFILE, UNCONSTRAINED];
+
+/**
+ * Starts a node script with an IPC channel under a profile (taskset pins the CPUs); `node` and
+ * `nodeArgs` pick another Node binary and add flags (a preload).
+ */
+export function startNode(
+  script,
+  args,
+  env,
+  profile,
+  { stderr = 'ignore', node = process.execPath, nodeArgs = [] } = {},
+) {
+  return spawn('taskset', ['-c', profile.cpu, node, ...profile.nodeArgs, ...nodeArgs, script, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', stderr, 'ipc'],
+  });
+}
+
+/** The environment of a process hosting one side's handler: nothing of the bench's own. */
+export function handlerEnv(side, env) {
+  return { PATH: process.env.PATH, HOME: '/tmp', ...side.env, ...env };
+}
+
+/**
+ * A handler in its own process; resolves once loaded, rejects (with its stderr) if the process dies.
+ * `spawnedAt` (epoch ms, the probe's clock) and `ready` (the runner's first message) are for the
+ * cold-start waterfall; `options` go to `startNode`.
+ */
+export function host(side, env, profile = UNCONSTRAINED, options = {}) {
+  const spawnedAt = performance.timeOrigin + performance.now();
+  const child = startNode(path.join(bench, 'runner.cjs'), [side.handler], handlerEnv(side, env), profile, {
+    ...options,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const replies = [];
+  const waiters = [];
+  child.on('message', (message) => (waiters.length ? waiters.shift().resolve(message) : replies.push(message)));
+  child.on('exit', (code, signal) => {
+    for (const waiter of waiters.splice(0))
+      waiter.reject(new Error(`${side.handler} exited (${code ?? signal}):\n${stderr}`));
+  });
+  const next = () =>
+    replies.length
+      ? Promise.resolve(replies.shift())
+      : new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  return next().then((ready) => ({
+    spawnedAt,
+    ready,
+    invoke: (remainingMs) => (child.send({ invoke: remainingMs }), next()),
+    kill: () => child.kill('SIGKILL'),
+  }));
+}

@@ -1,0 +1,216 @@
+/**
+ * The packager's V8 code cache (`--code-cache`): the bundled handler is run once at package time
+ * by the Node of the target runtime, with the V8 flags Lambda's Node.js runtime starts node with
+ * for the function's memory size, and V8's code for every function compiled by the end of that
+ * init is saved beside the bundle. A small loader takes the handler's place: under the same V8
+ * and flags it compiles the bundle from that cache (no parsing, and the init's functions arrive
+ * compiled); under any other V8 (another Node version), architecture or flags, or with source
+ * maps enabled, it loads the bundle as Node loads any module.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PackageError } from './package-error';
+
+type Entry = { source: string } | { content: string | Buffer };
+
+export interface CodeCacheOptions {
+  /** The function's memory size (MB): Lambda sizes V8's heap from it, and V8 keys the cache on those flags. */
+  memoryMb: number;
+  /** The Node binary of the target runtime (its exact version): the one running the packager by default. */
+  node?: string;
+}
+
+export interface CodeCacheReport {
+  bytes: number;
+  node: string;
+  memoryMb: number;
+  /** The handler's init threw at package time: the cache holds what was compiled before. */
+  initError?: string;
+}
+
+/** Longest the handler's init may run at package time. */
+const INIT_LIMIT_MS = 60_000;
+
+/**
+ * The flags Lambda's Node.js runtime starts node with (its bootstrap script): a tenth of the
+ * memory as new space, half of that as semi-space, the rest as old space.
+ */
+export function lambdaNodeArgs(memoryMb: number): string[] {
+  const newSpaceMb = Math.floor(memoryMb / 10);
+  return [
+    '--expose-gc',
+    '--max-http-header-size=81920',
+    `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpaceMb}`,
+  ];
+}
+
+/** Runs the bundle as a CommonJS module through vm.Script (the loader does the same), then saves V8's cache. */
+const PRODUCER = `
+const fs = require('fs'), path = require('path'), vm = require('vm'), Module = require('module');
+const [file, cacheFile, reportFile] = process.argv.slice(1);
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
+  filename: file,
+  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+});
+const bundle = new Module(file, module);
+bundle.filename = file;
+bundle.paths = Module._nodeModulePaths(path.dirname(file));
+Module._cache[file] = bundle;
+let initError;
+try {
+  const run = script.runInThisContext();
+  run.call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file));
+} catch (error) {
+  initError = String((error && error.message) || error).slice(0, 500);
+}
+setTimeout(() => {
+  fs.writeFileSync(cacheFile, script.createCachedData());
+  const made = { v8: process.versions.v8, arch: process.arch, node: process.version, initError };
+  fs.writeFileSync(reportFile, JSON.stringify(made));
+  process.exit(0);
+}, 100);
+`;
+
+/** The loader in the handler's place; `made` is what the cache was made by. */
+function loaderSource(bundleName: string, made: { v8: string; arch: string; node: string }, memoryMb: number): string {
+  return `'use strict';
+// Written by temporal-lambda-worker package --code-cache: loads ./${bundleName} from the V8 code
+// cache made for it by Node ${made.node} (${made.arch}) with the flags of a ${memoryMb} MB function.
+// Any other V8, architecture or flags, or source maps enabled: the bundle loads as any module.
+// NODE_DEBUG=tlw-code-cache says which.
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const Module = require('module');
+const debug = require('util').debuglog('tlw-code-cache');
+const BUNDLE = path.join(__dirname, ${JSON.stringify(bundleName)});
+
+function fromCodeCache() {
+  if (process.versions.v8 !== ${JSON.stringify(made.v8)} || process.arch !== ${JSON.stringify(made.arch)})
+    return debug(
+      'not used: made for V8 ${made.v8} (Node ${made.node}, ${made.arch}), this is V8 %s (Node %s, %s)',
+      process.versions.v8,
+      process.version,
+      process.arch,
+    );
+  if (process.sourceMapsEnabled) return debug('not used: source maps are enabled');
+  if (!vm.constants) return debug('not used: this Node cannot run import() from vm scripts');
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(BUNDLE + '.code-cache');
+  } catch (error) {
+    return debug('not used: %s', error.message);
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(BUNDLE, 'utf8')), {
+    filename: BUNDLE,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  debug(script.cachedDataRejected ? 'rejected by V8: other flags (not a ${memoryMb} MB function?)' : 'used');
+  const bundle = new Module(BUNDLE, module);
+  bundle.filename = BUNDLE;
+  bundle.paths = Module._nodeModulePaths(__dirname);
+  Module._cache[BUNDLE] = bundle;
+  try {
+    const run = script.runInThisContext();
+    run.call(bundle.exports, bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, __dirname);
+  } catch (error) {
+    delete Module._cache[BUNDLE];
+    throw error;
+  }
+  bundle.loaded = true;
+  return bundle;
+}
+
+const loaded = fromCodeCache();
+module.exports = loaded ? loaded.exports : require(BUNDLE);
+`;
+}
+
+/** Writes the zip's entries into `dir` as Lambda would unpack them. */
+function stage(entries: Map<string, Entry>, dir: string): void {
+  for (const [zipPath, entry] of entries) {
+    const target = path.join(dir, zipPath);
+    mkdirSync(path.dirname(target), { recursive: true });
+    if ('source' in entry) cpSync(entry.source, target);
+    else writeFileSync(target, entry.content);
+  }
+}
+
+function runProducer(node: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), INIT_LIMIT_MS);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stderr);
+      else reject(new Error(`exited with ${signal ?? `code ${code}`}${stderr ? `:\n${stderr}` : ''}`));
+    });
+  });
+}
+
+/**
+ * Makes the cache for the bundle at `handlerZipPath` and puts the loader in its place; the
+ * bundle moves to `<name>.bundle<ext>`, its cache beside it.
+ */
+export async function addCodeCache(
+  entries: Map<string, Entry>,
+  handlerZipPath: string,
+  options: CodeCacheOptions,
+): Promise<CodeCacheReport> {
+  const node = options.node ?? process.execPath;
+  const ext = path.posix.extname(handlerZipPath);
+  const bundleZipPath = `${handlerZipPath.slice(0, -ext.length)}.bundle${ext}`;
+  entries.set(bundleZipPath, entries.get(handlerZipPath)!);
+  entries.delete(handlerZipPath);
+  const dir = mkdtempSync(path.join(tmpdir(), 'tlw-code-cache-'));
+  try {
+    stage(entries, dir);
+    const [cacheFile, reportFile] = [path.join(dir, 'code-cache.bin'), path.join(dir, 'code-cache.json')];
+    // The packager's environment (settings the init may read), as a Lambda environment would see
+    // it; NODE_OPTIONS left out: its flags would not be the function's, and V8 keys the cache on them.
+    const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
+    const env = {
+      ...inherited,
+      HOME: dir,
+      LAMBDA_TASK_ROOT: dir,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb),
+      AWS_LAMBDA_FUNCTION_NAME: 'temporal-lambda-worker-package',
+    };
+    const args = [
+      ...lambdaNodeArgs(options.memoryMb),
+      '-e',
+      PRODUCER,
+      path.join(dir, bundleZipPath),
+      cacheFile,
+      reportFile,
+    ];
+    try {
+      await runProducer(node, args, dir, env);
+    } catch (error) {
+      throw new PackageError(
+        `--code-cache: running the handler's init with ${node} failed (${(error as Error).message}). Check --node ` +
+          `(the target runtime's Node binary), or package without --code-cache.`,
+        { cause: error },
+      );
+    }
+    const made = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+      v8: string;
+      arch: string;
+      node: string;
+      initError?: string;
+    };
+    const cache = readFileSync(cacheFile);
+    entries.set(`${bundleZipPath}.code-cache`, { content: cache });
+    entries.set(handlerZipPath, { content: loaderSource(path.posix.basename(bundleZipPath), made, options.memoryMb) });
+    return { bytes: cache.length, node: made.node, memoryMb: options.memoryMb, initError: made.initError };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
