@@ -38,9 +38,6 @@ function record(loads: Array<{ name: string; ms: number }>, shift = 0) {
   };
 }
 
-const duration = (segments: Segment[], name: string) =>
-  segments.filter((s) => s.name === name).reduce((sum, s) => sum + (s.end - s.start), 0);
-
 describe('runSegments', () => {
   const run = runSegments(
     record([
