@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
-import { bench, host, median, prepare, say } from './sides.mjs';
+import { LAMBDA_FLAGS, bench, host, prepare, say } from './sides.mjs';
 import { makeCurrent } from './support.mjs';
 import { waterfallChart } from './svg.mjs';
 import { groupedSegments, runSegments, sideSummary } from './waterfall.mjs';
@@ -51,7 +51,7 @@ function instrumentedBundle(handlerFile) {
 
 /** One fresh process: a cold invocation, then a warm one, each with a workflow waiting for it. */
 async function oneRun(name, side, env, client, run) {
-  const environment = await host(side, env, undefined, { node: NODE, nodeArgs: PROBE });
+  const environment = await host(side, env, LAMBDA_FLAGS, { node: NODE, nodeArgs: PROBE });
   const invocations = [];
   for (const kind of ['cold', 'warm']) {
     await client.workflow.start('greet', {
@@ -66,7 +66,7 @@ async function oneRun(name, side, env, client, run) {
 }
 
 async function register(name, side, env, client) {
-  const first = await host(side, env, undefined, { node: NODE, nodeArgs: PROBE });
+  const first = await host(side, env, LAMBDA_FLAGS, { node: NODE, nodeArgs: PROBE });
   const registering = first.invoke(9_000);
   await makeCurrent(client, env.BENCH_DEPLOYMENT);
   await registering;
@@ -135,7 +135,7 @@ function resultsSection(summary, nodeVersion) {
   return [
     '## Cold start: where each millisecond goes',
     '',
-    `\`npm run bench:cold-start\` (${new Date().toISOString().slice(0, 10)}, Node ${nodeVersion}, ${RUNS} runs of each side, alternating): a fresh`,
+    `\`npm run bench:cold-start\` (${new Date().toISOString().slice(0, 10)}, Node ${nodeVersion}, ${RUNS} runs of each side, alternating, node started with Lambda's flags for 256 MB): a fresh`,
     "process per run hosts the handler (ours: the example's worker packed by `temporal-lambda-worker package`, bundled; official:",
     '@temporalio/lambda-worker 1.23.0 as the deploy guide installs it), with `bench/waterfall-probe.cjs` preloaded. It charges each',
     "package's load its self time (ours' bundle reports through esbuild's module wrappers, a copy instrumented for the bench),",

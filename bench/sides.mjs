@@ -38,6 +38,29 @@ async function bundle(requireFrom, workflowsPath, out) {
   writeFileSync(out, code);
 }
 
+/** The function's memory in the example's template: the code cache is made for its V8 flags. */
+export const MEMORY_MB = 256;
+
+/**
+ * Packs the bench's copy of the example with `temporal-lambda-worker package` (`extra` options)
+ * and unzips it outside the repo, as on Lambda: nothing but the zip's own files can be resolved.
+ */
+function packOurs(name, extra) {
+  const zip = path.join(work, `${name}.zip`);
+  const args = ['package', '--project', path.join(work, 'ours'), '--handler', 'handler.handler', '--out', zip];
+  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), ...args, ...extra], { stdio: 'ignore' });
+  const dir = path.join(os.tmpdir(), `tlw-bench-${name}-task`);
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync('unzip', ['-q', zip, '-d', dir]);
+  return {
+    handler: path.join(dir, 'handler.cjs'),
+    workDir: path.join(work, 'ours'),
+    env: templateEnv(),
+    zipBytes: statSync(zip).size,
+    unzippedBytes: duBytes(dir),
+  };
+}
+
 export async function prepare() {
   if (!existsSync(path.join(root, 'dist', 'cli.cjs')))
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -67,38 +90,16 @@ export async function prepare() {
     path.join(officialWork, 'workflow-bundle.js'),
   );
 
-  say('Packing ours with `temporal-lambda-worker package`');
-  const oursZip = path.join(work, 'ours.zip');
-  execFileSync(
-    process.execPath,
-    [
-      path.join(root, 'dist', 'cli.cjs'),
-      'package',
-      '--project',
-      path.join(work, 'ours'),
-      '--handler',
-      'handler.handler',
-      '--out',
-      oursZip,
-    ],
-    { stdio: 'ignore' },
-  );
-  // Unzipped outside the repo, as on Lambda: nothing but the zip's own files can be resolved.
-  const oursDir = path.join(os.tmpdir(), 'tlw-bench-ours-task');
-  rmSync(oursDir, { recursive: true, force: true });
-  execFileSync('unzip', ['-q', oursZip, '-d', oursDir]);
+  say('Packing ours with `temporal-lambda-worker package`, and again with --code-cache for a 256 MB function');
+  const ours = packOurs('ours', []);
+  const oursCodeCache = packOurs('ours-code-cache', ['--code-cache', '--memory', String(MEMORY_MB)]);
 
   say("Packing the official way: the deploy guide's recipe (zip of the handler, the bundle and node_modules)");
   const officialZip = path.join(work, 'official.zip');
   execFileSync('zip', ['-qr', officialZip, 'official-handler.cjs', '.work', 'node_modules'], { cwd: bench });
   return {
-    ours: {
-      handler: path.join(oursDir, 'handler.cjs'),
-      workDir: path.join(work, 'ours'),
-      env: templateEnv(),
-      zipBytes: statSync(oursZip).size,
-      unzippedBytes: duBytes(oursDir),
-    },
+    ours,
+    oursCodeCache,
     official: {
       handler: path.join(bench, 'official-handler.cjs'),
       env: {
@@ -145,7 +146,14 @@ function lambdaProfile(memoryMb) {
     ],
   };
 }
-export const LAMBDA_PROFILE = lambdaProfile(256);
+export const LAMBDA_PROFILE = lambdaProfile(MEMORY_MB);
+/** Lambda's V8 flags on every CPU: how a function's node starts, for the start-up measures. */
+export const LAMBDA_FLAGS = {
+  ...LAMBDA_PROFILE,
+  name: `Lambda's V8 flags for ${MEMORY_MB} MB`,
+  cpu: ALL_CPUS,
+  hostCpus: ALL_CPUS,
+};
 export const UNCONSTRAINED = {
   name: `unconstrained (${CORES} cores, default V8 flags)`,
   cpu: ALL_CPUS,

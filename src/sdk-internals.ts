@@ -3,9 +3,10 @@
  * is pinned by `test/unit/sdk-internals.test.ts` against the installed SDK, so that an SDK
  * upgrade that moves one of them breaks one named test, loudly, instead of a behaviour quietly.
  */
+import { statSync } from 'node:fs';
 import { IllegalStateError, type Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 
 /** The Runtime installed in this process, if any, without installing one (`Runtime.instance()` would). */
 export function installedRuntime(): Runtime | undefined {
@@ -69,4 +70,49 @@ export function onWorkerStart(worker: object, onStart: () => void): boolean {
     return running;
   };
   return true;
+}
+
+type BundleOptions = { workflowBundle?: { code?: string; codePath?: string } };
+type GetOrCreateBundle = (compiledOptions: BundleOptions, ...rest: unknown[]) => Promise<unknown>;
+const REUSES_PARSED_BUNDLES = Symbol.for('temporal-lambda-worker.reusesParsedBundles');
+
+/**
+ * `Worker.create` parses its workflow bundle each time: reads the file, decodes the inline source
+ * map, and compiles the code once in a throwaway context (for debuggers), before the worker's own
+ * sandbox compiles it again; about half of a warm invocation's CPU before its first poll with the
+ * example's 1.6 MB bundle. From this call on, the process keeps the last parse and hands it to
+ * the next worker given the same bundle: the same `code`, or the same `codePath` with the same size
+ * and modification time. The SDK reads the parse and does not change it. Patches the private static
+ * `Worker.getOrCreateBundle` once; returns false when the SDK has none.
+ */
+export function reuseParsedWorkflowBundles(): boolean {
+  const target = Worker as unknown as { getOrCreateBundle?: GetOrCreateBundle; [REUSES_PARSED_BUNDLES]?: true };
+  const parse = target.getOrCreateBundle;
+  if (typeof parse !== 'function') return false;
+  if (target[REUSES_PARSED_BUNDLES]) return true;
+  let last: { key: string; parsed: Promise<unknown> } | undefined;
+  target.getOrCreateBundle = function (this: unknown, compiledOptions, ...rest) {
+    const key = bundleKey(compiledOptions.workflowBundle);
+    if (key === undefined) return parse.call(this, compiledOptions, ...rest);
+    if (last?.key !== key) {
+      const parsed = parse.call(this, compiledOptions, ...rest);
+      last = { key, parsed };
+      parsed.catch(() => (last?.parsed === parsed ? (last = undefined) : undefined));
+    }
+    return last.parsed;
+  };
+  target[REUSES_PARSED_BUNDLES] = true;
+  return true;
+}
+
+/** What identifies a bundle's content without reading it; undefined when nothing does (no bundle). */
+function bundleKey(bundle: BundleOptions['workflowBundle']): string | undefined {
+  if (typeof bundle?.code === 'string') return bundle.code; // the same string: compared by identity first
+  if (typeof bundle?.codePath !== 'string') return undefined;
+  try {
+    const { size, mtimeMs } = statSync(bundle.codePath);
+    return `\u0000${bundle.codePath}:${size}:${mtimeMs}`; // no bundle starts with NUL
+  } catch {
+    return undefined; // the SDK reports the missing file itself
+  }
 }

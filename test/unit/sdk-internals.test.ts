@@ -3,12 +3,19 @@
  * `@temporalio/*` packages, and a scan that keeps every such reach in that one module. The pins
  * that need a live worker are in test/integration/sdk-internals.test.ts.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { IllegalStateError } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
-import { durationToMs, isWorkerStillInUse, withActivationLimit } from '../../src/sdk-internals';
+import { Worker } from '@temporalio/worker';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  durationToMs,
+  isWorkerStillInUse,
+  reuseParsedWorkflowBundles,
+  withActivationLimit,
+} from '../../src/sdk-internals';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -85,5 +92,63 @@ describe('one module for SDK internals', () => {
           .map((line) => `${path.relative(root, file)}: ${line.trim()}`),
       );
     expect(found).toEqual([]);
+  });
+});
+
+describe("reuseParsedWorkflowBundles (the SDK's private static Worker.getOrCreateBundle)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tlw-bundle-parse-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const sourceMap = Buffer.from(JSON.stringify({ version: 3, file: 'b.js', sources: [], mappings: '' })).toString(
+    'base64',
+  );
+  const bundleCode = (value: number) =>
+    `globalThis.__value = ${value};\n//# sourceMappingURL=data:application/json;base64,${sourceMap}`;
+  const quiet = { warn() {}, info() {}, debug() {}, trace() {}, error() {}, log() {} };
+  const getOrCreateBundle = (workflowBundle: object) =>
+    (
+      Worker as unknown as {
+        getOrCreateBundle(options: object, logger: object): Promise<{ code: string; filename: string }>;
+      }
+    ).getOrCreateBundle({ workflowBundle, interceptors: { workflowModules: [] } }, quiet);
+
+  it('is needed: the SDK parses the same bundle anew for each worker', async () => {
+    const codePath = path.join(dir, 'before.js');
+    writeFileSync(codePath, bundleCode(1));
+    const [first, second] = [await getOrCreateBundle({ codePath }), await getOrCreateBundle({ codePath })];
+    expect(first).not.toBe(second);
+    expect(first).toEqual(second);
+  });
+
+  it('hands the last parse to the next worker while the bundle file keeps its size and modification time', async () => {
+    expect(reuseParsedWorkflowBundles()).toBe(true);
+    const codePath = path.join(dir, 'bundle.js');
+    writeFileSync(codePath, bundleCode(1));
+    const first = await getOrCreateBundle({ codePath });
+    expect(first.filename).toBe(codePath);
+    expect(await getOrCreateBundle({ codePath })).toBe(first);
+    writeFileSync(codePath, bundleCode(22));
+    const changed = await getOrCreateBundle({ codePath });
+    expect(changed).not.toBe(first);
+    expect(changed.code).toContain('globalThis.__value = 22;');
+    expect(await getOrCreateBundle({ codePath: path.join(dir, 'before.js') })).not.toBe(changed);
+  });
+
+  it('keys a bundle given as code by the code itself', async () => {
+    const code = bundleCode(3);
+    const first = await getOrCreateBundle({ code });
+    expect(await getOrCreateBundle({ code: `${code}` })).toBe(first);
+    expect(await getOrCreateBundle({ code: bundleCode(4) })).not.toBe(first);
+  });
+
+  it('keeps no failed parse, and patches once', async () => {
+    const codePath = path.join(dir, 'no-map.js');
+    writeFileSync(codePath, 'globalThis.__value = 5;\n');
+    await expect(getOrCreateBundle({ codePath })).rejects.toThrow("Can't extract inlined source map");
+    writeFileSync(codePath, bundleCode(5).replace('5', '6')); // same length: only the mtime tells
+    utimesSync(codePath, new Date(), new Date(Date.now() + 5_000));
+    expect((await getOrCreateBundle({ codePath })).code).toContain('globalThis.__value = 6;');
+    const patched = (Worker as unknown as { getOrCreateBundle: unknown }).getOrCreateBundle;
+    expect(reuseParsedWorkflowBundles()).toBe(true);
+    expect((Worker as unknown as { getOrCreateBundle: unknown }).getOrCreateBundle).toBe(patched);
   });
 });
