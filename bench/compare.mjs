@@ -12,7 +12,11 @@ import {
   ALL_CPUS,
   LAMBDA_FLAGS,
   LAMBDA_PROFILE,
+  LOAD_WORKFLOWS,
   MEMORY_MB,
+  drain,
+  eventMs,
+  invokeOnce,
   PROFILES,
   UNCONSTRAINED,
   bench,
@@ -29,8 +33,7 @@ import { makeCurrent } from './support.mjs';
 
 /** Fresh processes for the throughput and memory measures; their medians are reported. */
 const LOAD_RUNS = 5;
-/** Workflows (one activity each) queued before each load run's worker starts. */
-const LOAD_WORKFLOWS = 200;
+
 /** Fresh processes for cold init, ours and official alternating. */
 const COLD_RUNS = 9;
 const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(1);
@@ -53,47 +56,6 @@ function coldInit(side, env) {
 async function firstTaskDelayMs(client, workflowId, t0) {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return Math.floor(eventMs(history.events.find((event) => event.workflowTaskStartedEventAttributes))) - t0;
-}
-
-/**
- * One load run: LOAD_WORKFLOWS workflows are queued, then `startWorker()` starts the worker, which
- * drains them. Results are awaited one at a time (one long poll open, not hundreds, so the server's
- * work is the worker's). Workflows per second come from the server's own event times, first
- * workflow task started to last workflow closed: the same clock for every worker, and startup
- * (measured by the first-poll rows) is left out for all. `startWorker` resolves to a function that
- * stops the worker and resolves to what its process reported.
- */
-async function drain(client, taskQueue, prefix, startWorker) {
-  const ids = Array.from({ length: LOAD_WORKFLOWS }, (_, i) => `${prefix}-${i}`);
-  await Promise.all(ids.map((workflowId) => client.workflow.start('greet', { taskQueue, workflowId, args: ['load'] })));
-  const stop = await startWorker();
-  for (const workflowId of ids) await client.workflow.getHandle(workflowId).result();
-  const reply = await stop();
-  let first = Infinity;
-  let last = 0;
-  for (const workflowId of ids) {
-    const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
-    first = Math.min(first, eventMs(events.find((event) => event.workflowTaskStartedEventAttributes)));
-    last = Math.max(last, eventMs(events.at(-1)));
-  }
-  return { workflowsPerSecond: +(ids.length / ((last - first) / 1000)).toFixed(1), reply };
-}
-
-function eventMs(event) {
-  return Number(event.eventTime.seconds) * 1000 + event.eventTime.nanos / 1e6;
-}
-
-/** A `startWorker` for `drain`: the handler in a fresh process under `profile`, invoked once for 30 s. */
-function invokeOnce(side, env, profile) {
-  return async () => {
-    const runner = await host(side, env, profile);
-    const invocation = runner.invoke(30_000);
-    return async () => {
-      const reply = await invocation;
-      runner.kill();
-      return reply;
-    };
-  };
 }
 
 /**

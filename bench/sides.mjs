@@ -215,3 +215,47 @@ export function host(side, env, profile = UNCONSTRAINED, options = {}) {
     kill: () => child.kill('SIGKILL'),
   }));
 }
+
+/** Workflows (one activity each) queued before each load run's worker starts. */
+export const LOAD_WORKFLOWS = 200;
+
+/**
+ * One load run: LOAD_WORKFLOWS workflows are queued, then `startWorker()` starts the worker, which
+ * drains them. Results are awaited one at a time (one long poll open, not hundreds, so the server's
+ * work is the worker's). Workflows per second come from the server's own event times, first
+ * workflow task started to last workflow closed: the same clock for every worker, and startup
+ * (measured by the first-poll rows) is left out for all. `startWorker` resolves to a function that
+ * stops the worker and resolves to what its process reported.
+ */
+export async function drain(client, taskQueue, prefix, startWorker) {
+  const ids = Array.from({ length: LOAD_WORKFLOWS }, (_, i) => `${prefix}-${i}`);
+  await Promise.all(ids.map((workflowId) => client.workflow.start('greet', { taskQueue, workflowId, args: ['load'] })));
+  const stop = await startWorker();
+  for (const workflowId of ids) await client.workflow.getHandle(workflowId).result();
+  const reply = await stop();
+  let first = Infinity;
+  let last = 0;
+  for (const workflowId of ids) {
+    const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+    first = Math.min(first, eventMs(events.find((event) => event.workflowTaskStartedEventAttributes)));
+    last = Math.max(last, eventMs(events.at(-1)));
+  }
+  return { workflowsPerSecond: +(ids.length / ((last - first) / 1000)).toFixed(1), reply };
+}
+
+export function eventMs(event) {
+  return Number(event.eventTime.seconds) * 1000 + event.eventTime.nanos / 1e6;
+}
+
+/** A `startWorker` for `drain`: the handler in a fresh process under `profile`, invoked once for 30 s. */
+export function invokeOnce(side, env, profile) {
+  return async () => {
+    const runner = await host(side, env, profile);
+    const invocation = runner.invoke(30_000);
+    return async () => {
+      const reply = await invocation;
+      runner.kill();
+      return reply;
+    };
+  };
+}

@@ -16,7 +16,10 @@ import { PackageError } from './package-error';
 type Entry = { source: string } | { content: string | Buffer };
 
 export interface CodeCacheOptions {
-  /** The function's memory size (MB): Lambda sizes V8's heap from it, and V8 keys the cache on those flags. */
+  /**
+   * The function's memory size (MB): Lambda sizes V8's heap from it. V8 keys the cache on its
+   * flags; up to V8 12 (Node 22) the heap sizes count, from V8 13 (Node 24) they do not.
+   */
   memoryMb: number;
   /** The Node binary of the target runtime (its exact version): the one running the packager by default. */
   node?: string;
@@ -109,7 +112,7 @@ function fromCodeCache() {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  debug(script.cachedDataRejected ? 'rejected by V8: other flags (not a ${memoryMb} MB function?)' : 'used');
+  debug(script.cachedDataRejected ? 'rejected by V8: flags other than those of the ${memoryMb} MB function it was made for' : 'used');
   const bundle = new Module(BUNDLE, module);
   bundle.filename = BUNDLE;
   bundle.paths = Module._nodeModulePaths(__dirname);
