@@ -1,6 +1,7 @@
 // Memory levers for ours under the 256 MB Lambda profile: peak RSS and workflows per second of one
 // invocation draining 200 workflows, for glibc's malloc settings (env vars a function can set) and
-// the code-cache zip, each against the example template's environment in the same run, alternating.
+// the code-cache zip, each against the example template's environment in the same run, alternating,
+// and the SDK's Worker alone with the same options (no library) for reference.
 // Lambda's own V8 heap flags come first on node's command line and win over NODE_OPTIONS, so
 // the V8 heap is not a lever a function can pull. Writes its section of bench/RESULTS.md.
 // Usage: node bench/memory.mjs [runs=3]
@@ -19,6 +20,7 @@ import {
   invokeOnce,
   median,
   pinHost,
+  plainWorker,
   prepare,
   say,
 } from './sides.mjs';
@@ -38,6 +40,8 @@ const VARIANTS = {
   ],
   'the zip packed with --code-cache (template environment)': [sides.oursCodeCache, {}],
 };
+/** The SDK's Worker alone, loaded from node_modules as its docs show, with ours' options and the template's environment. */
+const PLAIN = 'a plain Worker, no library (same options, template environment)';
 
 const server = await startTestServer();
 const connection = await Connection.connect({ address: server.address });
@@ -50,9 +54,14 @@ try {
   await makeCurrent(client, id);
   await registering;
   first.kill();
+  const plainDrain = await plainWorker(client, server.address, sides.ours.workDir, sides.ours.env);
   pinHost(LAMBDA_PROFILE.hostCpus, server);
-  const results = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, { rssMb: [], wps: [] }]));
-  for (let run = 0; run < RUNS; run++)
+  const results = Object.fromEntries([...Object.keys(VARIANTS), PLAIN].map((name) => [name, { rssMb: [], wps: [] }]));
+  for (let run = 0; run < RUNS; run++) {
+    say(`${PLAIN} (${run + 1}/${RUNS})`);
+    const plain = await plainDrain(LAMBDA_PROFILE);
+    results[PLAIN].rssMb.push(+(plain.reply.maxRssKb / 1024).toFixed(0));
+    results[PLAIN].wps.push(plain.workflowsPerSecond);
     for (const [name, [side, extra]] of Object.entries(VARIANTS)) {
       say(`${name} (${run + 1}/${RUNS})`);
       const variant = { ...side, env: { ...side.env, ...extra } };
@@ -65,6 +74,7 @@ try {
       results[name].rssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
       results[name].wps.push(workflowsPerSecond);
     }
+  }
   pinHost(ALL_CPUS, server);
   const [baseline] = Object.values(results);
   const ratio = (a, b) => +(a / b).toFixed(2);
@@ -75,6 +85,8 @@ try {
     `invocation under the ${LAMBDA_PROFILE.name}, each variant in a fresh process, variants alternating, medians of ${RUNS}.`,
     "Lambda's V8 heap flags come first on node's command line and win over NODE_OPTIONS: the V8 heap is",
     "not a setting a function can change, so the levers are glibc's malloc settings and what the zip holds.",
+    "The last row is the SDK's Worker alone (bench/plain-worker.cjs, unbundled, as the SDK's docs start one), ours' options",
+    "and the template's environment, in a fresh process per run, next to each round of ours.",
     '',
     '| Variant | Peak RSS | vs template | Workflows per second | vs template |',
     '|---|---|---|---|---|',

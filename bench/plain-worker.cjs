@@ -24,6 +24,9 @@ const { NativeConnection, Worker } = require(path.join(process.argv[2], '@tempor
       defaultVersioningBehavior: 'PINNED',
     },
   });
+  process.on('message', (message) => {
+    if (message === 'rss') process.send({ maxRssKb: process.resourceUsage().maxRSS });
+  });
   process.send({ ready: true, t0: Date.now() });
   await worker.runUntil(new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_RUN_MS))));
   await connection.close();

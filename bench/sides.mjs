@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeCurrent } from './support.mjs';
 
 export const bench = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.join(bench, '..');
@@ -57,8 +58,20 @@ function packOurs(name, extra) {
     workDir: path.join(work, 'ours'),
     env: templateEnv(),
     zipBytes: statSync(zip).size,
+    nativeZipBytes: nativeZipBytes(zip),
     unzippedBytes: duBytes(dir),
   };
+}
+
+/** What the zip's native modules (`.node` files: the SDK's core) take in it, deflated: the zip's floor. */
+function nativeZipBytes(zip) {
+  const listing = execFileSync('unzip', ['-v', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // unzip -v: Length Method Size Cmpr Date Time CRC-32 Name
+  return listing
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((columns) => columns.length >= 8 && columns.at(-1).endsWith('.node'))
+    .reduce((sum, columns) => sum + Number(columns[2]), 0);
 }
 
 export async function prepare() {
@@ -258,4 +271,51 @@ export function invokeOnce(side, env, profile) {
       return reply;
     };
   };
+}
+
+/**
+ * The plain Worker of the throughput reference: its version is registered once (a first process polls
+ * until it is current), then each load run starts a fresh process on a queue of waiting workflows, as
+ * an invocation of ours does. It gets ours' environment from the function template, so the two
+ * differ only in the library. A drain replies with the process's peak RSS (`maxRssKb`).
+ */
+export async function plainWorker(client, address, oursWork, templateEnv) {
+  const taskQueue = `bench-plain-${Date.now()}`;
+  const deployment = taskQueue;
+  const start = async (profile) => {
+    const child = startNode(
+      path.join(bench, 'plain-worker.cjs'),
+      [
+        path.join(root, 'node_modules'),
+        path.join(oursWork, 'activities.js'),
+        path.join(oursWork, 'workflow-bundle.js'),
+      ],
+      {
+        ...templateEnv,
+        PATH: process.env.PATH,
+        HOME: '/tmp',
+        TEMPORAL_ADDRESS: address,
+        BENCH_TASK_QUEUE: taskQueue,
+        BENCH_DEPLOYMENT: deployment,
+        BENCH_RUN_MS: '60000',
+      },
+      profile,
+    );
+    await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`plain-worker.cjs exited ${code} before it was ready`)));
+    });
+    return async () => {
+      const reply = new Promise((resolve) => child.once('message', resolve));
+      child.send('rss');
+      const { maxRssKb } = await reply;
+      child.kill('SIGKILL');
+      return { maxRssKb };
+    };
+  };
+  const stopRegistering = await start(UNCONSTRAINED);
+  await makeCurrent(client, deployment);
+  await stopRegistering();
+  let runs = 0;
+  return (profile) => drain(client, taskQueue, `${taskQueue}-${runs++}`, () => start(profile));
 }

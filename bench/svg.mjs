@@ -8,7 +8,22 @@ const INK = '#222';
 const GRID = '#e3e3e3';
 const MUTED = '#666';
 // Okabe-Ito: told apart with the common colour-vision deficiencies; the pale yellow comes last.
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#999999', '#F0E442'];
+// Okabe and Ito's eight colours, then four of Paul Tol's muted set, so that a waterfall's dozen
+// segment kinds do not share a colour.
+const PALETTE = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#999999',
+  '#F0E442',
+  '#332288',
+  '#882255',
+  '#44AA99',
+  '#DDCC77',
+];
 const PANEL_HEIGHT = 150;
 const PANEL_STEP = PANEL_HEIGHT + 62; // the panel's title above it, tick labels below
 const BAR_HEIGHT = 26;
