@@ -112,7 +112,8 @@ function fromCodeCache() {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  debug(script.cachedDataRejected ? 'rejected by V8: flags other than those of the ${memoryMb} MB function it was made for' : 'used');
+  const rejected = 'rejected by V8: flags other than those of the ${memoryMb} MB function it was made for';
+  debug(script.cachedDataRejected ? rejected : 'used');
   const bundle = new Module(BUNDLE, module);
   bundle.filename = BUNDLE;
   bundle.paths = Module._nodeModulePaths(__dirname);
