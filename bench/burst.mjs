@@ -7,7 +7,7 @@
 // the chart's series are kept in bench/.work/burst-series.json.
 // Usage: node bench/burst.mjs [workflows=1000] [concurrency=10] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
 import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
 import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
 import { sideSeries, thin } from './burst-series.mjs';
+import { writeResultsSection } from './support.mjs';
 import { timeSeriesChart } from './svg.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
@@ -263,11 +264,7 @@ writeFileSync(
 const text = section(results);
 console.log(text);
 if (process.env.BURST_WRITE_RESULTS !== '0') {
-  const resultsFile = path.join(bench, 'RESULTS.md');
-  const kept = readFileSync(resultsFile, 'utf8')
-    .replace(/## Burst from zero[\s\S]*?(?=\n## |$)/, '')
-    .trimEnd();
-  writeFileSync(resultsFile, `${kept}\n\n${text}\n`);
+  writeResultsSection('Burst from zero', text);
   mkdirSync(path.join(bench, 'charts'), { recursive: true });
   writeFileSync(path.join(bench, 'charts', 'burst.svg'), chart(seriesBySide));
 }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
 import { LAMBDA_FLAGS, bench, host, prepare, say } from './sides.mjs';
-import { makeCurrent } from './support.mjs';
+import { makeCurrent, writeResultsSection } from './support.mjs';
 import { waterfallChart } from './svg.mjs';
 import { groupedSegments, runSegments, sideSummary } from './waterfall.mjs';
 
@@ -109,11 +109,7 @@ try {
   writeFileSync(path.join(bench, 'charts', 'cold-start.svg'), chart);
   const section = resultsSection(summary, nodeVersion);
   console.log(section);
-  const resultsFile = path.join(bench, 'RESULTS.md');
-  const kept = readFileSync(resultsFile, 'utf8')
-    .replace(/## Cold start[\s\S]*?(?=\n## |$)/, '')
-    .trimEnd();
-  writeFileSync(resultsFile, `${kept}\n\n${section}\n`);
+  writeResultsSection('Cold start', section);
 } finally {
   await connection.close();
   await server.stop();

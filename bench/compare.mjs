@@ -3,9 +3,7 @@
 // ratios ours/official. Writes bench/RESULTS.md (with the cold-start and idle-exit sections kept).
 // Usage: npm run bench   (after npm install; builds what it needs)
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
 import {
@@ -19,7 +17,6 @@ import {
   invokeOnce,
   PROFILES,
   UNCONSTRAINED,
-  bench,
   handlerEnv,
   host,
   median,
@@ -28,7 +25,7 @@ import {
   plainWorker,
   say,
 } from './sides.mjs';
-import { makeCurrent } from './support.mjs';
+import { makeCurrent, writeResultsSection } from './support.mjs';
 
 /** Fresh processes for the throughput and memory measures; their medians are reported. */
 const LOAD_RUNS = 5;
@@ -318,10 +315,7 @@ try {
     '',
   ].join('\n');
   console.log(section);
-  const resultsFile = path.join(bench, 'RESULTS.md');
-  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
-  const kept = previous.replace(/## Ours against the official[\s\S]*?(?=\n## |$)/, '').trimEnd();
-  writeFileSync(resultsFile, `${kept}\n\n${section}`);
+  writeResultsSection('Ours against the official', section);
 } finally {
   await connection.close();
   await server.stop();

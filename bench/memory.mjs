@@ -5,8 +5,6 @@
 // Lambda's own V8 heap flags come first on node's command line and win over NODE_OPTIONS, so
 // the V8 heap is not a lever a function can pull. Writes its section of bench/RESULTS.md.
 // Usage: node bench/memory.mjs [runs=3]
-import { readFileSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
 import {
@@ -14,7 +12,6 @@ import {
   LAMBDA_FLAGS,
   LAMBDA_PROFILE,
   LOAD_WORKFLOWS,
-  bench,
   drain,
   host,
   invokeOnce,
@@ -24,7 +21,7 @@ import {
   prepare,
   say,
 } from './sides.mjs';
-import { makeCurrent } from './support.mjs';
+import { makeCurrent, writeResultsSection } from './support.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 
@@ -98,11 +95,7 @@ try {
     `Raw: ${JSON.stringify(results)}`,
   ].join('\n');
   console.log(section);
-  const resultsFile = path.join(bench, 'RESULTS.md');
-  const kept = readFileSync(resultsFile, 'utf8')
-    .replace(/## Memory levers[\s\S]*?(?=\n## |$)/, '')
-    .trimEnd();
-  writeFileSync(resultsFile, `${kept}\n\n${section}\n`);
+  writeResultsSection('Memory levers', section);
 } finally {
   await connection.close();
   await server.stop();

@@ -1,4 +1,7 @@
 // Small helpers the bench scripts share.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,4 +21,16 @@ export async function makeCurrent(client, deploymentName) {
     }
   }
   throw new Error(`${deploymentName} never became current`);
+}
+
+/**
+ * Puts `section` at the end of bench/RESULTS.md in place of the section whose heading starts with
+ * `heading` (each bench owns one; the others are kept as they are).
+ */
+export function writeResultsSection(heading, section) {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const kept = previous.replace(new RegExp(`## ${escaped}[\\s\\S]*?(?=\\n## |$)`), '').trimEnd();
+  writeFileSync(file, `${kept}\n\n${section.trimEnd()}\n`);
 }
