@@ -5,12 +5,15 @@
 // module, then the core's calls as the invocation makes them (Runtime install, connect, worker
 // create and validate, the first poll and its task), and a warm invocation in the same process.
 // Writes the table into bench/RESULTS.md and the chart to bench/charts/cold-start.svg.
+// With BENCH_CPU_PROFILE=1 it profiles each cold invocation up to its first poll instead (V8's
+// sampling profiler, which slows what it measures) and writes that section, leaving the waterfall's alone.
 // Usage: node bench/cold-start.mjs [runs=7] [node=<path to another node binary>]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
 import { LAMBDA_FLAGS, bench, host, prepare, say } from './sides.mjs';
+import cpuProfile from './cpu-profile.cjs';
 import { makeCurrent, writeResultsSection } from './support.mjs';
 import { waterfallChart } from './svg.mjs';
 import { groupedSegments, runSegments, sideSummary } from './waterfall.mjs';
@@ -19,6 +22,10 @@ const RUNS = Number(process.argv[2] ?? 7);
 const NODE = process.argv[3] ?? process.execPath;
 const PROBE = ['-r', path.join(bench, 'waterfall-probe.cjs')];
 const INVOCATION_MS = 10_000;
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE === '1';
+const PROFILE_ROWS = 25;
+/** Per side: each run's CPU self time per function, cold invocation start to its first poll. */
+const profiles = { ours: [], official: [] };
 
 /**
  * A copy of the packed bundle whose module wrappers report to the probe: esbuild's `__commonJS` and
@@ -59,7 +66,9 @@ async function oneRun(name, side, env, client, run) {
       workflowId: `${env.BENCH_TASK_QUEUE}-${kind}-${run}`,
       args: ['waterfall'],
     });
-    invocations.push((await environment.invoke(INVOCATION_MS)).waterfall);
+    const reply = await environment.invoke(INVOCATION_MS);
+    invocations.push(reply.waterfall);
+    if (reply.cpuToFirstPoll) profiles[name].push(reply.cpuToFirstPoll);
   }
   environment.kill();
   return runSegments({ spawnedAt: environment.spawnedAt, init: environment.ready.waterfall, invocations });
@@ -83,7 +92,13 @@ try {
   const envs = {};
   for (const name of ['ours', 'official']) {
     const id = `waterfall-${name}-${Date.now()}`;
-    envs[name] = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: id, BENCH_TASK_QUEUE: id, LOG_LEVEL: 'ERROR' };
+    envs[name] = {
+      TEMPORAL_ADDRESS: server.address,
+      BENCH_DEPLOYMENT: id,
+      BENCH_TASK_QUEUE: id,
+      LOG_LEVEL: 'ERROR',
+      ...(CPU_PROFILE ? { BENCH_CPU_PROFILE: '1' } : {}),
+    };
     say(`${name}: registering the version`);
     await register(name, sides[name], envs[name], client);
   }
@@ -94,7 +109,22 @@ try {
       runs[name].push(await oneRun(name, sides[name], envs[name], client, run));
     }
   const summary = { ours: sideSummary(runs.ours), official: sideSummary(runs.official) };
-  writeFileSync(path.join(bench, '.work', 'cold-start-runs.json'), JSON.stringify({ nodeVersion, runs }, null, 1));
+  writeFileSync(
+    path.join(bench, '.work', 'cold-start-runs.json'),
+    JSON.stringify({ nodeVersion, runs, profiles }, null, 1),
+  );
+  if (CPU_PROFILE) {
+    const section = profileSection(nodeVersion);
+    console.log(section);
+    writeResultsSection('First poll: CPU profile', section);
+  } else writeWaterfall(summary, nodeVersion);
+} finally {
+  await connection.close();
+  await server.stop();
+}
+
+/** The waterfall's chart and its section of bench/RESULTS.md. */
+function writeWaterfall(summary, nodeVersion) {
   const chart = waterfallChart({
     title: `Cold start to first workflow task, medians of ${RUNS} runs (Node ${nodeVersion})`,
     unit: 'ms',
@@ -110,9 +140,6 @@ try {
   const section = resultsSection(summary, nodeVersion);
   console.log(section);
   writeResultsSection('Cold start', section);
-} finally {
-  await connection.close();
-  await server.stop();
 }
 
 function resultsSection(summary, nodeVersion) {
@@ -150,5 +177,29 @@ function resultsSection(summary, nodeVersion) {
     `| **invocation start to first task** | ${total(summary.ours, 'cold', 'firstTask')} | ${total(summary.official, 'cold', 'firstTask')} | ${total(summary.ours, 'warm', 'firstTask')} | ${total(summary.official, 'warm', 'firstTask')} |`,
     '',
     `Raw runs: bench/.work/cold-start-runs.json (not checked in). Median-of-runs segments need not add up to the median total.`,
+  ].join('\n');
+}
+
+function profileSection(nodeVersion) {
+  const sides = ['ours', 'official'];
+  const tops = sides.map((name) => cpuProfile.meanSelfTime(profiles[name], PROFILE_ROWS));
+  const total = (name) => {
+    const sums = profiles[name].map((run) => Object.values(run).reduce((a, b) => a + b, 0));
+    return (sums.reduce((a, b) => a + b, 0) / sums.length).toFixed(0);
+  };
+  const rows = Array.from({ length: PROFILE_ROWS }, (_, row) =>
+    tops.map((top) => (top[row] ? `${top[row][0].replaceAll('|', '\\|')}: ${top[row][1].toFixed(1)}` : '')),
+  );
+  return [
+    '## First poll: CPU profile of the cold invocation up to it',
+    '',
+    `\`BENCH_CPU_PROFILE=1 npm run bench:cold-start ${RUNS}\` (${new Date().toISOString().slice(0, 10)}, Node ${nodeVersion}, node started with`,
+    "Lambda's flags for 256 MB): the same runs as the waterfall, each cold invocation under V8's sampling profiler (every",
+    '100 us), which slows what it measures. Self time per function from the invocation start to its first poll, in ms, mean',
+    `of the runs; the ${PROFILE_ROWS} largest of each side. Bundled code keeps its function names, so ours' file is the bundle.`,
+    '',
+    `| ours, cold (${total('ours')} ms sampled) | official, cold (${total('official')} ms sampled) |`,
+    '|---|---|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
   ].join('\n');
 }
