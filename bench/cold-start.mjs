@@ -12,9 +12,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
-import { LAMBDA_FLAGS, bench, host, prepare, say } from './sides.mjs';
+import { LAMBDA_FLAGS, bench, host, prepare, registerVersion, say } from './sides.mjs';
 import cpuProfile from './cpu-profile.cjs';
-import { makeCurrent, writeResultsSection } from './support.mjs';
+import { writeResultsSection } from './support.mjs';
 import { waterfallChart } from './svg.mjs';
 import { groupedSegments, runSegments, sideSummary } from './waterfall.mjs';
 
@@ -74,14 +74,6 @@ async function oneRun(name, side, env, client, run) {
   return runSegments({ spawnedAt: environment.spawnedAt, init: environment.ready.waterfall, invocations });
 }
 
-async function register(name, side, env, client) {
-  const first = await host(side, env, LAMBDA_FLAGS, { node: NODE, nodeArgs: PROBE });
-  const registering = first.invoke(9_000);
-  await makeCurrent(client, env.BENCH_DEPLOYMENT);
-  await registering;
-  first.kill();
-}
-
 const sides = await prepare();
 sides.ours = { ...sides.ours, handler: instrumentedBundle(sides.ours.handler) };
 const server = await startTestServer();
@@ -100,7 +92,7 @@ try {
       ...(CPU_PROFILE ? { BENCH_CPU_PROFILE: '1' } : {}),
     };
     say(`${name}: registering the version`);
-    await register(name, sides[name], envs[name], client);
+    await registerVersion(client, sides[name], envs[name], { node: NODE, nodeArgs: PROBE });
   }
   const runs = { ours: [], official: [] };
   for (let run = 0; run < RUNS; run++)
@@ -115,7 +107,6 @@ try {
   );
   if (CPU_PROFILE) {
     const section = profileSection(nodeVersion);
-    console.log(section);
     writeResultsSection('First poll: CPU profile', section);
   } else writeWaterfall(summary, nodeVersion);
 } finally {
@@ -138,7 +129,6 @@ function writeWaterfall(summary, nodeVersion) {
   mkdirSync(path.join(bench, 'charts'), { recursive: true });
   writeFileSync(path.join(bench, 'charts', 'cold-start.svg'), chart);
   const section = resultsSection(summary, nodeVersion);
-  console.log(section);
   writeResultsSection('Cold start', section);
 }
 

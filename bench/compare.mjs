@@ -22,10 +22,12 @@ import {
   median,
   pinHost,
   prepare,
+  registerVersion,
+  rssMb,
   plainWorker,
   say,
 } from './sides.mjs';
-import { makeCurrent, writeResultsSection } from './support.mjs';
+import { writeResultsSection } from './support.mjs';
 
 /** Fresh processes for the throughput and memory measures; their medians are reported. */
 const LOAD_RUNS = 5;
@@ -57,9 +59,9 @@ async function firstTaskDelayMs(client, workflowId, t0) {
 /**
  * `pairedRun(profile, env)`, when given, runs next to each of this side's load runs (with this
  * side's `env`: its task queue and version): after it in even runs, before it in odd runs, so a
- * drift of the VM's speed weighs on both alike.
+ * drift of the VM's speed weighs on both alike. `loads: false` measures the start-up rows only
+ * (the first polls and their margins).
  */
-/** `loads: false` measures the start-up rows only (the first polls and their margins). */
 async function measureSide(name, side, client, server, pairedRun, { loads = true } = {}) {
   const deployment = `bench-${name}-${Date.now()}`;
   const taskQueue = `bench-${name}-${Date.now()}`;
@@ -72,11 +74,7 @@ async function measureSide(name, side, client, server, pairedRun, { loads = true
   const result = { firstPollColdMs: [], firstPollWarmMs: [], marginMs: [], load: {} };
 
   say(`${name}: registering the version`);
-  const warmup = await host(side, env, LAMBDA_FLAGS);
-  const registering = warmup.invoke(9_000);
-  await makeCurrent(client, deployment);
-  await registering;
-  warmup.kill();
+  await registerVersion(client, side, env);
 
   say(`${name}: invocation start to first poll, cold and warm`);
   for (let i = 0; i < 3; i++) {
@@ -106,7 +104,7 @@ async function measureSide(name, side, client, server, pairedRun, { loads = true
         invokeOnce(side, env, profile),
       );
       load.workflowsPerSecond.push(workflowsPerSecond);
-      load.peakRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
+      load.peakRssMb.push(rssMb(reply));
       result.marginMs.push(reply.deadlineMs - reply.settledMs);
       if (run % 2 === 0) await pairedRun?.(profile, env);
     }
@@ -158,7 +156,7 @@ try {
     say(`plain Worker: ${LOAD_WORKFLOWS} workflows, ${profile.name}`);
     const plain = await plainDrain(profile);
     plainWps[profile.name].push(plain.workflowsPerSecond);
-    plainRssMb[profile.name].push(+(plain.reply.maxRssKb / 1024).toFixed(0));
+    plainRssMb[profile.name].push(rssMb(plain.reply));
     if (profile !== LAMBDA_PROFILE) return;
     say(`ours on glibc's defaults: ${LOAD_WORKFLOWS} workflows, ${profile.name}`);
     const taskQueue = oursEnv.BENCH_TASK_QUEUE;
@@ -168,7 +166,7 @@ try {
       `${taskQueue}-defaults-${defaultsRssMb.length}`,
       invokeOnce({ ...sides.ours, env: {} }, oursEnv, profile),
     );
-    defaultsRssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
+    defaultsRssMb.push(rssMb(reply));
   };
   const ours = await measureSide('ours', sides.ours, client, server, pairedRun);
   const official = await measureSide('official', sides.official, client, server);
@@ -314,7 +312,6 @@ try {
     `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, oursCodeCache: { coldInitMs: cold.oursCodeCache.map(Math.round), firstPollColdMs: cached.firstPollColdMs, firstPollWarmMs: cached.firstPollWarmMs }, oursGlibcDefaultsPeakRssMb: defaultsRssMb, plainWorkflowsPerSecond: plainWps, plainPeakRssMb: plainRssMb, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
     '',
   ].join('\n');
-  console.log(section);
   writeResultsSection('Ours against the official', section);
 } finally {
   await connection.close();

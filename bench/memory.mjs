@@ -9,19 +9,19 @@ import { Client, Connection } from '@temporalio/client';
 import { startTestServer } from '../scripts/testserver.mjs';
 import {
   ALL_CPUS,
-  LAMBDA_FLAGS,
   LAMBDA_PROFILE,
   LOAD_WORKFLOWS,
   drain,
-  host,
   invokeOnce,
   median,
   pinHost,
   plainWorker,
   prepare,
+  registerVersion,
+  rssMb,
   say,
 } from './sides.mjs';
-import { makeCurrent, writeResultsSection } from './support.mjs';
+import { writeResultsSection } from './support.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 
@@ -46,18 +46,14 @@ const client = new Client({ connection });
 try {
   const id = `memory-${Date.now()}`;
   const env = { TEMPORAL_ADDRESS: server.address, BENCH_DEPLOYMENT: id, BENCH_TASK_QUEUE: id, LOG_LEVEL: 'ERROR' };
-  const first = await host(sides.ours, env, LAMBDA_FLAGS);
-  const registering = first.invoke(9_000);
-  await makeCurrent(client, id);
-  await registering;
-  first.kill();
+  await registerVersion(client, sides.ours, env);
   const plainDrain = await plainWorker(client, server.address, sides.ours.workDir, sides.ours.env);
   pinHost(LAMBDA_PROFILE.hostCpus, server);
   const results = Object.fromEntries([...Object.keys(VARIANTS), PLAIN].map((name) => [name, { rssMb: [], wps: [] }]));
   for (let run = 0; run < RUNS; run++) {
     say(`${PLAIN} (${run + 1}/${RUNS})`);
     const plain = await plainDrain(LAMBDA_PROFILE);
-    results[PLAIN].rssMb.push(+(plain.reply.maxRssKb / 1024).toFixed(0));
+    results[PLAIN].rssMb.push(rssMb(plain.reply));
     results[PLAIN].wps.push(plain.workflowsPerSecond);
     for (const [name, [side, extra]] of Object.entries(VARIANTS)) {
       say(`${name} (${run + 1}/${RUNS})`);
@@ -68,7 +64,7 @@ try {
         `${id}-${run}-${Object.keys(VARIANTS).indexOf(name)}`,
         invokeOnce(variant, env, LAMBDA_PROFILE),
       );
-      results[name].rssMb.push(+(reply.maxRssKb / 1024).toFixed(0));
+      results[name].rssMb.push(rssMb(reply));
       results[name].wps.push(workflowsPerSecond);
     }
   }
@@ -94,7 +90,6 @@ try {
     '',
     `Raw: ${JSON.stringify(results)}`,
   ].join('\n');
-  console.log(section);
   writeResultsSection('Memory levers', section);
 } finally {
   await connection.close();

@@ -229,6 +229,21 @@ export function host(side, env, profile = UNCONSTRAINED, options = {}) {
   }));
 }
 
+/**
+ * Registers `env.BENCH_DEPLOYMENT`'s version and makes it current: a first process of `side` (under
+ * Lambda's flags, with `options` for `host`) polls until the server knows the version.
+ */
+export async function registerVersion(client, side, env, options = {}) {
+  const first = await host(side, env, LAMBDA_FLAGS, options);
+  const registering = first.invoke(9_000);
+  await makeCurrent(client, env.BENCH_DEPLOYMENT);
+  await registering;
+  first.kill();
+}
+
+/** A process's peak RSS in whole MB, from a reply's `maxRssKb`. */
+export const rssMb = (reply) => +(reply.maxRssKb / 1024).toFixed(0);
+
 /** Workflows (one activity each) queued before each load run's worker starts. */
 export const LOAD_WORKFLOWS = 200;
 

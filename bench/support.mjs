@@ -24,10 +24,11 @@ export async function makeCurrent(client, deploymentName) {
 }
 
 /**
- * Puts `section` at the end of bench/RESULTS.md in place of the section whose heading starts with
- * `heading` (each bench owns one; the others are kept as they are).
+ * Prints `section` and puts it at the end of bench/RESULTS.md in place of the section whose heading
+ * starts with `heading` (each bench owns one; the others are kept as they are).
  */
 export function writeResultsSection(heading, section) {
+  console.log(section);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
   const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
