@@ -55,16 +55,23 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
     return this.idle.length;
   }
 
-  /** A connection for one invocation: an idle kept one if it still answers, else a new one. */
-  async acquire(factory: ConnectionFactory<C>, checkByMs: number): Promise<{ connection: C; reused: boolean }> {
+  /**
+   * A connection for one invocation by `byMs`: an idle kept one if it still answers, else a new
+   * one. Resolves with `undefined` when `byMs` comes first; the caller has given up by then, so
+   * a connection that opens later is closed when it does, and kept connections not yet checked
+   * stay idle for the next invocation. Only one timer runs at a time, and none once this settles.
+   * Rejects when connecting fails before `byMs`.
+   */
+  async acquire(factory: ConnectionFactory<C>, byMs: number): Promise<{ connection: C; reused: boolean } | undefined> {
     const { clock } = factory;
-    for (let kept = this.idle.pop(); kept !== undefined; kept = this.idle.pop()) {
+    while (this.idle.length > 0 && clock.now() < byMs) {
+      const kept = this.idle.pop()!;
       if (factory.check === undefined) {
         this.closeQuietly(kept);
         continue;
       }
       try {
-        const checkBy = Math.min(checkByMs, clock.now() + CONNECTION_CHECK_TIMEOUT_MS);
+        const checkBy = Math.min(byMs, clock.now() + CONNECTION_CHECK_TIMEOUT_MS);
         const checked = await settleBefore(
           Promise.resolve().then(() => factory.check!(kept)),
           checkBy,
@@ -77,7 +84,14 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
       }
       this.closeQuietly(kept);
     }
-    return { connection: await factory.connect(this.options), reused: false };
+    if (clock.now() >= byMs) return undefined;
+    const connecting = factory.connect(this.options);
+    const connected = await settleBefore(connecting, byMs, clock);
+    if (connected.timedOut) {
+      afterLate(connecting, 'A late Temporal connection', this.logger, (connection) => connection.close());
+      return undefined;
+    }
+    return { connection: connected.value, reused: false };
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
-import { afterLate, settleBefore } from './bounded';
+import { settleBefore } from './bounded';
 import type { Clock } from './clock';
 import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './connection-cache';
 import { ConnectionFailedError, describeError, StartupTimeoutError } from '../errors';
@@ -131,10 +131,10 @@ export async function runInvocation(
   if (state.failure !== undefined) throw state.failure;
 }
 
-/** Phase: lease a connection before work end; one that arrives later is closed when it does. */
+/** Phase: lease a connection before work end (the cache closes one that arrives later). */
 async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
   const address = prepared.connectionOptions.address ?? 'localhost:7233';
-  const acquiring = prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
+  const lease = await prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
     throw new ConnectionFailedError(
       `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. Check ` +
         `TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the ` +
@@ -142,9 +142,7 @@ async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
       { cause: error },
     );
   });
-  const bounded = await settleBefore(acquiring, plan.workEndMs, deps.clock);
-  if (bounded.timedOut) {
-    afterLate(acquiring, 'A late Temporal connection', prepared.logger, ({ connection }) => connection.close());
+  if (lease === undefined) {
     throw new StartupTimeoutError(
       `Connecting to Temporal at ${address} did not finish within the work window (${plan.workTimeMs} ms from ` +
         `invocation start). On Lambda this is most often a network path that drops packets: a function in a VPC ` +
@@ -153,7 +151,7 @@ async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
         `that expects TLS does not answer plaintext.`,
     );
   }
-  state.lease = bounded.value;
+  state.lease = lease;
 }
 
 /**

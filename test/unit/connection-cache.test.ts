@@ -46,42 +46,83 @@ async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** Runs an acquire to its end; it must have leased a connection. */
+async function leased<T>(clock: FakeClock, acquiring: Promise<T | undefined>): Promise<T> {
+  const lease = await settle(clock, acquiring);
+  expect(lease, 'acquire leased nothing').toBeDefined();
+  return lease!;
+}
+
 describe('ConnectionCache', () => {
   it('connects for the first lease, keeps a clean one, and reuses it when its check answers', async () => {
     const { clock, cache, factory, connects } = setup({ check: () => Promise.resolve() });
-    const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     expect(first).toMatchObject({ reused: false });
     expect(await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock)).toBe('kept');
     expect(cache.idleCount).toBe(1);
-    const second = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const second = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     expect(second).toEqual({ connection: first.connection, reused: true });
     expect(connects()).toBe(1);
   });
 
   it('replaces a kept connection that does not answer within 1 s, and closes it', async () => {
     const { clock, cache, factory, messages } = setup({ check: () => new Promise(() => undefined) });
-    const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
     const startMs = clock.now();
-    const second = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const second = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     expect(clock.now() - startMs).toBe(1_000);
     expect(second).toMatchObject({ reused: false });
     expect(first.connection.closed).toBe(1);
     expect(messages()).toContain('Kept Temporal connection did not answer after the thaw; reconnecting');
   });
 
-  it('checks no longer than the caller allows when that is under 1 s', async () => {
-    const { clock, cache, factory } = setup({ check: () => new Promise(() => undefined) });
-    const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+  it('checks no longer than the caller allows when that is under 1 s, and then opens nothing', async () => {
+    const { clock, cache, factory, connects } = setup({ check: () => new Promise(() => undefined) });
+    const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
     const startMs = clock.now();
-    await settle(clock, cache.acquire(factory, clock.now() + 300));
+    expect(await settle(clock, cache.acquire(factory, clock.now() + 300))).toBeUndefined();
     expect(clock.now() - startMs).toBe(300);
+    expect(connects()).toBe(1);
+    await clock.run(() => first.connection.closed === 1);
+    expect(first.connection.closed).toBe(1);
+  });
+
+  it('leaves the kept connections it had no time to check idle, and no timer behind', async () => {
+    const { clock, cache, factory, connects } = setup({ check: () => new Promise(() => undefined) });
+    const [a, b] = [
+      await leased(clock, cache.acquire(factory, clock.now() + 5_000)),
+      await leased(clock, cache.acquire(factory, clock.now() + 5_000)),
+    ];
+    await cache.release(a.connection, { suspect: false }, clock.now() + 1_000, clock);
+    await cache.release(b.connection, { suspect: false }, clock.now() + 1_000, clock);
+    const startMs = clock.now();
+    expect(await settle(clock, cache.acquire(factory, clock.now() + 700))).toBeUndefined();
+    expect(clock.now() - startMs).toBe(700);
+    expect(clock.libraryTimers).toBe(0);
+    expect(connects()).toBe(2);
+    expect(cache.idleCount).toBe(1);
+    await clock.run(() => false);
+    expect([a.connection.closed, b.connection.closed]).toEqual([0, 1]);
+  });
+
+  it('gives up on a connect that outlasts the time it was given, and closes the connection when it opens', async () => {
+    const { clock, cache } = setup();
+    const late = new Conn(1);
+    const factory = { clock, connect: () => new Promise<Conn>((resolve) => clock.at(2_000, () => resolve(late))) };
+    const startMs = clock.now();
+    expect(await settle(clock, cache.acquire(factory, startMs + 500))).toBeUndefined();
+    expect(clock.now() - startMs).toBe(500);
+    expect(clock.libraryTimers).toBe(0);
+    await clock.run(() => false);
+    expect(late.closed).toBe(1);
+    expect(cache.idleCount).toBe(0);
   });
 
   it('replaces a kept connection whose check rejects', async () => {
     const { clock, cache, factory, messages } = setup({ check: () => Promise.reject(new Error('UNAVAILABLE')) });
-    const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
     expect(await settle(clock, cache.acquire(factory, clock.now() + 5_000))).toMatchObject({ reused: false });
     expect(first.connection.closed).toBe(1);
@@ -95,7 +136,7 @@ describe('ConnectionCache', () => {
     ];
     for (const [reuse, suspect] of cases) {
       const { clock, cache, factory } = setup({ reuse, check: () => Promise.resolve() });
-      const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      const lease = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
       expect(await cache.release(lease.connection, { suspect }, clock.now() + 1_000, clock)).toBe('closed');
       expect(lease.connection.closed).toBe(1);
       expect(cache.idleCount).toBe(0);
@@ -104,7 +145,7 @@ describe('ConnectionCache', () => {
 
   it('never closes a connection a worker may hold until that worker settles, and never keeps it', async () => {
     const { clock, cache, factory } = setup({ check: () => Promise.resolve() });
-    const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const lease = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     let settleWorker!: () => void;
     const worker = new Promise<void>((resolve) => (settleWorker = resolve));
     expect(
@@ -120,7 +161,7 @@ describe('ConnectionCache', () => {
 
   it('closes a held connection also when its worker fails, and a failing late close rejects nothing', async () => {
     const { clock, cache, factory } = setup({ closeBehaviour: 'fail' });
-    const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const lease = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     await cache.release(
       lease.connection,
       { suspect: false, heldUntil: Promise.reject(new Error('worker failed')) },
@@ -133,13 +174,13 @@ describe('ConnectionCache', () => {
 
   it('logs a close that fails or outlasts its time, and resolves anyway', async () => {
     const failing = setup({ reuse: false, closeBehaviour: 'fail' });
-    const lease = await settle(failing.clock, failing.cache.acquire(failing.factory, failing.clock.now() + 5_000));
+    const lease = await leased(failing.clock, failing.cache.acquire(failing.factory, failing.clock.now() + 5_000));
     await expect(
       failing.cache.release(lease.connection, { suspect: false }, failing.clock.now() + 1_000, failing.clock),
     ).resolves.toBe('closed');
     expect(failing.messages()).toContain('Closing the Temporal connection failed');
     const hanging = setup({ reuse: false, closeBehaviour: 'hang' });
-    const held = await settle(hanging.clock, hanging.cache.acquire(hanging.factory, hanging.clock.now() + 5_000));
+    const held = await leased(hanging.clock, hanging.cache.acquire(hanging.factory, hanging.clock.now() + 5_000));
     const startMs = hanging.clock.now();
     await settle(
       hanging.clock,
@@ -153,7 +194,7 @@ describe('ConnectionCache', () => {
 
   it('closes idle connections it cannot check (no check function), and connects anew', async () => {
     const { clock, cache, factory, connects } = setup();
-    const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+    const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
     await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
     expect(await settle(clock, cache.acquire(factory, clock.now() + 5_000))).toMatchObject({ reused: false });
     await clock.run(() => first.connection.closed === 1);
@@ -164,7 +205,7 @@ describe('ConnectionCache', () => {
   describe('says what it did, word for word', () => {
     it('nothing at all for a kept connection it cannot check, which it closes', async () => {
       const { clock, cache, factory, said } = setup();
-      const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
       await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
       await settle(clock, cache.acquire(factory, clock.now() + 5_000));
       await clock.run(() => first.connection.closed === 1);
@@ -176,7 +217,7 @@ describe('ConnectionCache', () => {
         check: () => Promise.reject(new Error('UNAVAILABLE')),
         closeBehaviour: 'fail',
       });
-      const first = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      const first = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
       await cache.release(first.connection, { suspect: false }, clock.now() + 1_000, clock);
       await settle(clock, cache.acquire(factory, clock.now() + 5_000));
       await clock.run(() => false);
@@ -192,7 +233,7 @@ describe('ConnectionCache', () => {
 
     it('a held connection, and its late close that fails', async () => {
       const { clock, cache, factory, said } = setup({ closeBehaviour: 'fail' });
-      const lease = await settle(clock, cache.acquire(factory, clock.now() + 5_000));
+      const lease = await leased(clock, cache.acquire(factory, clock.now() + 5_000));
       await cache.release(
         lease.connection,
         { suspect: false, heldUntil: Promise.resolve() },
@@ -217,11 +258,11 @@ describe('ConnectionCache', () => {
 
     it('nothing for a close that ends in time; the error of a close that fails', async () => {
       const clean = setup({ reuse: false });
-      const lease = await settle(clean.clock, clean.cache.acquire(clean.factory, clean.clock.now() + 5_000));
+      const lease = await leased(clean.clock, clean.cache.acquire(clean.factory, clean.clock.now() + 5_000));
       await clean.cache.release(lease.connection, { suspect: false }, clean.clock.now() + 1_000, clean.clock);
       expect(clean.said()).toEqual([]);
       const failing = setup({ reuse: false, closeBehaviour: 'fail' });
-      const other = await settle(failing.clock, failing.cache.acquire(failing.factory, failing.clock.now() + 5_000));
+      const other = await leased(failing.clock, failing.cache.acquire(failing.factory, failing.clock.now() + 5_000));
       await failing.cache.release(other.connection, { suspect: true }, failing.clock.now() + 1_000, failing.clock);
       expect(failing.said()).toEqual([['WARN', 'Closing the Temporal connection failed', 'close failed']]);
     });

@@ -346,10 +346,85 @@ function checkHookBounds(s: Scenario, calls: HookCall[]): void {
     );
 }
 
+/**
+ * Environments a drawn seed once failed on, run first on every run. 2026-12-03 (seed 25320378):
+ * two kept connections, the first fails its 1 s check, the second's check was still running at
+ * work end, and its timer outlived the invocation (a new connection would have opened after it).
+ */
+const REGRESSIONS: Scenario[] = [
+  {
+    bufferMs: 9074,
+    graceMs: 3468,
+    userForceMs: 5687,
+    idleExitMs: 3605,
+    reuseConnection: true,
+    workflowThread: false,
+    configure: { delayMs: 3, failures: 1 },
+    hooks: [],
+    world: {
+      connectMs: 5780,
+      connectFails: false,
+      checkMs: 1964,
+      checkFails: false,
+      createMs: 0,
+      createFails: false,
+      closeMs: 153,
+      workers: [
+        {
+          startDelayMs: 0,
+          drainMs: 25,
+          finalizeRace: false,
+          failAfterMs: 59996,
+          tasks: [
+            { startMs: 12970, durationMs: 10626 },
+            { startMs: 1038, durationMs: 11090 },
+          ],
+        },
+        {
+          startDelayMs: 0,
+          drainMs: 7090,
+          finalizeRace: false,
+          failAfterMs: 37447,
+          tasks: [
+            { startMs: 3998, durationMs: 4998 },
+            { startMs: 7140, durationMs: 7725 },
+          ],
+        },
+      ],
+    },
+    invocations: [
+      { remainingMs: 21747, gapMs: 19867, concurrentWithPrevious: false },
+      {
+        remainingMs: 84881,
+        gapMs: 297,
+        concurrentWithPrevious: true,
+        stall: { nearForcedStop: false, offsetMs: -293, durationMs: 213 },
+      },
+      {
+        remainingMs: 10170,
+        gapMs: 57395,
+        concurrentWithPrevious: false,
+        stall: { nearForcedStop: true, offsetMs: 122, durationMs: 100 },
+      },
+      {
+        remainingMs: 1001,
+        gapMs: 2,
+        concurrentWithPrevious: true,
+        stall: { nearForcedStop: true, offsetMs: 25, durationMs: 50 },
+      },
+    ],
+  },
+];
+
 it(`keeps the four promises of the lifecycle over ${RUNS} generated environments`, async () => {
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
-    await fc.assert(fc.asyncProperty(scenario, check), { numRuns: RUNS, seed: SEED, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(scenario, check), {
+      numRuns: RUNS,
+      seed: SEED,
+      endOnFailure: true,
+      examples: REGRESSIONS.map((regression) => [regression]),
+    });
   } finally {
     stdout.mockRestore();
   }
