@@ -36,6 +36,8 @@ export const DEFAULT_REUSE_CONNECTION = true;
 export const DEFAULT_WORKFLOW_THREAD = false;
 /** At most this long is spent checking a kept connection after a thaw before replacing it. */
 export const CONNECTION_CHECK_TIMEOUT_MS = 1_000;
+/** `apiKeySource.maxAgeMs`: a key read this long ago is read again at the next invocation. */
+export const DEFAULT_API_KEY_MAX_AGE_MS = 300_000;
 /** First wait before a failed async configure runs again; it doubles per failure. */
 export const CONFIGURE_RETRY_MIN_MS = 1_000;
 /** Longest wait before a failed async configure runs again. */

@@ -8,6 +8,7 @@ export { LambdaWorkerConfig } from './config/lambda-config';
 export type { LambdaWorkerOptions } from './config/lambda-config';
 export type { LambdaContext } from './lifecycle/invocation';
 export type { ShutdownHook, ShutdownHookContext } from './lifecycle/hooks';
+export type { ApiKeySource } from './lifecycle/api-key';
 export type { EndReason, InvocationSummary, SummaryHook, SummaryHookContext } from './lifecycle/summary';
 export type { TaskCounts } from './lifecycle/task-monitor';
 export { applyEmfMetrics } from './metrics/emf';

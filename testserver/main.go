@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,19 +32,46 @@ import (
 
 const clusterName = "active"
 
-// apiKeyClaimMapper rejects requests whose Authorization header carries a key other than the
-// configured one, so tests see a real "wrong API key" failure. Requests without the header
-// (the server's own system workers) pass.
-type apiKeyClaimMapper struct{ key string }
+// apiKeyClaimMapper rejects requests whose Authorization header carries a key it does not
+// accept, so tests see a real "wrong API key" failure. Requests without the header (the server's
+// own system workers) pass. The accepted keys are the -api-key flag's, or the lines of the
+// -api-keys-file file, read again whenever the file changes: a test rotates a key by rewriting it.
+type apiKeyClaimMapper struct {
+	key  string
+	file string
+	mu   sync.Mutex
+	seen time.Time
+	keys map[string]bool
+}
 
-func (m apiKeyClaimMapper) GetClaims(info *authorization.AuthInfo) (*authorization.Claims, error) {
-	if info.AuthToken == "" || info.AuthToken == "Bearer "+m.key {
+func (m *apiKeyClaimMapper) accepts(token string) bool {
+	if m.file == "" {
+		return token == "Bearer "+m.key
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if info, err := os.Stat(m.file); err == nil && !info.ModTime().Equal(m.seen) {
+		if data, err := os.ReadFile(m.file); err == nil {
+			m.seen = info.ModTime()
+			m.keys = map[string]bool{}
+			for _, line := range strings.Split(string(data), "\n") {
+				if key := strings.TrimSpace(line); key != "" {
+					m.keys["Bearer "+key] = true
+				}
+			}
+		}
+	}
+	return m.keys[token]
+}
+
+func (m *apiKeyClaimMapper) GetClaims(info *authorization.AuthInfo) (*authorization.Claims, error) {
+	if info.AuthToken == "" || m.accepts(info.AuthToken) {
 		return &authorization.Claims{System: authorization.RoleAdmin}, nil
 	}
 	return nil, fmt.Errorf("the API key is not valid")
 }
 
-func (apiKeyClaimMapper) AuthInfoRequired() bool { return false }
+func (*apiKeyClaimMapper) AuthInfoRequired() bool { return false }
 
 // dynamicFlags collects repeated -dynamic key=jsonValue flags.
 type dynamicFlags map[string]any
@@ -84,6 +112,7 @@ func main() {
 	namespaces := flag.String("namespaces", "default", "comma-separated namespaces to create at start")
 	logLevel := flag.String("log-level", "warn", "server log level: debug, info, warn, error")
 	apiKey := flag.String("api-key", "", "when set, reject requests that carry another API key")
+	apiKeysFile := flag.String("api-keys-file", "", "when set, accept only the API keys listed in this file, one a line, read again when it changes")
 	dynamic := dynamicFlags{}
 	flag.Var(dynamic, "dynamic", "dynamic config key=value (value parsed as JSON), repeatable")
 	flag.Parse()
@@ -198,8 +227,8 @@ func main() {
 	if err != nil {
 		fail("claim mapper: %v", err)
 	}
-	if *apiKey != "" {
-		claimMapper = apiKeyClaimMapper{key: *apiKey}
+	if *apiKey != "" || *apiKeysFile != "" {
+		claimMapper = &apiKeyClaimMapper{key: *apiKey, file: *apiKeysFile}
 	}
 	server, err := temporal.NewServer(
 		temporal.WithConfig(cfg),

@@ -20,6 +20,7 @@ import {
 } from '../defaults';
 import { durationToMs } from '../sdk-internals';
 import type { SummaryHook } from '../lifecycle/summary';
+import type { ApiKeySource } from '../lifecycle/api-key';
 
 /**
  * Worker options as the configure callback sees them: everything but the connection and the
@@ -95,6 +96,15 @@ export class LambdaWorkerConfig {
    * @default true
    */
   reuseConnection: boolean;
+  /**
+   * Where to read a Temporal API key that rotates (Secrets Manager, SSM Parameter Store, ...):
+   * read at init, again at the first invocation after `maxAgeMs` (5 minutes), and at once when
+   * the server refuses the key; a new key takes effect on the kept connection and on running
+   * workers without a new execution environment. Replaces `connectionOptions.apiKey`.
+   * @default undefined (the key of `connectionOptions`, read once)
+   * @example config.apiKeySource = { name: 'SSM /temporal/api-key', read: () => readParameter('/temporal/api-key') };
+   */
+  apiKeySource: ApiKeySource | undefined;
   private explicitBufferMs: number | undefined;
 
   constructor(init: { connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
@@ -114,6 +124,7 @@ export class LambdaWorkerConfig {
     this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
     this.reuseConnection = DEFAULT_REUSE_CONNECTION;
     this.workflowThread = DEFAULT_WORKFLOW_THREAD;
+    this.apiKeySource = undefined;
   }
 
   /**

@@ -18,6 +18,8 @@ import type { Clock } from './clock';
 /** The part of a `NativeConnection` the cache and an invocation use. */
 export interface ConnectionLike {
   close(): Promise<void>;
+  /** Replaces the API key of every later call (`NativeConnection.setApiKey`). */
+  setApiKey?(apiKey: string): Promise<void>;
 }
 
 /** How to open and check a connection; injectable for unit tests. */
@@ -43,6 +45,8 @@ export interface LeaseEnd {
 
 export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
   private readonly idle: C[] = [];
+  /** Connections leased to an invocation and not yet released. */
+  private readonly leased = new Set<C>();
 
   constructor(
     private readonly options: NativeConnectionOptions,
@@ -77,7 +81,7 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
           checkBy,
           clock,
         );
-        if (!checked.timedOut) return { connection: kept, reused: true };
+        if (!checked.timedOut) return this.lease(kept, true);
         this.logger.info('Kept Temporal connection did not answer after the thaw; reconnecting');
       } catch (error) {
         this.logger.info('Kept Temporal connection failed its check; reconnecting', { error });
@@ -91,7 +95,26 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
       afterLate(connecting, 'A late Temporal connection', this.logger, (connection) => connection.close());
       return undefined;
     }
-    return { connection: connected.value, reused: false };
+    return this.lease(connected.value, false);
+  }
+
+  /**
+   * Uses `apiKey` for every later connect, and on every connection kept or leased (a running
+   * worker's next calls carry it). A connection that cannot take it is logged at debug level; its
+   * next call fails with the old key, and the invocation reconnects.
+   */
+  setApiKey(apiKey: string): void {
+    this.options.apiKey = apiKey;
+    for (const connection of [...this.idle, ...this.leased]) {
+      Promise.resolve()
+        .then(() => connection.setApiKey?.(apiKey))
+        .catch((error: unknown) => this.logger.debug('A connection did not take the new API key', { error }));
+    }
+  }
+
+  private lease(connection: C, reused: boolean): { connection: C; reused: boolean } {
+    this.leased.add(connection);
+    return { connection, reused };
   }
 
   /**
@@ -100,6 +123,7 @@ export class ConnectionCache<C extends ConnectionLike = ConnectionLike> {
    * Never rejects: a close that fails or outlasts `closeByMs` is logged.
    */
   async release(connection: C, end: LeaseEnd, closeByMs: number, clock: Clock): Promise<'kept' | 'closed' | 'held'> {
+    this.leased.delete(connection);
     if (end.heldUntil !== undefined) {
       this.logger.warn(
         `A worker may still hold the Temporal connection: it is closed once that worker settles, and the next ` +

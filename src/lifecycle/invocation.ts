@@ -8,6 +8,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
+import { isKeyRefusal, type ApiKeyKeeper } from './api-key';
 import { settleBefore } from './bounded';
 import type { Clock } from './clock';
 import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './connection-cache';
@@ -43,6 +44,8 @@ export interface PreparedWorker {
   settings: CompiledWorkerSettings;
   connectionOptions: NativeConnectionOptions;
   connections: ConnectionCache;
+  /** The API key read from `config.apiKeySource`, when set. */
+  apiKeys?: ApiKeyKeeper;
   namespace: string;
   hooks: readonly ShutdownHook[];
   /** Run with the summary before the handler returns. @default none */
@@ -120,6 +123,8 @@ export async function runInvocation(
   } catch (error) {
     state.failure = error;
     state.failedMs = clock.now();
+    // A worker the server stopped taking the key from: the next invocation reads it again at once.
+    if (isKeyRefusal(error)) prepared.apiKeys?.markRefused();
     if (state.firstPollMs !== undefined) state.workEndedMs = state.failedMs;
   } finally {
     state.monitor.detach();
@@ -131,17 +136,32 @@ export async function runInvocation(
   if (state.failure !== undefined) throw state.failure;
 }
 
-/** Phase: lease a connection before work end (the cache closes one that arrives later). */
+/**
+ * Phase: lease a connection before work end (the cache closes one that arrives later). With an
+ * API key source, the key is read first when due, and once more when the server refuses it.
+ */
 async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
+  const { apiKeys } = prepared;
   const address = prepared.connectionOptions.address ?? 'localhost:7233';
-  const lease = await prepared.connections.acquire(deps, plan.workEndMs).catch((error: unknown) => {
-    throw new ConnectionFailedError(
-      `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. Check ` +
-        `TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can reach the ` +
-        `server.`,
+  const failed = (error: unknown, advice?: string) =>
+    new ConnectionFailedError(
+      `Cannot connect to Temporal at ${address}: ${(error as Error)?.message ?? String(error)}. ` +
+        (advice ??
+          `Check TEMPORAL_ADDRESS (or address in temporal.toml), TLS and the API key, and that the function can ` +
+            `reach the server.`),
       { cause: error },
     );
-  });
+  await apiKeys?.ready(plan.workEndMs);
+  let lease;
+  try {
+    lease = await prepared.connections.acquire(deps, plan.workEndMs);
+  } catch (error) {
+    if (apiKeys === undefined || !isKeyRefusal(error)) throw failed(error);
+    if (!(await apiKeys.afterRefusal(plan.workEndMs))) throw failed(error, apiKeys.refusalAdvice());
+    lease = await prepared.connections.acquire(deps, plan.workEndMs).catch((again: unknown) => {
+      throw failed(again);
+    });
+  }
   if (lease === undefined) {
     throw new StartupTimeoutError(
       `Connecting to Temporal at ${address} did not finish within the work window (${plan.workTimeMs} ms from ` +

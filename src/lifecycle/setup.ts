@@ -8,6 +8,7 @@
  */
 import type { Logger, WorkerDeploymentVersion } from '@temporalio/common';
 import { CONFIGURE_RETRY_MAX_MS, CONFIGURE_RETRY_MIN_MS } from '../defaults';
+import { ApiKeyKeeper, checkApiKeySource } from './api-key';
 import type { Clock } from './clock';
 import { ConnectionCache } from './connection-cache';
 import { loadConnectionConfig, type LoadedConnectionConfig } from '../config/connection-config';
@@ -41,6 +42,7 @@ interface SetupInputs {
   cwd: string;
   scrubber: SecretScrubber;
   defaultLogger: JsonLogger;
+  clock: Clock;
 }
 
 /** Step 1, synchronous: the connection config and the config object handed to configure. */
@@ -69,21 +71,40 @@ function libraryLogger(config: LambdaWorkerConfig, defaultLogger: Logger): Logge
     : config.logger;
 }
 
+/**
+ * Every scrubber that may see this setup's lines: the library's, and the user's of the library's
+ * logger, of the Runtime's logger as configured, and of the Runtime's in force (an earlier
+ * runWorker's, when reused).
+ */
+function scrubbersOf(loggers: Iterable<Logger | undefined>, own: SecretScrubber): SecretScrubber[] {
+  const found = new Set<SecretScrubber>([own]);
+  for (const logger of loggers) {
+    const scrubber = (logger as { scrubber?: unknown } | undefined)?.scrubber;
+    if (scrubber instanceof SecretScrubber) found.add(scrubber);
+  }
+  return [...found];
+}
+
 /** Step 2, synchronous, after configure returned: validate, install the Runtime, log the setup. */
 function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): PreparedSetup {
-  const { version, env, scrubber, defaultLogger } = inputs;
+  const { version, env, scrubber, defaultLogger, clock } = inputs;
   scrubber.add(config.connectionOptions.apiKey);
   const logger = libraryLogger(config, defaultLogger);
   const settings = compileWorkerSettings(config, version, env);
+  const keySource = config.apiKeySource === undefined ? undefined : checkApiKeySource(config.apiKeySource);
+  // A key turns TLS on unless the config turned it off, as a key from the config does.
+  if (keySource !== undefined && config.connectionOptions.tls === undefined) config.connectionOptions.tls = true;
   const { runtime, installedNow } = ensureRuntime(config.runtimeOptions, logger);
-  // Every logger that may print this setup's lines learns its secrets: the library's, the
-  // Runtime's as configured, and the Runtime's in force (an earlier runWorker's, when reused).
-  for (const candidate of new Set([logger, config.runtimeOptions.logger ?? logger, runtime.logger])) {
-    const userScrubber = (candidate as { scrubber?: unknown }).scrubber;
-    if (userScrubber instanceof SecretScrubber && userScrubber !== scrubber) {
-      [...loaded.secrets, config.connectionOptions.apiKey].forEach((secret) => userScrubber.add(secret));
-    }
-  }
+  const scrubbers = scrubbersOf([logger, config.runtimeOptions.logger, runtime.logger], scrubber);
+  for (const secret of [...loaded.secrets, config.connectionOptions.apiKey]) scrubbers.forEach((s) => s.add(secret));
+  const connections = new ConnectionCache(config.connectionOptions, settings.reuseConnection, logger);
+  const apiKeys =
+    keySource &&
+    new ApiKeyKeeper(keySource, clock, logger, (key) => {
+      scrubbers.forEach((s) => s.add(key));
+      connections.setApiKey(key);
+    });
+  apiKeys?.prefetch();
   logger.info('Lambda worker configured', {
     deploymentName: version.deploymentName,
     buildId: version.buildId,
@@ -98,11 +119,13 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
     reuseConnection: settings.reuseConnection,
     workflowThread: settings.workerOptions.debugMode !== true,
     runtimeInstalled: installedNow ? 'now' : 'reused',
+    apiKeySource: keySource?.name,
   });
   return {
     settings,
     connectionOptions: config.connectionOptions,
-    connections: new ConnectionCache(config.connectionOptions, settings.reuseConnection, logger),
+    connections,
+    apiKeys,
     namespace: config.namespace,
     hooks: [...config.shutdownHooks],
     summaryHooks: [...config.summaryHooks],
@@ -141,7 +164,15 @@ export class Setup {
     private readonly clock: Clock,
   ) {
     const scrubber = new SecretScrubber();
-    this.inputs = { version, configure, env, cwd, scrubber, defaultLogger: new JsonLogger({ env, scrubber }) };
+    this.inputs = {
+      version,
+      configure,
+      env,
+      cwd,
+      scrubber,
+      defaultLogger: new JsonLogger({ env, scrubber }),
+      clock,
+    };
     let state: SetupState;
     let configured: void | Promise<void>;
     try {
