@@ -13,6 +13,7 @@ const INVOCATION = 'src/lifecycle/invocation.ts';
 const WORKER_RUN = 'src/lifecycle/worker-run.ts';
 const CONNECTION_CONFIG = 'src/config/connection-config.ts';
 const REDACT = 'src/logging/redact.ts';
+const API_KEY = 'src/lifecycle/api-key.ts';
 const EMF = 'src/metrics/emf-format.ts';
 const INVOCATION_TRACES = 'otel/invocation-traces.ts';
 const SPAN_SHAPE = 'otel/span-shape.ts';
@@ -28,6 +29,16 @@ const PHASE_FAILED = '`state.end` is unset only when a phase failed, and then `s
 
 /** @type {{ file: string, mutator: string, from: string, to?: string, kind: 'equivalent' | 'unreachable' | 'elsewhere', reason: string }[]} */
 export const EQUIVALENT = [
+  {
+    file: API_KEY,
+    mutator: 'BooleanLiteral',
+    from: 'false',
+    to: 'true',
+    kind: 'equivalent',
+    reason:
+      'a keeper starts with no key and readAtMs -Infinity, so its first ready() reads whatever `refused` says, and ' +
+      'the first key read sets `refused` to false; a failed first read leaves the key unknown, which is read again',
+  },
   {
     file: INVOCATION_TRACES,
     mutator: 'ArrayDeclaration',

@@ -19,6 +19,7 @@ export const WATCHED = [
   'src/lifecycle/bounded.ts',
   'src/lifecycle/timeline.ts',
   'src/lifecycle/connection-cache.ts',
+  'src/lifecycle/api-key.ts',
   'src/config/lambda-config.ts',
   'src/config/connection-config.ts',
   'src/config/env.ts',

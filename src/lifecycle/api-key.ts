@@ -61,8 +61,7 @@ const REFUSAL = new RegExp(
 export function isKeyRefusal(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Object && depth < 5; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (code === 7 || code === 16) return true;
-    if (typeof message === 'string' && REFUSAL.test(message)) return true;
+    if (code === 7 || code === 16 || REFUSAL.test(String(message))) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;
@@ -117,7 +116,8 @@ export class ApiKeyKeeper {
    *   when the first read has not finished by `byMs`.
    */
   async ready(byMs: number): Promise<void> {
-    const due = this.key === undefined || this.refused || this.clock.now() - this.readAtMs >= this.source.maxAgeMs;
+    // Never read (readAtMs is -Infinity), refused, or too old.
+    const due = this.refused || this.clock.now() - this.readAtMs >= this.source.maxAgeMs;
     if (!due) return;
     const reading = this.read();
     try {
@@ -152,7 +152,7 @@ export class ApiKeyKeeper {
     } catch {
       return false;
     }
-    return this.key !== before && !this.refused;
+    return this.key !== before; // a new key clears the refusal
   }
 
   /** Marks the key in use as refused: the next {@link ready} reads it again whatever its age. */
@@ -172,30 +172,31 @@ export class ApiKeyKeeper {
   private read(): Promise<string> {
     this.reading ??= Promise.resolve()
       .then(() => this.source.read())
-      .then(
-        (key) => {
-          if (typeof key !== 'string' || key.trim() === '') {
-            throw new Error(`it gave ${typeof key === 'string' ? 'an empty string' : `a ${typeof key}`}, not a key`);
-          }
-          const trimmed = key.trim();
-          this.readAtMs = this.clock.now();
-          this.failures = 0;
-          if (trimmed !== this.key) {
-            const rotated = this.key !== undefined;
-            this.key = trimmed;
-            this.refused = false;
-            this.onKey(trimmed);
-            if (rotated) this.logger.info(`Temporal API key rotated: a new key from ${this.source.name} is in use`);
-          }
-          return trimmed;
-        },
-        (error: unknown) => {
-          this.failures += 1;
-          throw error;
-        },
-      )
+      .then((key) => this.accept(key))
+      .catch((error: unknown) => {
+        this.failures += 1;
+        throw error;
+      })
       .finally(() => (this.reading = undefined));
     return this.reading;
+  }
+
+  /** Takes what a read gave: a new key is handed on and logged (without the key); not a key throws. */
+  private accept(key: unknown): string {
+    if (typeof key !== 'string' || key.trim() === '') {
+      throw new Error(`it gave ${typeof key === 'string' ? 'an empty string' : `a ${typeof key}`}, not a key`);
+    }
+    const trimmed = key.trim();
+    this.readAtMs = this.clock.now();
+    this.failures = 0;
+    if (trimmed !== this.key) {
+      const rotated = this.key !== undefined;
+      this.key = trimmed;
+      this.refused = false;
+      this.onKey(trimmed);
+      if (rotated) this.logger.info(`Temporal API key rotated: a new key from ${this.source.name} is in use`);
+    }
+    return trimmed;
   }
 
   private unreadable(error: unknown): unknown {

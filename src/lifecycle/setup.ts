@@ -72,12 +72,12 @@ function libraryLogger(config: LambdaWorkerConfig, defaultLogger: Logger): Logge
 }
 
 /**
- * Every scrubber that may see this setup's lines: the library's, and the user's of the library's
- * logger, of the Runtime's logger as configured, and of the Runtime's in force (an earlier
- * runWorker's, when reused).
+ * Every scrubber that may see this setup's lines: those of the library's default logger, of the
+ * logger set in configure, of the Runtime's logger as configured, and of the Runtime's in force
+ * (an earlier runWorker's, when reused).
  */
-function scrubbersOf(loggers: Iterable<Logger | undefined>, own: SecretScrubber): SecretScrubber[] {
-  const found = new Set<SecretScrubber>([own]);
+function scrubbersOf(loggers: Array<Logger | undefined>): SecretScrubber[] {
+  const found = new Set<SecretScrubber>();
   for (const logger of loggers) {
     const scrubber = (logger as { scrubber?: unknown } | undefined)?.scrubber;
     if (scrubber instanceof SecretScrubber) found.add(scrubber);
@@ -87,15 +87,14 @@ function scrubbersOf(loggers: Iterable<Logger | undefined>, own: SecretScrubber)
 
 /** Step 2, synchronous, after configure returned: validate, install the Runtime, log the setup. */
 function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): PreparedSetup {
-  const { version, env, scrubber, defaultLogger, clock } = inputs;
-  scrubber.add(config.connectionOptions.apiKey);
+  const { version, env, defaultLogger, clock } = inputs;
   const logger = libraryLogger(config, defaultLogger);
   const settings = compileWorkerSettings(config, version, env);
   const keySource = config.apiKeySource === undefined ? undefined : checkApiKeySource(config.apiKeySource);
   // A key turns TLS on unless the config turned it off, as a key from the config does.
   if (keySource !== undefined && config.connectionOptions.tls === undefined) config.connectionOptions.tls = true;
   const { runtime, installedNow } = ensureRuntime(config.runtimeOptions, logger);
-  const scrubbers = scrubbersOf([logger, config.runtimeOptions.logger, runtime.logger], scrubber);
+  const scrubbers = scrubbersOf([defaultLogger, logger, config.runtimeOptions.logger, runtime.logger]);
   for (const secret of [...loaded.secrets, config.connectionOptions.apiKey]) scrubbers.forEach((s) => s.add(secret));
   const connections = new ConnectionCache(config.connectionOptions, settings.reuseConnection, logger);
   const apiKeys =
@@ -119,7 +118,7 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
     reuseConnection: settings.reuseConnection,
     workflowThread: settings.workerOptions.debugMode !== true,
     runtimeInstalled: installedNow ? 'now' : 'reused',
-    apiKeySource: keySource?.name,
+    keyReadFrom: keySource?.name,
   });
   return {
     settings,

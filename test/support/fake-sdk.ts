@@ -51,8 +51,15 @@ export interface WorkerScript {
   tasks: Array<{ startMs: number; durationMs: number }>;
 }
 
+/** What core says when the server refuses the key at connect (taken from a real refusal, 2026-12-03). */
+export const KEY_REFUSED =
+  "Failed to call GetSystemInfo: code: 'The caller does not have permission to execute the specified operation', " +
+  'message: "Request unauthorized."';
+
 export class FakeConnection {
   closed = false;
+  /** The API key its calls carry: the one it connected with, or the last `setApiKey`. */
+  apiKey: string | undefined;
   /** JS-side reference holders: workers created and not yet settled. */
   readonly holders = new Set<FakeWorker>();
   /** Core-side registrations: a worker stays registered when its finalize failed. */
@@ -68,6 +75,10 @@ export class FakeConnection {
     }
     await this.world.after(this.world.script.closeMs);
     this.closed = true;
+  }
+  async setApiKey(apiKey: string): Promise<void> {
+    if (this.world.script.setApiKeyFails) throw new Error('setApiKey failed');
+    this.apiKey = apiKey;
   }
 }
 
@@ -187,6 +198,10 @@ export interface WorldScript {
   createMs: number;
   createFails: boolean;
   closeMs: number;
+  /** When set, the server accepts only these API keys: a connect or check with another is refused. */
+  acceptedKeys?: string[];
+  /** `setApiKey` rejects. */
+  setApiKeyFails?: boolean;
   /** One script per worker created, in order (the last one repeats). */
   workers: WorkerScript[];
 }
@@ -194,6 +209,8 @@ export interface WorldScript {
 export class FakeWorld {
   readonly connections: FakeConnection[] = [];
   readonly workers: FakeWorker[] = [];
+  /** The options of every connect, in order (copied: the library changes its object later). */
+  readonly connectedWith: Array<Record<string, unknown>> = [];
   /** The options of every `Worker.create` call, in order. */
   readonly createdWith: Array<Record<string, unknown>> = [];
   readonly violations: string[] = [];
@@ -211,14 +228,22 @@ export class FakeWorld {
     return new Promise((resolve) => this.clock.at(ms, resolve));
   }
 
+  /** Whether the server refuses a call carrying `apiKey`. */
+  refuses(apiKey: unknown): boolean {
+    return this.script.acceptedKeys !== undefined && !this.script.acceptedKeys.includes(apiKey as string);
+  }
+
   /** The lifecycle's dependencies, backed by this world. */
   deps(): InvocationDeps {
     return {
       clock: this.clock,
-      connect: async () => {
+      connect: async (options) => {
+        this.connectedWith.push({ ...options });
         await this.after(this.script.connectMs);
         if (this.script.connectFails) throw new Error('connection refused');
+        if (this.refuses(options.apiKey)) throw new Error(KEY_REFUSED);
         const connection = new FakeConnection(this.connections.length + 1, this);
+        connection.apiKey = options.apiKey as string | undefined;
         this.connections.push(connection);
         return connection;
       },
@@ -226,6 +251,8 @@ export class FakeWorld {
         await this.after(this.script.checkMs);
         if (this.script.checkFails || (connection as FakeConnection).closed)
           throw new Error('check failed: UNAVAILABLE');
+        if (this.refuses((connection as FakeConnection).apiKey))
+          throw Object.assign(new Error('7 PERMISSION_DENIED: Request unauthorized.'), { code: 7 });
       },
       createWorker: async (options) => {
         this.createdWith.push(options as unknown as Record<string, unknown>);

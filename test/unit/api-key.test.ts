@@ -81,10 +81,14 @@ describe('ApiKeyKeeper', () => {
     await clock.run(() => false, clock.now() + 1_000);
     store.key = 'key-2';
     await settle(clock, keeper.ready(clock.now() + 10));
-    const said = lines.map((line) => [line.level, line.message]);
+    const said = lines.map((line) => [line.level, line.message, (line.error as { message?: string })?.message]);
     expect(said).toEqual([
-      ['WARN', 'Reading the Temporal API key from the test store failed; using the key read before'],
-      ['WARN', 'Reading the Temporal API key from the test store is slow; using the key read before'],
+      [
+        'WARN',
+        'Reading the Temporal API key from the test store failed; using the key read before',
+        'ThrottlingException: Rate exceeded',
+      ],
+      ['WARN', 'Reading the Temporal API key from the test store is slow; using the key read before', undefined],
     ]);
     expect(JSON.stringify(lines)).not.toContain('key-1');
     expect(clock.libraryTimers).toBe(0);
@@ -106,7 +110,37 @@ describe('ApiKeyKeeper', () => {
     const slow = setup({ readMs: 3_000 });
     const late = await settle(slow.clock, slow.keeper.ready(slow.clock.now() + 1_000)).catch((e: unknown) => e);
     expect(late).toBeInstanceOf(StartupTimeoutError);
-    expect((late as Error).message).toMatch(/^Reading the Temporal API key from the test store did not finish/);
+    expect((late as Error).message).toBe(
+      'Reading the Temporal API key from the test store did not finish within the work window; the read goes on ' +
+        'for the next invocation. Check that the function can reach the service (a function in a VPC needs a VPC ' +
+        'endpoint or a NAT gateway) and give the read a timeout.',
+    );
+  });
+
+  it('keeps the cause, ends the reason with one full stop, and names a rejection without a message', async () => {
+    const { clock, store, keeper } = setup();
+    const cause = new Error('Rate exceeded. Try again later.');
+    store.key = cause;
+    const error = (await settle(clock, keeper.ready(clock.now() + 5_000)).catch((e: unknown) => e)) as Error;
+    expect(error.cause).toBe(cause);
+    expect(error.message).toContain('(1 failed read(s) in a row): Rate exceeded. Try again later. Check its name');
+    const bare = setup();
+    const source = checkApiKeySource({ name: 'a bare store', read: () => Promise.reject(undefined) });
+    const keeper2 = new ApiKeyKeeper(source, bare.clock, new JsonLogger({ write: () => undefined }), () => undefined);
+    const error2 = (await settle(bare.clock, keeper2.ready(bare.clock.now() + 5_000)).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(error2.message).toContain('from a bare store (1 failed read(s) in a row): undefined. Check its name');
+  });
+
+  it('refuses a key that is not a string', async () => {
+    const { clock } = setup();
+    const source = checkApiKeySource({ read: () => Promise.resolve(42 as unknown as string) });
+    const numeric = new ApiKeyKeeper(source, clock, new JsonLogger({ write: () => undefined }), () => undefined);
+    const error = await settle(clock, numeric.ready(clock.now() + 5_000)).catch((e: unknown) => e);
+    expect((error as Error).message).toContain(
+      'config.apiKeySource (1 failed read(s) in a row): it gave a number, not a key',
+    );
   });
 
   it('refuses an empty key as a failed read, and trims the one it keeps', async () => {
@@ -123,6 +157,9 @@ describe('ApiKeyKeeper', () => {
 describe('checkApiKeySource', () => {
   it('names the field and the fix', () => {
     expect(() => checkApiKeySource({} as never)).toThrow(InvalidOptionError);
+    expect(() => checkApiKeySource(null as never)).toThrow(
+      'config.apiKeySource.read must be a function that resolves with the API key; received undefined.',
+    );
     expect(() => checkApiKeySource({} as never)).toThrow(
       'config.apiKeySource.read must be a function that resolves with the API key; received undefined.',
     );
@@ -151,5 +188,13 @@ describe('isKeyRefusal', () => {
     expect(isKeyRefusal(new Error("code: 'The request does not have valid authentication credentials'"))).toBe(true);
     expect(isKeyRefusal(new Error('status: Unavailable, message: "connection refused"'))).toBe(false);
     expect(isKeyRefusal(undefined)).toBe(false);
+    const cyclic: Error & { cause?: unknown } = new Error('status: Unavailable');
+    cyclic.cause = cyclic;
+    expect(isKeyRefusal(cyclic)).toBe(false);
+    // Five errors deep is looked at, a sixth is not.
+    const chain = (depth: number): Error =>
+      depth === 0 ? Object.assign(new Error('x'), { code: 7 }) : new Error('wrapped', { cause: chain(depth - 1) });
+    expect(isKeyRefusal(chain(4))).toBe(true);
+    expect(isKeyRefusal(chain(5))).toBe(false);
   });
 });
