@@ -9,7 +9,11 @@
 //   and Invoke. Beyond the concurrency limit, a RequestResponse invoke is throttled (429
 //   TooManyRequestsException). An Event invoke is accepted (202) and queued until an environment
 //   is free, as Lambda's internal async queue retries throttled events, unless `asyncQueue: false`,
-//   which throttles Event invokes too (to test a caller's handling of 429);
+//   which throttles Event invokes too (to test a caller's handling of 429). A queued event that
+//   fails (an error or a timeout) is retried as Lambda's async invocation does: up to
+//   `maximumRetryAttempts` more times (default 2, after 1 and then 2 more minutes, compressed by
+//   `retryDelaysMs`), with the same request id, and dropped once older than
+//   `maximumEventAgeSeconds` (default 6 hours): the function's EventInvokeConfig;
 // - a record of every invocation: start, end, environment, cold/warm, duration and billed
 //   duration (rounded up to 1 ms; a cold start's duration includes the init phase, which Lambda
 //   bills for managed runtimes).
@@ -40,6 +44,8 @@ const FUNCTION_DEFAULTS = {
   runtimeFlags: false,
 };
 const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, asyncQueue: true };
+/** Lambda's async invocation defaults (EventInvokeConfig), and its retry delays: 1 min, then 2 min. */
+const ASYNC_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600, retryDelaysMs: [60_000, 120_000] };
 
 /** The execution environments of one function, the queue of invocations waiting for one, and the records. */
 class EnvironmentPool {
@@ -48,10 +54,11 @@ class EnvironmentPool {
   apiInvokes = []; // every Invoke call of the Lambda API: { at, type, throttled }
   logs = [];
   environments = new Set(); // live ones: starting, busy or idle
-  stats = { environmentsCreated: 0, peakEnvironments: 0, peakBusy: 0, reaped: 0 };
+  stats = { environmentsCreated: 0, peakEnvironments: 0, peakBusy: 0, reaped: 0, retries: 0, discarded: 0 };
   nextEnvironmentId = 1;
   stopped = false;
   waiters = [];
+  pendingRetries = new Set();
 
   constructor(options) {
     Object.assign(this, options); // the function's settings and the scaling options
@@ -184,19 +191,29 @@ class EnvironmentPool {
   }
 
   settleWaiters() {
-    if (this.queue.length > 0 || this.busyCount() > 0) return;
+    if (this.queue.length > 0 || this.busyCount() > 0 || this.pendingRetries.size > 0) return;
     for (const resolve of this.waiters.splice(0)) resolve();
   }
 
-  /** Queues an invocation (runs at once when there is capacity); resolves when it ends. */
-  invoke(event = {}, source = 'direct') {
-    let resolve;
-    const done = new Promise((r) => (resolve = r));
+  /**
+   * Queues an invocation (runs at once when there is capacity); resolves when it ends. A retry
+   * of an event keeps its request id (`retryOf`: the attempt before).
+   */
+  invoke(event = {}, source = 'direct', retryOf = undefined) {
+    let settle;
+    const done = new Promise((r) => (settle = r));
+    // An event's retry is decided as it ends, before anyone waiting for the pool to go idle looks.
+    const resolve = (record) => {
+      if (source === 'Event') this.retryIfFailed(event, record);
+      settle(record);
+    };
     const invocation = {
-      requestId: randomUUID(),
+      requestId: retryOf?.requestId ?? randomUUID(),
       payload: JSON.stringify(event ?? {}),
       source,
+      attempt: (retryOf?.attempt ?? 0) + 1,
       queuedAt: Date.now(),
+      firstQueuedAt: retryOf?.firstQueuedAt ?? Date.now(),
       resolve,
       done,
     };
@@ -216,6 +233,28 @@ class EnvironmentPool {
       'emulator',
     );
     return undefined;
+  }
+
+  /** Lambda's async retry: a failed event runs again after a delay, while attempts and age allow. */
+  retryIfFailed(event, record) {
+    if (record.outcome === 'ok' || this.stopped) return;
+    if (record.attempt > this.maximumRetryAttempts) return;
+    const delayMs = this.retryDelaysMs[Math.min(record.attempt, this.retryDelaysMs.length) - 1];
+    const timer = setTimeout(() => {
+      this.pendingRetries.delete(timer);
+      if (this.stopped) return;
+      if (Date.now() - record.firstQueuedAt > this.maximumEventAgeSeconds * 1000) {
+        this.stats.discarded += 1;
+        this.log(`dropped event ${record.requestId}: older than ${this.maximumEventAgeSeconds} s`, 'emulator');
+        this.settleWaiters();
+        return;
+      }
+      this.stats.retries += 1;
+      this.log(`retrying event ${record.requestId} (attempt ${record.attempt + 1})`, 'emulator');
+      void this.invoke(event, 'Event', record);
+    }, delayMs);
+    this.pendingRetries.add(timer);
+    timer.unref?.();
   }
 
   /** Figures of the invocations so far (or of `since` onwards, an index into `invocations`). */
@@ -240,10 +279,11 @@ class EnvironmentPool {
  * (lib/index.handler), `timeoutSeconds` the function timeout, `env` the function's environment
  * variables, `memoryMb` its memory, `concurrency` the most environments at once (default 1: one
  * invocation at a time), `reapAfterMs` how long a free environment is kept (default 5 minutes),
- * `asyncQueue` whether Event invokes beyond the limit are queued (default) or throttled.
+ * `asyncQueue` whether Event invokes beyond the limit are queued (default) or throttled;
+ * `maximumRetryAttempts`, `maximumEventAgeSeconds` and `retryDelaysMs` the async retry policy.
  */
 export async function startLambdaEmulator(options) {
-  const settings = { ...FUNCTION_DEFAULTS, ...SCALING_DEFAULTS, ...options };
+  const settings = { ...FUNCTION_DEFAULTS, ...SCALING_DEFAULTS, ...ASYNC_DEFAULTS, ...options };
   const { concurrency, region, accountId, functionName } = settings;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
@@ -269,7 +309,7 @@ export async function startLambdaEmulator(options) {
     reclaim() {
       for (const environment of [...pool.environments]) if (environment.state === 'idle') environment.kill();
     },
-    /** Resolves when no invocation is queued or running. */
+    /** Resolves when no invocation is queued, running or waiting to be retried. */
     idle: () =>
       new Promise((resolve) => {
         pool.waiters.push(resolve);
@@ -277,6 +317,7 @@ export async function startLambdaEmulator(options) {
       }),
     async stop() {
       pool.stopped = true;
+      for (const timer of pool.pendingRetries) clearTimeout(timer);
       for (const environment of [...pool.environments]) environment.kill?.();
       await api.close();
     },

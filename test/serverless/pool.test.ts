@@ -3,6 +3,7 @@
  * demand up to the concurrency limit and running at once, Lambda's throttling answer beyond it,
  * warm reuse of a free environment, reaping of an idle one, and the billed duration of each.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
@@ -39,6 +40,8 @@ interface Emulated {
     peakBusy: number;
     throttles: number;
     reaped: number;
+    retries: number;
+    discarded: number;
     gbSeconds: number;
     billedMs: number;
   };
@@ -153,5 +156,53 @@ describe('the Lambda emulator scales out', () => {
     expect(invocation!.durationMs).toBeGreaterThanOrEqual(200);
     const summary = emu.summary();
     expect(summary.gbSeconds).toBeCloseTo((summary.billedMs / 1000) * 0.5, 2); // GB-seconds are rounded to 3 decimals
+  });
+});
+
+/** The example template's EventInvokeConfig, read from the file users deploy. */
+function templateAsyncConfig(): { maximumRetryAttempts: number; maximumEventAgeSeconds: number } {
+  const file = path.join(import.meta.dirname, '..', '..', 'examples', 'basic', 'cloudformation', 'function.yaml');
+  const text = readFileSync(file, 'utf8');
+  const field = (name: string) => {
+    const match = new RegExp(`^\\s+${name}: (\\d+)$`, 'm').exec(text);
+    expect(match, `${name} in ${file}`).not.toBeNull();
+    return Number(match![1]);
+  };
+  return {
+    maximumRetryAttempts: field('MaximumRetryAttempts'),
+    maximumEventAgeSeconds: field('MaximumEventAgeInSeconds'),
+  };
+}
+
+describe("the emulator's async invocations, as Lambda retries them", () => {
+  // Lambda's delays (1 min, then 2 min) compressed 200-fold.
+  const retryDelaysMs = [300, 600];
+
+  it('runs a failing event 3 times with the same request id under the defaults, once under the template', async () => {
+    const counts: number[] = [];
+    for (const policy of [{}, templateAsyncConfig()]) {
+      const emu = await emulator({ concurrency: 2, retryDelaysMs, ...policy });
+      for (let i = 0; i < 4; i++) expect((await apiInvoke(emu, 'Event', { fail: 'no task queue' })).status).toBe(202);
+      await emu.idle();
+      const ids = emu.invocations.map((i) => i.requestId);
+      expect(new Set(ids).size).toBe(4);
+      expect(emu.invocations.every((i) => i.outcome === 'error')).toBe(true);
+      counts.push(emu.summary().invocations);
+    }
+    expect(counts).toEqual([12, 4]);
+    console.log(
+      `a config error, 4 events: ${counts[0]} invocations with Lambda's defaults, ${counts[1]} with the template's EventInvokeConfig (${(counts[1]! / counts[0]!).toFixed(2)}x)`,
+    );
+  });
+
+  it('does not retry an event that succeeded, and drops a retry older than the maximum event age', async () => {
+    const ok = await emulator({ retryDelaysMs });
+    await apiInvoke(ok, 'Event', { ms: 10 });
+    await ok.idle();
+    expect(ok.summary()).toMatchObject({ invocations: 1, retries: 0 });
+    const aged = await emulator({ retryDelaysMs: [1_200, 1_200], maximumEventAgeSeconds: 1 });
+    await apiInvoke(aged, 'Event', { fail: 'boom' });
+    await aged.idle();
+    expect(aged.summary()).toMatchObject({ invocations: 1, retries: 0, discarded: 1 });
   });
 });
