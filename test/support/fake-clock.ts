@@ -17,6 +17,14 @@ interface Timer {
 /** Lets every pending promise callback run (one macrotask turn drains the microtask queue). */
 export const flushPromises = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Runs the clock until `promise` settles, then gives its outcome (resolves or rejects as it did). */
+export async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
+  let done = false;
+  void promise.finally(() => (done = true)).catch(() => undefined);
+  await clock.run(() => done);
+  return promise;
+}
+
 export class FakeClock implements Clock {
   private nowMs: number;
   private seq = 0;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiKeyKeeper, checkApiKeySource, isKeyRefusal } from '../../src/lifecycle/api-key';
 import { ConnectionFailedError, InvalidOptionError, StartupTimeoutError } from '../../src/errors';
 import { JsonLogger } from '../../src/logging/logger';
-import { FakeClock } from '../support/fake-clock';
+import { FakeClock, settle } from '../support/fake-clock';
 
 /** A keeper over a scripted store: each read takes `readMs` and gives the store's key, or throws. */
 function setup(options: { readMs?: number; maxAgeMs?: number } = {}) {
@@ -25,14 +25,6 @@ function setup(options: { readMs?: number; maxAgeMs?: number } = {}) {
   });
   const keeper = new ApiKeyKeeper(source, clock, logger, (key) => void handed.push(key));
   return { clock, store, keeper, handed, lines, reads: () => reads };
-}
-
-/** Runs `promise` to its end on the fake clock. */
-async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  void promise.finally(() => (done = true)).catch(() => undefined);
-  await clock.run(() => done);
-  return promise;
 }
 
 describe('ApiKeyKeeper', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionCache } from '../../src/lifecycle/connection-cache';
 import { JsonLogger } from '../../src/logging/logger';
-import { FakeClock } from '../support/fake-clock';
+import { FakeClock, settle } from '../support/fake-clock';
 
 class Conn {
   closed = 0;
@@ -36,14 +36,6 @@ function setup(
   const said = () =>
     lines.map((line) => [line.level, line.message, (line.error as { message?: string } | undefined)?.message]);
   return { clock, cache, factory, messages, said, connects: () => connects };
-}
-
-/** Runs `promise` to its end on the fake clock. */
-async function settle<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  void promise.finally(() => (done = true)).catch(() => undefined);
-  await clock.run(() => done);
-  return promise;
 }
 
 /** Runs an acquire to its end; it must have leased a connection. */
