@@ -26,7 +26,9 @@
  * (connect, check, create and close latencies, each sometimes past the work window, failures),
  * workers (plugin start delay, drain time past the force time, finalize race, self-failure,
  * activity timings), invocations (1-4: remaining time 1-90 s, gaps, concurrency with the
- * previous one, a stall of 1-240 ms, often at the forced-stop time). The run count is
+ * previous one, a stall of 1-240 ms, often at the forced-stop time), and in a third of them an API
+ * key source (reads of up to 5 s, some failing, a maximum age, a rotation before one invocation
+ * with or without the old key revoked). The run count is
  * TLW_MODEL_RUNS (10,000 by default), the seed TLW_MODEL_SEED (drawn when unset); on failure fast-check prints the seed and the path to
  * replay it (`fc.assert(..., { seed, path })`).
  */
@@ -69,6 +71,17 @@ interface Scenario {
   hooks: HookScript[];
   world: WorldScript;
   invocations: InvocationScript[];
+  /** A rotating API key: how its reads behave, and before which invocation it rotates. */
+  apiKey?: ApiKeyScript;
+}
+interface ApiKeyScript {
+  readMs: number;
+  /** Reads fail until this many have been tried. */
+  failedReads: number;
+  maxAgeMs: number;
+  rotateBefore: number;
+  /** The server refuses the old key from the rotation on (no overlap). */
+  revokeOld: boolean;
 }
 
 /** Mostly short, sometimes past any work window. */
@@ -121,6 +134,19 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     closeMs: latency(2_000),
     workers: fc.array(workerScript, { minLength: 1, maxLength: 3 }),
   }),
+  apiKey: fc.option(
+    fc.record({
+      readMs: latency(5_000),
+      failedReads: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(0) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+      ),
+      maxAgeMs: fc.integer({ min: 1_000, max: 120_000 }),
+      rotateBefore: fc.integer({ min: 0, max: 3 }),
+      revokeOld: fc.boolean(),
+    }),
+    { nil: undefined, freq: 3 },
+  ),
   invocations: fc.array(
     fc.record({
       remainingMs: fc.integer({ min: 1_000, max: 90_000 }),
@@ -138,6 +164,20 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     { minLength: 1, maxLength: 4 },
   ),
 });
+
+/** A key source that follows its script on the fake world's clock. */
+function keySource(script: ApiKeyScript, world: FakeWorld, store: { key: string; reads: number }) {
+  return {
+    maxAgeMs: script.maxAgeMs,
+    read: async () => {
+      store.reads += 1;
+      const failing = store.reads <= script.failedReads;
+      await world.after(script.readMs);
+      if (failing) throw new Error('ThrottlingException: Rate exceeded');
+      return store.key;
+    },
+  };
+}
 
 /** A shutdown hook that follows its script on the fake clock and records when it was told to end. */
 function scriptedHook(script: HookScript, clock: FakeClock, calls: HookCall[]): ShutdownHook {
@@ -171,7 +211,8 @@ afterAll(() => void process.off('unhandledRejection', onUnhandled));
 
 async function check(s: Scenario): Promise<void> {
   const clock = new FakeClock();
-  const world = new FakeWorld(clock, s.world);
+  const world = new FakeWorld(clock, { ...s.world, acceptedKeys: s.apiKey === undefined ? undefined : ['key-1'] });
+  const store = { key: 'key-1', reads: 0 };
   const lines: string[] = [];
   const hookCalls: HookCall[] = [];
   let configureCalls = 0;
@@ -196,12 +237,17 @@ async function check(s: Scenario): Promise<void> {
       config.workflowThread = s.workflowThread;
       config.logger = new JsonLogger({ write: (line) => void lines.push(line), level: 'DEBUG' });
       config.shutdownHooks.push(...s.hooks.map((hook) => scriptedHook(hook, clock, hookCalls)));
+      if (s.apiKey !== undefined) config.apiKeySource = keySource(s.apiKey, world, store);
     },
     { env: {}, cwd, deps: world.deps() },
   );
   const outcomes: Outcome[] = [];
   let running: Array<Promise<void>> = [];
-  for (const invocation of s.invocations) {
+  for (const [index, invocation] of s.invocations.entries()) {
+    if (s.apiKey?.rotateBefore === index) {
+      store.key = 'key-2';
+      world.script.acceptedKeys = s.apiKey.revokeOld ? ['key-2'] : ['key-1', 'key-2'];
+    }
     if (!invocation.concurrentWithPrevious) {
       await clock.run(() => outcomes.every((o) => o.settledMs !== undefined));
       await Promise.all(running);
