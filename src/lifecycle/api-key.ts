@@ -119,25 +119,25 @@ export class ApiKeyKeeper {
     // Never read (readAtMs is -Infinity), refused, or too old.
     const due = this.refused || this.clock.now() - this.readAtMs >= this.source.maxAgeMs;
     if (!due) return;
-    const reading = this.read();
+    let read;
     try {
-      const read = await settleBefore(reading, byMs, this.clock);
-      if (!read.timedOut) return;
-      reading.catch(() => undefined);
-      if (this.key === undefined) {
-        throw new StartupTimeoutError(
-          `Reading the Temporal API key from ${this.source.name} did not finish within the work window; the read ` +
-            `goes on for the next invocation. Check that the function can reach the service (a function in a VPC ` +
-            `needs a VPC endpoint or a NAT gateway) and give the read a timeout.`,
-        );
-      }
-      this.logger.warn(`Reading the Temporal API key from ${this.source.name} is slow; using the key read before`);
+      read = await settleBefore(this.read(), byMs, this.clock); // a later rejection is handled there
     } catch (error) {
-      if (error instanceof StartupTimeoutError || this.key === undefined) throw this.unreadable(error);
+      if (this.key === undefined) throw this.unreadable(error);
       this.logger.warn(`Reading the Temporal API key from ${this.source.name} failed; using the key read before`, {
         error,
       });
+      return;
     }
+    if (!read.timedOut) return;
+    if (this.key === undefined) {
+      throw new StartupTimeoutError(
+        `Reading the Temporal API key from ${this.source.name} did not finish within the work window; the read ` +
+          `goes on for the next invocation. Check that the function can reach the service (a function in a VPC ` +
+          `needs a VPC endpoint or a NAT gateway) and give the read a timeout.`,
+      );
+    }
+    this.logger.warn(`Reading the Temporal API key from ${this.source.name} is slow; using the key read before`);
   }
 
   /**
@@ -146,7 +146,7 @@ export class ApiKeyKeeper {
    */
   async afterRefusal(byMs: number): Promise<boolean> {
     const before = this.key;
-    this.refused = true;
+    this.markRefused();
     try {
       await this.ready(byMs);
     } catch {
@@ -199,8 +199,7 @@ export class ApiKeyKeeper {
     return trimmed;
   }
 
-  private unreadable(error: unknown): unknown {
-    if (error instanceof StartupTimeoutError) return error;
+  private unreadable(error: unknown): ConnectionFailedError {
     const reason = String((error as Error)?.message ?? error).replace(/\.$/, '');
     return new ConnectionFailedError(
       `Cannot read the Temporal API key from ${this.source.name} (${this.failures} failed read(s) in a row): ` +
