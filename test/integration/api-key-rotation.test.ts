@@ -86,6 +86,13 @@ async function greet(taskQueue: string): Promise<string> {
   }
 }
 
+/** With the handler's first invocation running: makes its version current and completes a workflow with it. */
+async function firstWorkflow(t: ReturnType<typeof rotatingHandler>): Promise<void> {
+  const current = makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
+  expect(await greet(t.taskQueue)).toBe('Hello, rotation!');
+  await current;
+}
+
 /** Checks that no key is in the handler's lines or anywhere in the process's output. */
 function expectNoKey(lines: string[]): void {
   const written = lines.join('\n') + output.since(0);
@@ -100,9 +107,7 @@ describe('a rotating API key', () => {
     const t = rotatingHandler(read, `Secrets Manager secret ${SECRET_ID}`, 300_000, 1_500);
 
     const first = invoke(t.handler, 20_000);
-    const current = makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    expect(await greet(t.taskQueue)).toBe('Hello, rotation!');
-    await current;
+    await firstWorkflow(t);
     expect((await first).error).toBeUndefined();
 
     // Rotation without overlap: the store holds the new key and the server refuses the old one.
@@ -138,9 +143,7 @@ describe('a rotating API key', () => {
     const t = rotatingHandler(read, `SSM parameter ${PARAMETER}`, 2_000, 1_500);
 
     const first = invoke(t.handler, 20_000);
-    const current = makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    expect(await greet(t.taskQueue)).toBe('Hello, rotation!');
-    await current;
+    await firstWorkflow(t);
     expect((await first).error).toBeUndefined();
 
     // Rotation with overlap, then the old key revoked once the new one is due to be read.
@@ -169,9 +172,7 @@ describe('a rotating API key', () => {
     const t = rotatingHandler(async () => stored, 'the test store', 2_000, false);
 
     const long = invoke(t.handler, 30_000);
-    const current = makeVersionCurrent(client, t.version.deploymentName, t.version.buildId);
-    expect(await greet(t.taskQueue)).toBe('Hello, rotation!');
-    await current;
+    await firstWorkflow(t);
 
     // A concurrent invocation past the key's age reads the new key; the running worker's
     // connection takes it too. Then the old key is revoked: only calls with the new one pass.

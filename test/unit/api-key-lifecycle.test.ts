@@ -4,23 +4,17 @@
  * and leased connections, and what setup says. The server of the fake world accepts only the keys
  * a test lists, and refuses others as core reports it.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionCache } from '../../src/lifecycle/connection-cache';
 import { ConnectionFailedError, InvalidOptionError } from '../../src/errors';
 import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
 import { JsonLogger } from '../../src/logging/logger';
 import { FakeClock } from '../support/fake-clock';
+import { stdoutOfEachTest } from '../support/output-capture';
 import { fakeHandler, quietWorker } from '../support/fake-handler';
 import { KEY_REFUSED, type FakeConnection, type WorldScript } from '../support/fake-sdk';
 
-let stdout: string[] = [];
-beforeEach(() => {
-  stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation(
-    (chunk: string | Uint8Array) => (stdout.push(String(chunk)), true),
-  );
-});
-afterEach(() => void vi.restoreAllMocks());
+const stdout = stdoutOfEachTest();
 
 /** A handler whose key comes from a store the test changes; reads take no time. */
 function rotating(world: Partial<WorldScript>, maxAgeMs?: number, extra: (c: LambdaWorkerConfig) => void = () => {}) {

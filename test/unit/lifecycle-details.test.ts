@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ConfigureFailedError,
   ConnectionFailedError,
@@ -19,18 +19,12 @@ import { JsonLogger } from '../../src/logging/logger';
 import { PowertoolsLoggerAdapter, type PowertoolsLoggerLike } from '../../src/logging/powertools';
 import type { ShutdownHookContext } from '../../src/lifecycle/hooks';
 import type { SummaryHookContext } from '../../src/lifecycle/summary';
+import { stdoutOfEachTest } from '../support/output-capture';
 import { fakeHandler, quietWorker } from '../support/fake-handler';
 import { logged, parseLogLines } from '../support/logs';
 
 /** Captures what the library's default logger writes to stdout (setup lines). */
-let stdout: string[] = [];
-beforeEach(() => {
-  stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation(
-    (chunk: string | Uint8Array) => (stdout.push(String(chunk)), true),
-  );
-});
-afterEach(() => void vi.restoreAllMocks());
+const stdout = stdoutOfEachTest();
 
 /** 3 s buffer, 1 s grace, idle exit after 1 s; a 30 ms hook, then one that throws; records hook calls. */
 function scripted(extra: (config: LambdaWorkerConfig) => void = () => undefined) {
