@@ -15,6 +15,11 @@ export const LAMBDA_TASK_ROOT = 'LAMBDA_TASK_ROOT';
 export const AWS_LAMBDA_FUNCTION_NAME = 'AWS_LAMBDA_FUNCTION_NAME';
 /** How the execution environment was initialised: `on-demand` (a cold start) or `provisioned-concurrency`. */
 export const AWS_LAMBDA_INITIALIZATION_TYPE = 'AWS_LAMBDA_INITIALIZATION_TYPE';
+/**
+ * Set by Lambda Managed Instances: how many invocations an execution environment runs at once.
+ * Its presence means several invocations may run at once in one thread.
+ */
+export const AWS_LAMBDA_MAX_CONCURRENCY = 'AWS_LAMBDA_MAX_CONCURRENCY';
 /** Namespace of Powertools Metrics, also the default namespace of the EMF metrics. */
 export const POWERTOOLS_METRICS_NAMESPACE = 'POWERTOOLS_METRICS_NAMESPACE';
 /** Lambda's advanced logging control level (`TRACE` ... `FATAL`). */

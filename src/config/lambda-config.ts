@@ -6,7 +6,7 @@
 import type { Logger } from '@temporalio/common';
 import type { NativeConnectionOptions, RuntimeOptions, WorkerOptions } from '@temporalio/worker';
 import type { VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
-import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
+import { AWS_LAMBDA_MAX_CONCURRENCY, readEnv, TEMPORAL_TASK_QUEUE, type Env } from './env';
 import { InvalidDeploymentVersionError, InvalidOptionError, MissingTaskQueueError } from '../errors';
 import type { ShutdownHook } from '../lifecycle/hooks';
 import {
@@ -105,6 +105,17 @@ export class LambdaWorkerConfig {
    * @example config.apiKeySource = { name: 'SSM /temporal/api-key', read: () => readParameter('/temporal/api-key') };
    */
   apiKeySource: ApiKeySource | undefined;
+  /**
+   * Invocations that run at once in one thread share one worker and one connection: the first
+   * starts it, later ones join it while it polls, each returns at its own work end, and the last
+   * to leave shuts it down and waits for the drain. Lambda Managed Instances run up to
+   * `AWS_LAMBDA_MAX_CONCURRENCY` invocations at once in an execution environment; one worker per
+   * invocation would open that many connections and sets of pollers on one task queue. Measured
+   * in bench/RESULTS.md. `undefined` decides by the environment.
+   * @default `true` when `AWS_LAMBDA_MAX_CONCURRENCY` is set (Managed Instances), else `false`
+   * @example config.shareWorker = false; // one worker per invocation, also on Managed Instances
+   */
+  shareWorker: boolean | undefined;
   private explicitBufferMs: number | undefined;
 
   constructor(init: { connectionOptions: NativeConnectionOptions; namespace: string; logger: Logger }) {
@@ -125,6 +136,7 @@ export class LambdaWorkerConfig {
     this.reuseConnection = DEFAULT_REUSE_CONNECTION;
     this.workflowThread = DEFAULT_WORKFLOW_THREAD;
     this.apiKeySource = undefined;
+    this.shareWorker = undefined;
   }
 
   /**
@@ -174,6 +186,8 @@ export interface CompiledWorkerSettings {
   userShutdownForceTimeMs: number | undefined;
   idleExitMs: number | undefined;
   reuseConnection: boolean;
+  /** Invocations that run at once in one thread share one worker. */
+  shareWorker: boolean;
 }
 
 function requireNonNegative(name: string, value: number): number {
@@ -282,6 +296,7 @@ export function compileWorkerSettings(
     userShutdownForceTimeMs: userForceMs,
     idleExitMs: config.idleExitMs === false ? undefined : requirePositive('config.idleExitMs', config.idleExitMs),
     reuseConnection: config.reuseConnection !== false,
+    shareWorker: config.shareWorker ?? readEnv(env, AWS_LAMBDA_MAX_CONCURRENCY) !== undefined,
     inProcessWorkflows,
   };
 }

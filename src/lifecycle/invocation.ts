@@ -14,6 +14,7 @@ import type { Clock } from './clock';
 import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './connection-cache';
 import { ConnectionFailedError, describeError, StartupTimeoutError } from '../errors';
 import { runShutdownHooks, type ShutdownHook, type ShutdownHookResult } from './hooks';
+import type { Member, SharedWorker } from './shared-worker';
 import type { CompiledWorkerSettings } from '../config/lambda-config';
 import { withActivationLimit } from '../sdk-internals';
 import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
@@ -46,6 +47,8 @@ export interface PreparedWorker {
   connections: ConnectionCache;
   /** The API key read from `config.apiKeySource`, when set. */
   apiKeys?: ApiKeyKeeper;
+  /** Set when invocations that run at once share one worker (`config.shareWorker`). */
+  shared?: SharedWorker;
   namespace: string;
   hooks: readonly ShutdownHook[];
   /** Run with the summary before the handler returns. @default none */
@@ -58,6 +61,10 @@ interface InvocationState {
   readonly startMs: number;
   readonly monitor: TaskMonitor;
   lease?: { connection: ConnectionLike; reused: boolean };
+  /** The connection was kept from an earlier invocation (or belongs to a shared worker this one joined). */
+  reused?: boolean;
+  /** This invocation's part in a shared worker: it started the worker or joined it. */
+  member?: Member;
   /** Settles when no worker of this invocation can hold the lease's connection any more. */
   heldUntil?: Promise<unknown>;
   firstPollMs?: number;
@@ -117,9 +124,13 @@ export async function runInvocation(
   }
   const run: Run = { prepared, context, deps, plan, state };
   try {
-    await connect(run);
-    const worker = await createWorker(run);
-    await work(run, worker);
+    if (prepared.shared === undefined) {
+      await connect(run);
+      const worker = await createWorker(run);
+      await work(run, worker);
+    } else {
+      await share(run, prepared.shared);
+    }
   } catch (error) {
     state.failure = error;
     state.failedMs = clock.now();
@@ -172,6 +183,7 @@ async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
     );
   }
   state.lease = lease;
+  state.reused = lease.reused;
 }
 
 /**
@@ -229,6 +241,40 @@ async function work({ prepared, deps, plan, state }: Run, worker: WorkerLike): P
   state.workEndedMs = deps.clock.now();
 }
 
+/**
+ * Phase, in place of connect, create and work when invocations share a worker: join the worker
+ * that polls, or start one (connect and create, as a lone invocation does), and stay until this
+ * invocation's work end; the last to leave drains the worker and ends the connection's lease.
+ */
+async function share(run: Run, shared: SharedWorker): Promise<void> {
+  const { prepared, deps, plan, state } = run;
+  const member: Member = { plan, monitor: state.monitor };
+  state.member = member;
+  const served = await shared.serve(member, async () => {
+    await connect(run);
+    const worker = await createWorker(run);
+    const { connection } = state.lease!;
+    // The worker's connection is the shared worker's from here: its owner ends the lease.
+    state.lease = undefined;
+    return {
+      worker,
+      servesNexus: (prepared.settings.workerOptions.nexusServices?.length ?? 0) > 0,
+      release: (end, closeByMs) => prepared.connections.release(connection, end, closeByMs, deps.clock),
+    };
+  });
+  if (served.joined) state.reused = true;
+  state.firstPollMs = served.pollingSinceMs;
+  prepared.logger.info(served.joined ? 'Joined the running worker' : 'Worker polling', {
+    taskQueue: prepared.settings.workerOptions.taskQueue,
+    startupMs: state.firstPollMs - state.startMs,
+    connectionReused: state.reused,
+    sharedWorker: served.joined ? 'joined' : 'started',
+  });
+  state.end = served.end;
+  state.heldUntil = served.end.abandoned;
+  state.workEndedMs = deps.clock.now();
+}
+
 /** Phase: the shutdown hooks, in order, each isolated, all done by `endByMs`. */
 async function runHooks(
   prepared: PreparedWorker,
@@ -241,10 +287,16 @@ async function runHooks(
   state.hooks = { results, ms: clock.now() - startMs };
 }
 
-/** Phase: end the lease (kept, closed, or closed once its worker settles). */
+/**
+ * Phase: end the lease (kept, closed, or closed once its worker settles): this invocation's own,
+ * or a shared worker's when this invocation owns its end.
+ */
 async function release({ prepared, deps, plan, state }: Run): Promise<void> {
-  if (state.lease === undefined) return;
   const suspect = state.failure !== undefined || state.end?.unfinalized === true;
+  if (state.lease === undefined) {
+    await state.member?.release?.({ suspect, heldUntil: state.heldUntil }, plan.settleByMs);
+    return;
+  }
   await prepared.connections.release(
     state.lease.connection,
     { suspect, heldUntil: state.heldUntil },
@@ -273,7 +325,8 @@ function finish({ prepared, context, state, plan, deadlineMs, coldStart, clock, 
     endReason: failure === undefined ? (end?.reason ?? 'worker-stopped') : 'error',
     workTimeMs: plan?.workTimeMs,
     startupMs: firstPollMs === undefined ? undefined : firstPollMs - startMs,
-    connectionReused: state.lease?.reused,
+    connectionReused: state.reused,
+    sharedWorker: state.member === undefined ? undefined : state.member.joined ? 'joined' : 'started',
     timeToFirstTaskMs: state.monitor.firstTaskMs === undefined ? undefined : state.monitor.firstTaskMs - startMs,
     tasks: state.monitor.counts,
     activeMs: workEndedMs === undefined ? undefined : (end?.shutdownStartMs ?? workEndedMs) - startMs,

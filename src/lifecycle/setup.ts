@@ -19,6 +19,8 @@ import { compileWorkerSettings, LambdaWorkerConfig } from '../config/lambda-conf
 import { JsonLogger } from '../logging/logger';
 import { SecretScrubber } from '../logging/redact';
 import { ensureRuntime } from './runtime';
+import { SharedWorker } from './shared-worker';
+import { TaskMonitor } from './task-monitor';
 
 /** The configure callback: set task queue, workflows, activities and any option; may be async. */
 export type ConfigureWorker = (config: LambdaWorkerConfig) => void | Promise<void>;
@@ -104,6 +106,9 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
       connections.setApiKey(key);
     });
   apiKeys?.prefetch();
+  const shared = settings.shareWorker
+    ? new SharedWorker({ idleExitMs: settings.idleExitMs, clock, logger }, () => new TaskMonitor(() => clock.now()))
+    : undefined;
   logger.info('Lambda worker configured', {
     deploymentName: version.deploymentName,
     buildId: version.buildId,
@@ -116,6 +121,7 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
     shutdownGraceTimeMs: settings.shutdownGraceTimeMs,
     idleExitMs: settings.idleExitMs,
     reuseConnection: settings.reuseConnection,
+    shareWorker: settings.shareWorker,
     workflowThread: settings.workerOptions.debugMode !== true,
     runtimeInstalled: installedNow ? 'now' : 'reused',
     keyReadFrom: keySource?.name,
@@ -125,6 +131,7 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
     connectionOptions: config.connectionOptions,
     connections,
     apiKeys,
+    shared,
     namespace: config.namespace,
     hooks: [...config.shutdownHooks],
     summaryHooks: [...config.summaryHooks],

@@ -16,6 +16,12 @@ export interface InvocationSummary {
   /** Invocation start to polling. */
   startupMs?: number;
   connectionReused?: boolean;
+  /**
+   * Set when invocations share a worker (`config.shareWorker`): this invocation started the
+   * worker, or joined one another invocation had started. Its `tasks` are those that started
+   * while it was a member.
+   */
+  sharedWorker?: 'started' | 'joined';
   /** Invocation start to the first task. */
   timeToFirstTaskMs?: number;
   tasks: TaskCounts;

@@ -35,18 +35,22 @@ export class TaskMonitor {
   }
 
   /**
-   * Starts counting; the idle time counts from here (polling starts), not from the invocation
-   * start. Returns false when the worker does not expose what idle exit needs (idle exit is then
-   * off): the activation and activity counts, and the Nexus count when `servesNexus`.
+   * Starts counting the tasks that start from now; the idle time counts from here (polling
+   * starts), not from the invocation start. Returns false when the worker does not expose what
+   * idle exit needs (idle exit is then off): the activation and activity counts, and the Nexus
+   * count when `servesNexus`.
    */
   attach(worker: ObservableWorker, servesNexus: boolean): boolean {
     this.lastBusyMs = this.now();
     const watch = (observable: CountObservable | undefined, kind: keyof TaskCounts) => {
       if (observable === undefined) return false;
+      // The count the observable gives as it is subscribed is what was in flight before: not
+      // this monitor's tasks (a worker shared by invocations may be busy when one joins it).
+      let subscribing = true;
       this.subscriptions.push(
         observable.subscribe((count) => {
           const previous = this.inFlight[kind];
-          if (count > previous) {
+          if (count > previous && !subscribing) {
             this.counts[kind] += count - previous;
             this.firstTaskMs ??= this.now();
           }
@@ -54,6 +58,7 @@ export class TaskMonitor {
           this.lastBusyMs = this.now();
         }),
       );
+      subscribing = false;
       return true;
     };
     const activations = watch(worker.numInFlightActivations$, 'workflowActivations');

@@ -38,7 +38,7 @@ const WATCH_PERIOD_MS = 50;
  * Tells a worker to stop, once, whatever its state: at once when it polls, and as soon as it
  * starts when a plugin's `runWorker` is still running (the SDK refuses `shutdown()` before).
  */
-class Stopper {
+export class Stopper {
   requested: { reason: EndReason; atMs: number } | undefined;
   polling = false;
   private watch: { stop(): void } | undefined;
@@ -96,6 +96,11 @@ class Stopper {
   }
 }
 
+/** How often the idle exit looks at the worker: a quarter of the idle time, within 50 ms to 1 s. */
+export function idleCheckPeriodMs(idleExitMs: number): number {
+  return Math.max(WATCH_PERIOD_MS, Math.min(1_000, idleExitMs / 4));
+}
+
 /** Options of {@link runUntilWorkEnd}. */
 export interface WorkerRunOptions {
   plan: InvocationPlan;
@@ -116,7 +121,7 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
   const idleTimer =
     idleExitMs === undefined
       ? undefined
-      : every(clock, Math.max(WATCH_PERIOD_MS, Math.min(1_000, idleExitMs / 4)), () => {
+      : every(clock, idleCheckPeriodMs(idleExitMs), () => {
           if (stopper.polling && monitor.idleForMs() >= idleExitMs) {
             stopper.request('idle', `No task for ${idleExitMs} ms: shutting the worker down early`, forceFields);
           }
@@ -124,11 +129,37 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
   const run = worker.run();
   stopper.watchUntil(run);
   try {
+    return await settleRun(worker, run, { stopper, stopNow: stopAtWorkEnd, plan, clock, logger });
+  } finally {
+    clock.clearTimeout(deadlineTimer);
+    idleTimer?.stop();
+  }
+}
+
+/** What {@link settleRun} needs besides the worker and its run. */
+export interface SettleRunOptions {
+  stopper: Stopper;
+  /** Tells the worker to stop when it was not told yet. */
+  stopNow(): void;
+  /** The plan whose `workerStopByMs` and `shutdownForceTimeMs` bound the wait. */
+  plan: InvocationPlan;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Waits for a worker's run no later than the plan's `workerStopByMs`: resolves with why work
+ * ended, abandons (and tells to stop) a worker that has not settled by then, and accepts the
+ * expected ends of a forced or unfinalized worker; any other failure of the run is thrown.
+ */
+export async function settleRun(worker: WorkerLike, run: Promise<void>, options: SettleRunOptions): Promise<WorkEnd> {
+  const { stopper, plan, clock, logger } = options;
+  try {
     const bounded = await settleBefore(run, plan.workerStopByMs, clock);
     if (!bounded.timedOut)
       return { reason: stopper.requested?.reason ?? 'worker-stopped', shutdownStartMs: stopper.requested?.atMs };
     // Never leave a worker that was not told to stop (its timer may have been starved by a stall).
-    stopAtWorkEnd();
+    options.stopNow();
     logger.error(
       'Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline',
       {
@@ -143,9 +174,6 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
     };
   } catch (error) {
     return acceptableFailure(error, worker, stopper.requested, plan, clock, logger);
-  } finally {
-    clock.clearTimeout(deadlineTimer);
-    idleTimer?.stop();
   }
 }
 

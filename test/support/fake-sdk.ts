@@ -87,6 +87,9 @@ export class FakeWorker {
   readonly numInFlightActivations$ = new Count();
   readonly numInFlightActivities$ = new Count();
   shutdownRequested = false;
+  /** When `shutdown()` was called, and when the run settled (clock readings). */
+  shutdownAtMs: number | undefined;
+  settledAtMs: number | undefined;
   reachedRunning = false;
   settled = false;
   private resolveRun!: () => void;
@@ -154,6 +157,7 @@ export class FakeWorker {
   shutdown(): void {
     if (this.state !== 'RUNNING') throw new IllegalStateError(`Not running. Current state: ${this.state}`);
     this.shutdownRequested = true;
+    this.shutdownAtMs = this.clock.now();
     this.state = 'DRAINING';
     this.clock.at(this.script.drainMs, () => {
       if (this.state !== 'DRAINING') return;
@@ -181,6 +185,7 @@ export class FakeWorker {
   private end(state: string, error?: unknown, finalized = true): void {
     this.state = state;
     this.settled = true;
+    this.settledAtMs = this.clock.now();
     // As the SDK: the JS reference goes in any case; core keeps a worker it could not finalize.
     this.connection.holders.delete(this);
     if (finalized) this.connection.registered.delete(this.taskQueue);

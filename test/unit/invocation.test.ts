@@ -51,6 +51,7 @@ function setup(
       userShutdownForceTimeMs: undefined,
       idleExitMs: extra.idleExitMs,
       reuseConnection: extra.reuseConnection ?? false,
+      shareWorker: false,
       inProcessWorkflows: extra.inProcessWorkflows ?? false,
     },
     connectionOptions: { address: 'h:1' },

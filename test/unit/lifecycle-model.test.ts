@@ -28,7 +28,10 @@
  * activity timings), invocations (1-4: remaining time 1-90 s, gaps, concurrency with the
  * previous one, a stall of 1-240 ms, often at the forced-stop time), and in a third of them an API
  * key source (reads of up to 5 s, some failing, a maximum age, a rotation before one invocation
- * with or without the old key revoked). The run count is
+ * with or without the old key revoked), and in four of ten a worker shared by the invocations
+ * that run at once (a concurrent invocation then starts up to 30 s after the previous one, so that
+ * it joins a worker that polls, waits for one that starts, or starts another beside one that
+ * drains). The run count is
  * TLW_MODEL_RUNS (10,000 by default), the seed TLW_MODEL_SEED (drawn when unset); on failure fast-check prints the seed and the path to
  * replay it (`fc.assert(..., { seed, path })`).
  */
@@ -73,6 +76,8 @@ interface Scenario {
   invocations: InvocationScript[];
   /** A rotating API key: how its reads behave, and before which invocation it rotates. */
   apiKey?: ApiKeyScript;
+  /** Invocations that run at once share one worker (`config.shareWorker`). */
+  shareWorker?: boolean;
 }
 interface ApiKeyScript {
   readMs: number;
@@ -163,6 +168,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     }),
     { minLength: 1, maxLength: 4 },
   ),
+  shareWorker: sometimes(4),
 });
 
 /** A key source that follows its script on the fake world's clock. */
@@ -238,6 +244,7 @@ async function check(s: Scenario): Promise<void> {
       config.logger = new JsonLogger({ write: (line) => void lines.push(line), level: 'DEBUG' });
       config.shutdownHooks.push(...s.hooks.map((hook) => scriptedHook(hook, clock, hookCalls)));
       if (s.apiKey !== undefined) config.apiKeySource = keySource(s.apiKey, world, store);
+      config.shareWorker = s.shareWorker ?? false;
     },
     { env: {}, cwd, deps: world.deps() },
   );
@@ -254,6 +261,10 @@ async function check(s: Scenario): Promise<void> {
       running = [];
       expect(clock.libraryTimers, 'a library timer outlived its invocations').toBe(0);
       await clock.run(() => false, clock.now() + invocation.gapMs);
+    } else if (s.shareWorker) {
+      // With a shared worker, a concurrent invocation may also arrive while the worker polls (it
+      // joins it), drains (it starts another) or is starting (it waits for it).
+      await clock.run(() => false, clock.now() + (invocation.gapMs % 30_000));
     }
     const context = makeContext(invocation.remainingMs, {}, clock);
     const outcome: Outcome = {
