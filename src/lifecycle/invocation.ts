@@ -18,7 +18,7 @@ import type { Member, SharedWorker } from './shared-worker';
 import type { CompiledWorkerSettings } from '../config/lambda-config';
 import { withActivationLimit } from '../sdk-internals';
 import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
-import { TaskMonitor } from './task-monitor';
+import { TaskMonitor, type TaskCounts } from './task-monitor';
 import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, shutdownWindowMs, type InvocationPlan } from './timeline';
 import { disposeLateWorker, runUntilWorkEnd, type WorkEnd, type WorkerLike } from './worker-run';
 
@@ -65,6 +65,8 @@ interface InvocationState {
   reused?: boolean;
   /** This invocation's part in a shared worker: it started the worker or joined it. */
   member?: Member;
+  /** The tasks counted for this invocation when it shares a worker (else the monitor's). */
+  tasks?: TaskCounts;
   /** Settles when no worker of this invocation can hold the lease's connection any more. */
   heldUntil?: Promise<unknown>;
   firstPollMs?: number;
@@ -271,6 +273,7 @@ async function share(run: Run, shared: SharedWorker): Promise<void> {
     sharedWorker: served.joined ? 'joined' : 'started',
   });
   state.end = served.end;
+  state.tasks = served.tasks;
   state.heldUntil = served.end.abandoned;
   state.workEndedMs = deps.clock.now();
 }
@@ -328,7 +331,7 @@ function finish({ prepared, context, state, plan, deadlineMs, coldStart, clock, 
     connectionReused: state.reused,
     sharedWorker: state.member === undefined ? undefined : state.member.joined ? 'joined' : 'started',
     timeToFirstTaskMs: state.monitor.firstTaskMs === undefined ? undefined : state.monitor.firstTaskMs - startMs,
-    tasks: state.monitor.counts,
+    tasks: state.tasks ?? state.monitor.counts,
     activeMs: workEndedMs === undefined ? undefined : (end?.shutdownStartMs ?? workEndedMs) - startMs,
     shutdownMs:
       workEndedMs === undefined || end?.shutdownStartMs === undefined ? undefined : workEndedMs - end.shutdownStartMs,

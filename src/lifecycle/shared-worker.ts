@@ -13,7 +13,7 @@ import { settleBefore } from './bounded';
 import { every, type Clock } from './clock';
 import type { LeaseEnd } from './connection-cache';
 import { StartupTimeoutError } from '../errors';
-import type { TaskMonitor } from './task-monitor';
+import type { TaskCounts, TaskMonitor } from './task-monitor';
 import type { InvocationPlan } from './timeline';
 import { idleCheckPeriodMs, settleRun, Stopper, type WorkEnd, type WorkerLike } from './worker-run';
 
@@ -29,7 +29,7 @@ export interface StartedWorker {
 /** One invocation's part in a shared worker. */
 export interface Member {
   readonly plan: InvocationPlan;
-  /** Counts the tasks that start while the invocation is a member. */
+  /** Watches the worker while the invocation is a member (its first task). */
   readonly monitor: TaskMonitor;
   /** Set by {@link SharedWorker.serve}: the invocation joined a worker another one started. */
   joined?: boolean;
@@ -47,6 +47,12 @@ export interface Served {
   joined: boolean;
   /** When the worker polled for this invocation: when it joined, or when the worker started. */
   pollingSinceMs: number;
+  /**
+   * The tasks the worker started since the member before this one left (or since it started):
+   * each task is counted once, by one member, so that the counts of all members add up to the
+   * worker's. A task has no owner among the members, so no finer split is true.
+   */
+  tasks: TaskCounts;
 }
 
 /** The options of every worker of a {@link SharedWorker}. */
@@ -71,6 +77,7 @@ class Session {
   private stopper: Stopper | undefined;
   private run: Promise<void> | undefined;
   private idleWatch: { stop(): void } | undefined;
+  private readonly counted: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
 
   constructor(
     readonly ready: Promise<StartedWorker>,
@@ -84,6 +91,16 @@ class Session {
       (started) => this.begin(started),
       () => this.onClosing(),
     );
+  }
+
+  /** The tasks started since the last call: each task goes to exactly one leaving member. */
+  takeCounts(): TaskCounts {
+    const taken = { ...this.idleMonitor.counts };
+    for (const kind of Object.keys(taken) as Array<keyof TaskCounts>) {
+      taken[kind] -= this.counted[kind];
+      this.counted[kind] += taken[kind];
+    }
+    return taken;
   }
 
   get accepting(): boolean {
@@ -181,7 +198,8 @@ export class SharedWorker {
     const pollingSinceMs = clock.now();
     member.monitor.attach(started.worker, started.servesNexus);
     try {
-      return { end: await this.stay(session, member), joined, pollingSinceMs };
+      const end = await this.stay(session, member);
+      return { end, joined, pollingSinceMs, tasks: session.takeCounts() };
     } finally {
       member.monitor.detach();
       if (session.owner === member) member.release = (end, closeByMs) => started.release(end, closeByMs);

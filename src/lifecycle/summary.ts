@@ -18,8 +18,9 @@ export interface InvocationSummary {
   connectionReused?: boolean;
   /**
    * Set when invocations share a worker (`config.shareWorker`): this invocation started the
-   * worker, or joined one another invocation had started. Its `tasks` are those that started
-   * while it was a member.
+   * worker, or joined one another invocation had started. Its `tasks` are those the worker
+   * started since the member before it left: each task is counted by one member, so that the
+   * members' counts add up to the worker's.
    */
   sharedWorker?: 'started' | 'joined';
   /** Invocation start to the first task. */

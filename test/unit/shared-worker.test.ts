@@ -2,7 +2,7 @@
  * Invocations that share one worker (`config.shareWorker`, the default under Lambda Managed
  * Instances), on the fake SDK in virtual time: who starts the worker and who joins it, when it is
  * told to stop (only when the last member leaves), what an idle exit, a failure and a failed
- * start do to every member, a newcomer during a drain, each member's own task counts, and the
+ * start do to every member, a newcomer during a drain, task counts that add up, and the
  * default taken from `AWS_LAMBDA_MAX_CONCURRENCY`.
  */
 import { describe, expect, it } from 'vitest';
@@ -96,23 +96,26 @@ describe('invocations that share a worker', () => {
     expect(h.world.workers).toHaveLength(2);
   });
 
-  it('counts for each member the tasks that started while it was one', async () => {
+  it('counts each task once, for the member that leaves first after it started', async () => {
     const h = sharing();
-    // From polling start: one task in flight when the second joins (at about 3 s), two after.
+    // From polling start: two tasks before the first member leaves (at 17 s), one after.
     withWorkers(h, {
       ...quietWorker,
       tasks: [
         { startMs: 1_000, durationMs: 3_000 },
         { startMs: 5_000, durationMs: 500 },
-        { startMs: 6_000, durationMs: 500 },
+        { startMs: 18_000, durationMs: 500 },
       ],
     });
     const a = h.start(20_000);
     await h.clock.run(() => false, h.clock.now() + 3_000);
     const b = h.start(20_000);
     await h.allSettled();
-    expect((h.summaryOf(a)!.tasks as { activities: number }).activities).toBe(3);
-    expect((h.summaryOf(b)!.tasks as { activities: number }).activities).toBe(2);
+    const activities = (record: { requestId: string }) =>
+      (h.summaryOf(record)!.tasks as { activities: number }).activities;
+    expect([activities(a), activities(b)]).toEqual([2, 1]);
+    // b joined at 3 s, with the first task in flight: its first is the one at 5.04 s.
+    expect(h.summaryOf(b)!.timeToFirstTaskMs).toBe(2_040);
   });
 
   it('ends every member at an idle exit, and the worker drains before the one with the latest deadline returns', async () => {
