@@ -8,13 +8,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { settleBefore } from './bounded';
 import { systemClock } from './clock';
 import { AWS_LAMBDA_INITIALIZATION_TYPE, readEnv, type Env } from '../config/env';
-import { StartupTimeoutError } from '../errors';
+import { describeError, StartupTimeoutError } from '../errors';
 import { runInvocation, type InvocationDeps, type LambdaContext } from './invocation';
 import { validateVersion } from '../config/lambda-config';
 import { withInvocationLogFields } from '../logging/logger';
 import { checkNodeVersion } from '../config/node-version';
 import { PowertoolsLoggerAdapter } from '../logging/powertools';
-import { Setup, type ConfigureWorker, type PreparedSetup } from './setup';
+import { Setup, type ConfigureWorker, type PreparedSetup, type SetupFailureReport } from './setup';
+import { runSummaryHooks, type InvocationSummary } from './summary';
 import { SETTLE_MARGIN_MS, timingAdvice } from './timeline';
 
 export type { ConfigureWorker } from './setup';
@@ -63,6 +64,46 @@ async function preparedBefore(setup: Setup, deadlineMs: number, deps: Invocation
   );
 }
 
+/** What {@link reportSetupFailure} says of one invocation. */
+interface FailedInvocation {
+  version: WorkerDeploymentVersion;
+  context: LambdaContext;
+  coldStart: boolean;
+  deadlineMs: number;
+  error: unknown;
+}
+
+/**
+ * The summary of an invocation that setup failed (an async configure that failed or is still
+ * running, a setting it left invalid): logged, and handed to the summary hooks configure had added,
+ * so that the failure counts in the EMF `Errors` metric as any other.
+ */
+function reportSetupFailure(report: SetupFailureReport, failed: FailedInvocation, deps: InvocationDeps): void {
+  const summary: InvocationSummary = {
+    endReason: 'error',
+    tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 },
+    hooksMs: 0,
+    hooksFailed: 0,
+    marginBeforeDeadlineMs: failed.deadlineMs - deps.clock.now(),
+    error: describeError(failed.error),
+  };
+  report.logger.log('ERROR', 'Invocation summary', { ...summary, setupFailed: true });
+  runSummaryHooks(
+    report.summaryHooks,
+    summary,
+    {
+      requestId: failed.context.awsRequestId,
+      functionName: failed.context.functionName,
+      functionVersion: failed.context.functionVersion,
+      taskQueue: report.taskQueue,
+      deploymentName: failed.version.deploymentName,
+      buildId: failed.version.buildId,
+      coldStart: failed.coldStart,
+    },
+    report.logger,
+  );
+}
+
 /**
  * {@link runWorker} with the SDK injected: the seam of the unit and model tests.
  * @internal
@@ -82,7 +123,7 @@ export function runWorkerWith(
   let coldStartPending = readEnv(env, AWS_LAMBDA_INITIALIZATION_TYPE) !== 'provisioned-concurrency';
   return async (_event, context) => {
     const remainingMs = context.getRemainingTimeInMillis();
-    const prepared = await preparedBefore(setup, deps.clock.now() + remainingMs, deps);
+    const deadlineMs = deps.clock.now() + remainingMs;
     const coldStart = coldStartPending;
     coldStartPending = false;
     const fields = {
@@ -90,6 +131,15 @@ export function runWorkerWith(
       functionName: context.functionName,
       functionVersion: context.functionVersion,
     };
+    let prepared: PreparedSetup;
+    try {
+      prepared = await preparedBefore(setup, deadlineMs, deps);
+    } catch (error) {
+      withInvocationLogFields(fields, () =>
+        reportSetupFailure(setup.failureReport(), { version: checked, context, coldStart, deadlineMs, error }, deps),
+      );
+      throw error;
+    }
     addLambdaContext(prepared, context);
     await withInvocationLogFields(fields, () => {
       if (!adviceGiven) {

@@ -20,6 +20,7 @@ import { JsonLogger } from '../logging/logger';
 import { SecretScrubber } from '../logging/redact';
 import { ensureRuntime } from './runtime';
 import { SharedWorker } from './shared-worker';
+import type { SummaryHook } from './summary';
 import { TaskMonitor } from './task-monitor';
 
 /** The configure callback: set task queue, workflows, activities and any option; may be async. */
@@ -144,6 +145,16 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
+/**
+ * What an invocation that setup failed reports with: the library's logger and the summary hooks
+ * of the config as far as configure got (an EMF writer added before a failure still counts it).
+ */
+export interface SetupFailureReport {
+  logger: Logger;
+  summaryHooks: readonly SummaryHook[];
+  taskQueue: string;
+}
+
 /** A failed async setup: whether a later attempt may succeed, and when it may start. */
 interface Failure {
   error: unknown;
@@ -161,6 +172,8 @@ export class Setup {
   private readonly inputs: SetupInputs;
   private current: PreparedSetup | Promise<PreparedSetup>;
   private failure: Failure | undefined;
+  /** The config of the latest attempt. */
+  private latest: LambdaWorkerConfig | undefined;
 
   constructor(
     version: WorkerDeploymentVersion,
@@ -229,8 +242,20 @@ export class Setup {
     return this.current;
   }
 
+  /** The logger and summary hooks an invocation that setup failed reports with. */
+  failureReport(): SetupFailureReport {
+    const config = this.latest;
+    if (config === undefined) return { logger: this.inputs.defaultLogger, summaryHooks: [], taskQueue: '' };
+    return {
+      logger: libraryLogger(config, this.inputs.defaultLogger),
+      summaryHooks: [...config.summaryHooks],
+      taskQueue: config.workerOptions.taskQueue ?? '',
+    };
+  }
+
   /** One async attempt: configure, then finish; a failure is recorded for the next {@link get}. */
   private attempt(state: SetupState, configured: PromiseLike<void>, failuresBefore = 0): Promise<PreparedSetup> {
+    this.latest = state.config;
     const attempt = Promise.resolve(configured).then(
       () => {
         try {

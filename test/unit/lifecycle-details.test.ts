@@ -18,7 +18,8 @@ import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
 import { JsonLogger } from '../../src/logging/logger';
 import { PowertoolsLoggerAdapter, type PowertoolsLoggerLike } from '../../src/logging/powertools';
 import type { ShutdownHookContext } from '../../src/lifecycle/hooks';
-import type { SummaryHookContext } from '../../src/lifecycle/summary';
+import type { InvocationSummary as InvocationSummaryLike, SummaryHookContext } from '../../src/lifecycle/summary';
+import { applyEmfMetrics } from '../../src/metrics/emf';
 import { stdoutOfEachTest } from '../support/output-capture';
 import { fakeHandler, quietWorker } from '../support/fake-handler';
 import { logged, parseLogLines } from '../support/logs';
@@ -492,6 +493,35 @@ describe('an async configure that fails', () => {
     expect(
       logged(stdout, { level: 'ERROR', message: 'Lambda worker setup failed in the async configure callback' }),
     ).toHaveLength(1);
+  });
+
+  it('writes a summary of each invocation it fails, also to the summary hooks it added: EMF counts it in Errors', async () => {
+    const seen: Array<[InvocationSummaryLike, SummaryHookContext]> = [];
+    const h = fakeHandler({}, async (config) => {
+      applyEmfMetrics(config, { env: { POWERTOOLS_METRICS_NAMESPACE: 'Setup/Failures' } });
+      config.summaryHooks.push((summary, context) => void seen.push([summary, context]));
+      await Promise.resolve();
+      throw new InvalidOptionError('config.something is wrong on purpose');
+    });
+    const first = await h.invoke(20_000);
+    const second = await h.invoke(20_000);
+    expect([first.rejected, second.rejected]).toEqual([true, true]);
+    const summaries = h.lines.filter((line) => line.message === 'Invocation summary');
+    expect(summaries.map((line) => [line.level, line.endReason, line.setupFailed, line.requestId])).toEqual([
+      ['ERROR', 'error', true, first.context.awsRequestId],
+      ['ERROR', 'error', true, second.context.awsRequestId],
+    ]);
+    expect(summaries[0]!.error).toMatchObject({ message: 'config.something is wrong on purpose' });
+    expect(summaries[0]!.marginBeforeDeadlineMs).toBe(20_000);
+    expect(seen.map(([summary, context]) => [summary.endReason, context.coldStart, context.taskQueue])).toEqual([
+      ['error', true, 'rules-tq'],
+      ['error', false, 'rules-tq'],
+    ]);
+    const emf = stdout
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(emf.map((doc) => doc.Errors)).toEqual([1, 1]);
   });
 
   it('that has not finished by the deadline fails that invocation in time; a slow one that finishes is waited for', async () => {
