@@ -17,10 +17,17 @@
 // - a record of every invocation: start, end, environment, cold/warm, duration and billed
 //   duration (rounded up to 1 ms; a cold start's duration includes the init phase, which Lambda
 //   bills for managed runtimes).
+// With `managedInstances: { threads, maxConcurrency, environments }` it models Lambda Managed
+// Instances instead (managed-instances.mjs): a fixed set of environments started up front, each
+// running up to `maxConcurrency` invocations at once in `threads` runtime threads, never frozen,
+// a deadline recorded but not enforced, and instance-time billing.
+// `sample({ serverPort })` reads each live environment's peak RSS and TCP connections (sampler.mjs).
 // The AWS Lambda Runtime Interface Emulator would be the first choice; it serves one environment
 // only, and the Go module proxy here does not serve it, so this speaks the documented protocols.
 import { EnvironmentPool } from './environment-pool.mjs';
 import { startLambdaApi } from './lambda-api.mjs';
+import { ManagedInstancesPool, managedInstancesSettings } from './managed-instances.mjs';
+import { sampleProcess } from './sampler.mjs';
 
 export { LAMBDA_NODE_MAJORS, runtimePaths } from './environment.mjs';
 
@@ -53,20 +60,29 @@ const ASYNC_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600
  * invocation at a time), `reapAfterMs` how long a free environment is kept (default 5 minutes),
  * `asyncQueue` whether Event invokes beyond the limit are queued (default) or throttled;
  * `maximumRetryAttempts`, `maximumEventAgeSeconds` and `retryDelaysMs` the async retry policy.
+ * `managedInstances: { threads, maxConcurrency, environments = 3 }` selects Lambda Managed
+ * Instances (managed-instances.mjs; not with `concurrency` or `reapAfterMs`): it resolves once
+ * every environment's init has run.
  */
 export async function startLambdaEmulator(options) {
   const settings = { ...FUNCTION_DEFAULTS, ...SCALING_DEFAULTS, ...ASYNC_DEFAULTS, ...options };
   const { concurrency, region, accountId, functionName } = settings;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
+  const managedInstances =
+    options.managedInstances === undefined ? undefined : managedInstancesSettings(options.managedInstances, options);
   const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
-  const pool = new EnvironmentPool({ ...settings, functionArn });
+  const pool = managedInstances
+    ? new ManagedInstancesPool({ ...settings, managedInstances, functionArn })
+    : new EnvironmentPool({ ...settings, functionArn });
+  if (managedInstances) await startManagedInstances(pool, settings.timeoutSeconds);
   const api = await startLambdaApi({ ...settings, functionArn, invoke: (event, type) => pool.apiInvoke(event, type) });
   return {
     functionArn,
     functionName,
     memoryMb: settings.memoryMb,
-    concurrency,
+    concurrency: managedInstances ? managedInstances.environments * managedInstances.maxConcurrency : concurrency,
+    managedInstances,
     lambdaApiUrl: api.url,
     invoke: (event, source) => pool.invoke(event, source),
     invocations: pool.invocations,
@@ -77,8 +93,14 @@ export async function startLambdaEmulator(options) {
     environments: () => [...pool.environments].filter((e) => e.kill !== undefined),
     /** Sets function env vars for environments created from now on (as a configuration update would). */
     setEnv: (vars) => Object.assign(pool.functionEnv, vars),
+    /** Each live environment's runtime process: peak RSS (MB) and TCP connections to `serverPort` (any without). */
+    sample: ({ serverPort } = {}) =>
+      [...pool.environments]
+        .filter((e) => e.pid !== undefined && e.state !== 'dead')
+        .map((e) => ({ id: e.id, pid: e.pid, ...sampleProcess(e.pid, { serverPort }) })),
     /** Drops the free environments (as Lambda reclaims idle ones): the next invocation is cold. */
     reclaim() {
+      if (managedInstances) throw new Error('reclaim: Lambda Managed Instances keep their environments');
       for (const environment of [...pool.environments]) if (environment.state === 'idle') environment.kill();
     },
     /** Resolves when no invocation is queued, running or waiting to be retried. */
@@ -94,4 +116,28 @@ export async function startLambdaEmulator(options) {
       await api.close();
     },
   };
+}
+
+/**
+ * Starts the environments of Managed Instances and waits for their init, for at most Lambda's
+ * bound in that mode (the function timeout, at least 130 s); past it, stops them and throws.
+ */
+async function startManagedInstances(pool, timeoutSeconds) {
+  const initTimeoutMs = Math.max(130, timeoutSeconds) * 1000;
+  let timer;
+  const timedOut = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`startLambdaEmulator: the environments' init did not end within ${initTimeoutMs} ms`)),
+      initTimeoutMs,
+    );
+  });
+  try {
+    await Promise.race([pool.startEnvironments(), timedOut]);
+  } catch (error) {
+    pool.stopped = true;
+    for (const environment of pool.allEnvironments) environment.kill();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
