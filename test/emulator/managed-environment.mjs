@@ -44,6 +44,11 @@ class ManagedInstanceEnvironment extends ExecutionEnvironment {
     return this.state === 'idle' || this.state === 'busy' ? this.maxConcurrency - this.load : 0;
   }
 
+  /** Lambda's rule: init is complete once one runtime thread polls (or it is over: the environment is gone). */
+  get initComplete() {
+    return this.state === 'dead' || this.pollersPeak > 0;
+  }
+
   /** Every runtime thread has either polled or failed its init, or the environment is gone. */
   get initSettled() {
     return this.state === 'dead' || this.pollersPeak + this.initErrors >= this.threads;

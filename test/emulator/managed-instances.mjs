@@ -12,6 +12,12 @@ import { startManagedEnvironment } from './managed-environment.mjs';
 const OPTIONS = ['threads', 'maxConcurrency', 'environments'];
 /** Lambda launches three execution environments by default, for Availability Zone resiliency. */
 const DEFAULT_ENVIRONMENTS = 3;
+/**
+ * How long start-up waits for the other threads once each environment has one polling (Lambda's
+ * init is complete then): all threads polling makes tests deterministic, but a threadpool smaller
+ * than the thread count lets only some long-polls through, and the rest may never arrive.
+ */
+const OTHER_THREADS_GRACE_MS = 3_000;
 
 /**
  * The `managedInstances` option of startLambdaEmulator, checked: positive integers, no unknown
@@ -32,8 +38,9 @@ export function managedInstancesSettings(value, options) {
   const defaultModeOnly = ['concurrency', 'reapAfterMs'].filter((key) => options[key] !== undefined);
   if (defaultModeOnly.length > 0)
     throw new Error(
-      `startLambdaEmulator: ${defaultModeOnly.join(' and ')} do(es) not apply with managedInstances, which runs a fixed ` +
-        'set of `environments`, each up to `maxConcurrency` invocations at once: remove it',
+      `startLambdaEmulator: ${defaultModeOnly.join(' and ')} ${defaultModeOnly.length > 1 ? 'do' : 'does'} not apply ` +
+        'with managedInstances, which runs a fixed set of `environments`, each up to `maxConcurrency` invocations at ' +
+        'once: remove it',
     );
   return settings;
 }
@@ -42,6 +49,7 @@ export class ManagedInstancesPool extends EnvironmentPool {
   allEnvironments = []; // every environment started, live or dead: their wall time is billed
   peakInFlight = new Map(); // environment id -> most invocations given to it at once
   readyWaiters = [];
+  graceTimer = undefined;
 
   /** Several invocations share an environment: a line's request id is the one the runtime client logged. */
   requestIdOf(line) {
@@ -53,7 +61,10 @@ export class ManagedInstancesPool extends EnvironmentPool {
     }
   }
 
-  /** Starts the environments and waits for their init: every thread polling or failed, in each. */
+  /**
+   * Starts the environments and waits for their init: every thread polling or failed, in each, or
+   * once each has one thread polling, OTHER_THREADS_GRACE_MS more at most.
+   */
   async startEnvironments() {
     const { environments } = this.managedInstances;
     await Promise.all(Array.from({ length: environments }, () => this.startEnvironment()));
@@ -84,8 +95,24 @@ export class ManagedInstancesPool extends EnvironmentPool {
 
   onProgress() {
     this.schedule();
-    if (this.allEnvironments.every((environment) => environment.initSettled))
-      for (const resolve of this.readyWaiters.splice(0)) resolve();
+    if (this.readyWaiters.length === 0 || this.allEnvironments.length < this.managedInstances.environments) return;
+    if (this.allEnvironments.every((environment) => environment.initSettled)) return this.ready();
+    if (this.graceTimer === undefined && this.allEnvironments.every((environment) => environment.initComplete)) {
+      this.graceTimer = setTimeout(() => {
+        for (const environment of this.allEnvironments.filter((each) => !each.initSettled))
+          this.log(
+            `only ${environment.pollersPeak} of ${environment.threads} runtime threads polled after ${OTHER_THREADS_GRACE_MS} ms (UV_THREADPOOL_SIZE too small?)`,
+            'emulator',
+            environment,
+          );
+        this.ready();
+      }, OTHER_THREADS_GRACE_MS);
+    }
+  }
+
+  ready() {
+    clearTimeout(this.graceTimer);
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
 
   busyCount() {
@@ -146,7 +173,6 @@ export class ManagedInstancesPool extends EnvironmentPool {
    * over all of them, whatever `since` says; no GB-seconds.
    */
   summary(since = 0) {
-    // eslint-disable-next-line no-unused-vars
     const { gbSeconds, ...figures } = super.summary(since);
     const now = Date.now();
     const instanceMs = this.allEnvironments.reduce((sum, e) => sum + ((e.endedAt ?? now) - e.createdAt), 0);
