@@ -91,7 +91,10 @@ export async function startLambdaEmulator(options) {
     summary: (since) => pool.summary(since),
     /** The live environments (busy or idle), for inspection and fault injection. */
     environments: () => [...pool.environments].filter((e) => e.kill !== undefined),
-    /** Sets function env vars for environments created from now on (as a configuration update would). */
+    /**
+     * Sets function env vars for environments created from now on (as a configuration update would);
+     * Managed Instances create theirs at the start only.
+     */
     setEnv: (vars) => Object.assign(pool.functionEnv, vars),
     /** Each live environment's runtime process: peak RSS (MB) and TCP connections to `serverPort` (any without). */
     sample: ({ serverPort } = {}) =>
@@ -111,6 +114,7 @@ export async function startLambdaEmulator(options) {
       }),
     async stop() {
       pool.stopped = true;
+      clearTimeout(pool.graceTimer);
       for (const timer of pool.pendingRetries) clearTimeout(timer);
       for (const environment of [...pool.environments]) environment.kill?.();
       await api.close();
