@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { adotLayerEnv } from './adot-layer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const RUNTIME_PREFIX = '/2018-06-01/runtime';
+export const RUNTIME_PREFIX = '/2018-06-01/runtime';
 
 /** The Node.js majors of the Lambda runtimes the loop can run: nodejs22.x and nodejs24.x. */
 export const LAMBDA_NODE_MAJORS = ['22', '24'];
@@ -114,7 +114,7 @@ function pipeLines(stream, onLine) {
  * Lambda fixes an environment's configuration when it creates it). `log(line, source, environment)`
  * receives every line; `onDead(environment)` is called once when its runtime is gone.
  */
-class ExecutionEnvironment {
+export class ExecutionEnvironment {
   state = 'starting'; // starting | busy | idle | dead
   createdAt = Date.now();
   lastUsedAt = Date.now();
@@ -124,6 +124,7 @@ class ExecutionEnvironment {
   frozen = false;
   initMs = undefined;
   reapTimer = undefined;
+  coldFirstInvocation = true; // the first invocation here pays for the init (a cold start)
 
   constructor(id, fn, log, onDead) {
     Object.assign(this, { id, fn, onDead });
@@ -136,6 +137,7 @@ class ExecutionEnvironment {
   /** Starts the Runtime API and the runtime client process (the init phase begins). */
   async start() {
     const runtimePort = await listen(this.server);
+    this.runtimePort = runtimePort;
     const runtime = runtimePaths(this.fn.nodeMajor);
     this.spawnedAt = performance.now();
     const flags = this.fn.runtimeFlags ? bootstrapNodeArgs(this.fn.memoryMb) : [];
@@ -143,21 +145,29 @@ class ExecutionEnvironment {
       cwd: this.fn.taskRoot,
       detached: true, // own process group: freeze and kill the whole environment
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: runtimeEnv(this.fn, runtimePort, runtime),
+      env: this.runtimeEnvironment(runtimePort, runtime),
     });
     this.pid = this.child.pid;
     pipeLines(this.child.stdout, (line) => this.say(line, 'stdout'));
     pipeLines(this.child.stderr, (line) => this.say(line, 'stderr'));
-    this.child.on('exit', (code, signal) => {
-      this.say(`runtime exited (code ${code}, signal ${signal})`);
-      this.finish(
-        'error',
-        JSON.stringify({ errorMessage: `Runtime exited with error: ${signal ?? code}` }),
-        'Runtime.ExitError',
-      );
-      this.markDead();
-    });
+    this.child.on('exit', (code, signal) => this.onRuntimeExit(code, signal));
     return this;
+  }
+
+  /** The runtime process's environment variables (a subclass adds its mode's). */
+  runtimeEnvironment(runtimePort, runtime) {
+    return runtimeEnv(this.fn, runtimePort, runtime);
+  }
+
+  /** The runtime process is gone: its invocation, if any, fails, and so does the environment. */
+  onRuntimeExit(code, signal) {
+    this.say(`runtime exited (code ${code}, signal ${signal})`);
+    this.finish(
+      'error',
+      JSON.stringify({ errorMessage: `Runtime exited with error: ${signal ?? code}` }),
+      'Runtime.ExitError',
+    );
+    this.markDead();
   }
 
   async handleRuntimeApi(request, response) {
@@ -213,6 +223,7 @@ class ExecutionEnvironment {
   markDead() {
     if (this.state === 'dead') return;
     this.state = 'dead';
+    this.endedAt = Date.now();
     clearTimeout(this.reapTimer);
     this.server.closeAllConnections();
     this.server.close();
@@ -228,8 +239,12 @@ class ExecutionEnvironment {
 
   dispatch() {
     const waiter = this.nextWaiter;
-    const invocation = this.current;
     this.nextWaiter = undefined;
+    this.answerNext(waiter, this.current);
+  }
+
+  /** Answers the runtime client's GET /invocation/next with `invocation`. */
+  answerNext(waiter, invocation) {
     invocation.dispatched = true;
     waiter.writeHead(200, {
       'content-type': 'application/json',
@@ -245,6 +260,16 @@ class ExecutionEnvironment {
   finish(outcome, body, errorType) {
     const invocation = this.current;
     if (invocation === undefined || invocation.outcome !== undefined) return;
+    this.endRecord(invocation, outcome, body, errorType);
+    this.current = undefined;
+    this.lastUsedAt = Date.now();
+    if (this.state === 'busy') this.state = 'idle';
+    if (this.nextWaiter) this.freeze();
+    invocation.resolve(invocation);
+  }
+
+  /** Records an invocation's end: outcome, durations (billed rounded up to 1 ms), margin, END line. */
+  endRecord(invocation, outcome, body, errorType) {
     clearTimeout(invocation.timer);
     Object.assign(invocation, { endMs: Date.now(), outcome, body, errorType });
     invocation.durationMs = +(performance.now() - invocation.startPerf).toFixed(3);
@@ -257,36 +282,36 @@ class ExecutionEnvironment {
     this.say(
       `END RequestId: ${invocation.requestId} ${outcome}${timedOut} Duration: ${invocation.durationMs} ms Billed Duration: ${invocation.billedMs} ms${init}`,
     );
-    this.current = undefined;
-    this.lastUsedAt = Date.now();
-    if (this.state === 'busy') this.state = 'idle';
-    if (this.nextWaiter) this.freeze();
-    invocation.resolve(invocation);
   }
 
   /** Runs `invocation` here (the environment must be idle or starting); resolves when it ends. */
   run(invocation) {
     this.current = invocation;
     this.state = 'busy';
-    this.invocationCount += 1;
     clearTimeout(this.reapTimer);
-    invocation.environmentId = this.id;
-    invocation.cold = this.invocationCount === 1;
-    invocation.startMs = Date.now();
-    invocation.startPerf = performance.now();
-    invocation.deadlineMs = invocation.startMs + this.fn.timeoutMs;
-    this.say(`START RequestId: ${invocation.requestId} (${invocation.cold ? 'cold' : 'warm'}, environment ${this.id})`);
+    this.beginRecord(invocation);
     invocation.timer = setTimeout(() => {
-      this.finish(
-        'timeout',
-        JSON.stringify({ errorMessage: `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds` }),
-        'Sandbox.Timedout',
-      );
+      this.finish('timeout', this.timeoutBody(), 'Sandbox.Timedout');
       this.kill();
     }, this.fn.timeoutMs);
     this.thaw();
     if (this.nextWaiter) this.dispatch();
     return invocation.done;
+  }
+
+  /** Records an invocation's start here: environment, cold or warm, start time and deadline, START line. */
+  beginRecord(invocation) {
+    this.invocationCount += 1;
+    invocation.environmentId = this.id;
+    invocation.cold = this.coldFirstInvocation && this.invocationCount === 1;
+    invocation.startMs = Date.now();
+    invocation.startPerf = performance.now();
+    invocation.deadlineMs = invocation.startMs + this.fn.timeoutMs;
+    this.say(`START RequestId: ${invocation.requestId} (${invocation.cold ? 'cold' : 'warm'}, environment ${this.id})`);
+  }
+
+  timeoutBody() {
+    return JSON.stringify({ errorMessage: `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds` });
   }
 }
 

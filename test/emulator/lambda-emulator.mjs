@@ -17,11 +17,17 @@
 // - a record of every invocation: start, end, environment, cold/warm, duration and billed
 //   duration (rounded up to 1 ms; a cold start's duration includes the init phase, which Lambda
 //   bills for managed runtimes).
+// With `managedInstances: { threads, maxConcurrency, environments }` it models Lambda Managed
+// Instances instead (managed-instances.mjs): a fixed set of environments started up front, each
+// running up to `maxConcurrency` invocations at once in `threads` runtime threads, never frozen,
+// a deadline recorded but not enforced, and instance-time billing.
+// `sample({ serverPort })` reads each live environment's peak RSS and TCP connections (sampler.mjs).
 // The AWS Lambda Runtime Interface Emulator would be the first choice; it serves one environment
 // only, and the Go module proxy here does not serve it, so this speaks the documented protocols.
-import { randomUUID } from 'node:crypto';
-import { startEnvironment } from './environment.mjs';
+import { EnvironmentPool } from './environment-pool.mjs';
 import { startLambdaApi } from './lambda-api.mjs';
+import { ManagedInstancesPool, managedInstancesSettings } from './managed-instances.mjs';
+import { sampleProcess } from './sampler.mjs';
 
 export { LAMBDA_NODE_MAJORS, runtimePaths } from './environment.mjs';
 
@@ -47,233 +53,6 @@ const SCALING_DEFAULTS = { concurrency: 1, reapAfterMs: DEFAULT_REAP_AFTER_MS, a
 /** Lambda's async invocation defaults (EventInvokeConfig), and its retry delays: 1 min, then 2 min. */
 const ASYNC_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600, retryDelaysMs: [60_000, 120_000] };
 
-/** The execution environments of one function, the queue of invocations waiting for one, and the records. */
-class EnvironmentPool {
-  queue = [];
-  invocations = [];
-  apiInvokes = []; // every Invoke call of the Lambda API: { at, type, throttled }
-  logs = [];
-  environments = new Set(); // live ones: starting, busy or idle
-  stats = { environmentsCreated: 0, peakEnvironments: 0, peakBusy: 0, reaped: 0, retries: 0, discarded: 0 };
-  nextEnvironmentId = 1;
-  stopped = false;
-  waiters = [];
-  pendingRetries = new Set();
-
-  constructor(options) {
-    Object.assign(this, options); // the function's settings and the scaling options
-    this.functionEnv = { ...options.env };
-    this.log = (line, source, environment) => {
-      const entry = {
-        at: Date.now(),
-        source,
-        line,
-        requestId: environment?.current?.requestId,
-        environmentId: environment?.id,
-      };
-      this.logs.push(entry);
-      this.onLog(entry);
-    };
-  }
-
-  /** The function's configuration as an environment created now gets it. */
-  fn() {
-    const {
-      taskRoot,
-      handler,
-      functionName,
-      functionArn,
-      region,
-      memoryMb,
-      nodeMajor,
-      tracingActive,
-      layer,
-      runtimeFlags,
-    } = this;
-    return {
-      taskRoot,
-      handler,
-      functionName,
-      functionArn,
-      region,
-      memoryMb,
-      nodeMajor,
-      tracingActive,
-      layer,
-      runtimeFlags,
-      timeoutMs: this.timeoutSeconds * 1000,
-      env: { ...this.functionEnv },
-    };
-  }
-
-  busyCount() {
-    return [...this.environments].filter((e) => e.state === 'busy' || e.state === 'starting').length;
-  }
-
-  freeEnvironment() {
-    return [...this.environments].filter((e) => e.state === 'idle').sort((a, b) => b.lastUsedAt - a.lastUsedAt)[0];
-  }
-
-  hasCapacity() {
-    return this.freeEnvironment() !== undefined || this.environments.size < this.concurrency;
-  }
-
-  /** Creates an environment for `invocation` (a cold start) and runs it there. */
-  async coldStart(invocation) {
-    const id = `env-${this.nextEnvironmentId++}`;
-    const placeholder = { id, state: 'starting', lastUsedAt: Date.now() };
-    this.environments.add(placeholder); // counts against the limit while the runtime starts
-    this.stats.environmentsCreated += 1;
-    let environment;
-    try {
-      environment = await startEnvironment({ id, fn: this.fn(), log: this.log, onDead: (dead) => this.onDead(dead) });
-    } finally {
-      this.environments.delete(placeholder);
-    }
-    if (this.stopped) return environment.kill();
-    this.environments.add(environment);
-    this.run(environment, invocation);
-  }
-
-  onDead(environment) {
-    this.environments.delete(environment);
-    this.schedule();
-  }
-
-  run(environment, invocation) {
-    environment.run(invocation).then(() => {
-      if (environment.state === 'idle') this.armReaper(environment);
-      this.schedule();
-      this.settleWaiters();
-    });
-    this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.environments.size);
-    this.stats.peakBusy = Math.max(this.stats.peakBusy, this.busyCount());
-  }
-
-  armReaper(environment) {
-    if (!Number.isFinite(this.reapAfterMs)) return;
-    clearTimeout(environment.reapTimer);
-    environment.reapTimer = setTimeout(() => {
-      if (environment.state !== 'idle') return;
-      this.log(`reaping environment ${environment.id} after ${this.reapAfterMs} ms without an invocation`, 'emulator');
-      this.stats.reaped += 1;
-      environment.kill();
-    }, this.reapAfterMs);
-    environment.reapTimer.unref?.();
-  }
-
-  /** Starts queued invocations while there is capacity: a free environment first, else a new one. */
-  schedule() {
-    while (!this.stopped && this.queue.length > 0 && this.hasCapacity()) {
-      const invocation = this.queue.shift();
-      const environment = this.freeEnvironment();
-      if (environment !== undefined) this.run(environment, invocation);
-      else this.coldStart(invocation).catch((error) => this.failToStart(invocation, error));
-    }
-  }
-
-  /** An environment that could not be created fails its invocation (a clear record, no hang). */
-  failToStart(invocation, error) {
-    this.log(`could not start an execution environment: ${error}`, 'emulator');
-    Object.assign(invocation, {
-      outcome: 'error',
-      errorType: 'EnvironmentStartError',
-      body: JSON.stringify({ errorMessage: String(error) }),
-      startMs: Date.now(),
-      endMs: Date.now(),
-      durationMs: 0,
-      billedMs: 0,
-      marginMs: 0,
-    });
-    invocation.resolve(invocation);
-    this.schedule();
-    this.settleWaiters();
-  }
-
-  settleWaiters() {
-    if (this.queue.length > 0 || this.busyCount() > 0 || this.pendingRetries.size > 0) return;
-    for (const resolve of this.waiters.splice(0)) resolve();
-  }
-
-  /**
-   * Queues an invocation (runs at once when there is capacity); resolves when it ends. A retry
-   * of an event keeps its request id (`retryOf`: the attempt before).
-   */
-  invoke(event = {}, source = 'direct', retryOf = undefined) {
-    let settle;
-    const done = new Promise((r) => (settle = r));
-    // An event's retry is decided as it ends, before anyone waiting for the pool to go idle looks.
-    const resolve = (record) => {
-      if (source === 'Event') this.retryIfFailed(event, record);
-      settle(record);
-    };
-    const invocation = {
-      requestId: retryOf?.requestId ?? randomUUID(),
-      payload: JSON.stringify(event ?? {}),
-      source,
-      attempt: (retryOf?.attempt ?? 0) + 1,
-      queuedAt: Date.now(),
-      firstQueuedAt: retryOf?.firstQueuedAt ?? Date.now(),
-      resolve,
-      done,
-    };
-    this.invocations.push(invocation);
-    this.queue.push(invocation);
-    this.schedule();
-    return done;
-  }
-
-  /** The Invoke call of the Lambda API: throttles (returns undefined) or invokes. */
-  apiInvoke(event, type) {
-    const throttled = !this.hasCapacity() && (type !== 'Event' || !this.asyncQueue);
-    this.apiInvokes.push({ at: Date.now(), type, throttled });
-    if (!throttled) return this.invoke(event, type);
-    this.log(
-      `throttled a ${type} invoke: ${this.concurrency} environment(s) busy (reserved concurrency ${this.concurrency})`,
-      'emulator',
-    );
-    return undefined;
-  }
-
-  /** Lambda's async retry: a failed event runs again after a delay, while attempts and age allow. */
-  retryIfFailed(event, record) {
-    if (record.outcome === 'ok' || this.stopped) return;
-    if (record.attempt > this.maximumRetryAttempts) return;
-    const delayMs = this.retryDelaysMs[Math.min(record.attempt, this.retryDelaysMs.length) - 1];
-    const timer = setTimeout(() => {
-      this.pendingRetries.delete(timer);
-      if (this.stopped) return;
-      if (Date.now() - record.firstQueuedAt > this.maximumEventAgeSeconds * 1000) {
-        this.stats.discarded += 1;
-        this.log(`dropped event ${record.requestId}: older than ${this.maximumEventAgeSeconds} s`, 'emulator');
-        this.settleWaiters();
-        return;
-      }
-      this.stats.retries += 1;
-      this.log(`retrying event ${record.requestId} (attempt ${record.attempt + 1})`, 'emulator');
-      void this.invoke(event, 'Event', record);
-    }, delayMs);
-    this.pendingRetries.add(timer);
-    timer.unref?.();
-  }
-
-  /** Figures of the invocations so far (or of `since` onwards, an index into `invocations`). */
-  summary(since = 0) {
-    const ended = this.invocations.slice(since).filter((i) => i.outcome !== undefined);
-    const billedMs = ended.reduce((sum, i) => sum + i.billedMs, 0);
-    return {
-      invocations: ended.length,
-      coldStarts: ended.filter((i) => i.cold).length,
-      timeouts: ended.filter((i) => i.outcome === 'timeout').length,
-      errors: ended.filter((i) => i.outcome === 'error').length,
-      billedMs,
-      gbSeconds: +((billedMs / 1000) * (this.memoryMb / 1024)).toFixed(3),
-      throttles: this.apiInvokes.filter((call) => call.throttled).length,
-      ...this.stats,
-    };
-  }
-}
-
 /**
  * Starts the emulator. `taskRoot` holds the function code, `handler` is Lambda's handler setting
  * (lib/index.handler), `timeoutSeconds` the function timeout, `env` the function's environment
@@ -281,20 +60,29 @@ class EnvironmentPool {
  * invocation at a time), `reapAfterMs` how long a free environment is kept (default 5 minutes),
  * `asyncQueue` whether Event invokes beyond the limit are queued (default) or throttled;
  * `maximumRetryAttempts`, `maximumEventAgeSeconds` and `retryDelaysMs` the async retry policy.
+ * `managedInstances: { threads, maxConcurrency, environments = 3 }` selects Lambda Managed
+ * Instances (managed-instances.mjs; not with `concurrency` or `reapAfterMs`): it resolves once
+ * every environment's init has run.
  */
 export async function startLambdaEmulator(options) {
   const settings = { ...FUNCTION_DEFAULTS, ...SCALING_DEFAULTS, ...ASYNC_DEFAULTS, ...options };
   const { concurrency, region, accountId, functionName } = settings;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error(`startLambdaEmulator: concurrency must be a positive integer, received ${concurrency}`);
+  const managedInstances =
+    options.managedInstances === undefined ? undefined : managedInstancesSettings(options.managedInstances, options);
   const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
-  const pool = new EnvironmentPool({ ...settings, functionArn });
+  const pool = managedInstances
+    ? new ManagedInstancesPool({ ...settings, managedInstances, functionArn })
+    : new EnvironmentPool({ ...settings, functionArn });
+  if (managedInstances) await startManagedInstances(pool, settings.timeoutSeconds);
   const api = await startLambdaApi({ ...settings, functionArn, invoke: (event, type) => pool.apiInvoke(event, type) });
   return {
     functionArn,
     functionName,
     memoryMb: settings.memoryMb,
-    concurrency,
+    concurrency: managedInstances ? managedInstances.environments * managedInstances.maxConcurrency : concurrency,
+    managedInstances,
     lambdaApiUrl: api.url,
     invoke: (event, source) => pool.invoke(event, source),
     invocations: pool.invocations,
@@ -303,10 +91,19 @@ export async function startLambdaEmulator(options) {
     summary: (since) => pool.summary(since),
     /** The live environments (busy or idle), for inspection and fault injection. */
     environments: () => [...pool.environments].filter((e) => e.kill !== undefined),
-    /** Sets function env vars for environments created from now on (as a configuration update would). */
+    /**
+     * Sets function env vars for environments created from now on (as a configuration update would);
+     * Managed Instances create theirs at the start only.
+     */
     setEnv: (vars) => Object.assign(pool.functionEnv, vars),
+    /** Each live environment's runtime process: peak RSS (MB) and TCP connections to `serverPort` (any without). */
+    sample: ({ serverPort } = {}) =>
+      [...pool.environments]
+        .filter((e) => e.pid !== undefined && e.state !== 'dead')
+        .map((e) => ({ id: e.id, pid: e.pid, ...sampleProcess(e.pid, { serverPort }) })),
     /** Drops the free environments (as Lambda reclaims idle ones): the next invocation is cold. */
     reclaim() {
+      if (managedInstances) throw new Error('reclaim: Lambda Managed Instances keep their environments');
       for (const environment of [...pool.environments]) if (environment.state === 'idle') environment.kill();
     },
     /** Resolves when no invocation is queued, running or waiting to be retried. */
@@ -317,9 +114,34 @@ export async function startLambdaEmulator(options) {
       }),
     async stop() {
       pool.stopped = true;
+      clearTimeout(pool.graceTimer);
       for (const timer of pool.pendingRetries) clearTimeout(timer);
       for (const environment of [...pool.environments]) environment.kill?.();
       await api.close();
     },
   };
+}
+
+/**
+ * Starts the environments of Managed Instances and waits for their init, for at most Lambda's
+ * bound in that mode (the function timeout, at least 130 s); past it, stops them and throws.
+ */
+async function startManagedInstances(pool, timeoutSeconds) {
+  const initTimeoutMs = Math.max(130, timeoutSeconds) * 1000;
+  let timer;
+  const timedOut = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`startLambdaEmulator: the environments' init did not end within ${initTimeoutMs} ms`)),
+      initTimeoutMs,
+    );
+  });
+  try {
+    await Promise.race([pool.startEnvironments(), timedOut]);
+  } catch (error) {
+    pool.stopped = true;
+    for (const environment of pool.allEnvironments) environment.kill();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
