@@ -69,8 +69,9 @@ class Session {
   /** The member that owns the end: the last to leave, or the latest deadline when the worker stops. */
   owner: Member | undefined;
   started: StartedWorker | undefined;
-  /** Set once the worker was told to stop or stopped on its own: its end. */
+  /** Set once the worker was told to stop or stopped on its own: its end, and why. */
   closing: Promise<WorkEnd> | undefined;
+  closeReason: WorkEnd['reason'] | undefined;
   /** Resolves when closing begins. */
   readonly closingBegan: Promise<void>;
   private signalClosing!: () => void;
@@ -114,7 +115,12 @@ class Session {
     this.stopper = new Stopper(started.worker, clock, logger, () => this.idleMonitor.restartIdleClock());
     this.run = started.worker.run();
     this.stopper.watchUntil(this.run);
-    if (watched && idleExitMs !== undefined) {
+    if (!watched && idleExitMs !== undefined) {
+      logger.warn(
+        `Idle exit is off for this shared worker: this @temporalio/worker version does not expose its in-flight task ` +
+          `counts; it runs until its last member's work end`,
+      );
+    } else if (idleExitMs !== undefined) {
       this.idleWatch = every(clock, idleCheckPeriodMs(idleExitMs), () => {
         if (this.stopper!.polling && this.idleMonitor.idleForMs() >= idleExitMs)
           void this.close('idle', `No task for ${idleExitMs} ms: shutting the shared worker down early`);
@@ -132,19 +138,16 @@ class Session {
   close(reason: WorkEnd['reason'], message: string, owner?: Member): Promise<WorkEnd> {
     if (this.closing !== undefined) return this.closing;
     this.owner = owner ?? latestDeadline(this.members);
+    this.closeReason = reason;
     const plan = this.owner!.plan;
     const { clock, logger } = this.options;
     this.idleWatch?.stop();
     this.onClosing();
     const stopper = this.stopper!;
-    const fields = { shutdownForceTimeMs: plan.shutdownForceTimeMs, members: this.members.size };
-    stopper.request(reason, message, fields);
-    const stopNow = () => stopper.request('deadline', 'Work window ended: shutting the shared worker down', fields);
-    this.closing = settleRun(this.started!.worker, this.run!, { stopper, stopNow, plan, clock, logger });
-    this.closing.then(
-      () => this.idleMonitor.detach(),
-      () => this.idleMonitor.detach(),
-    );
+    // Told to stop here, so settleRun has nothing to add when the wait runs out. The monitor's
+    // subscriptions go with the worker: nothing else holds them.
+    stopper.request(reason, message, { shutdownForceTimeMs: plan.shutdownForceTimeMs, members: this.members.size });
+    this.closing = settleRun(this.started!.worker, this.run!, { stopper, plan, clock, logger });
     this.signalClosing();
     return this.closing;
   }
@@ -179,11 +182,9 @@ export class SharedWorker {
     const joined = session !== undefined;
     member.joined = joined;
     if (session === undefined) {
-      const created: Session = new Session(start(), this.options, this.newMonitor(), () => {
-        if (this.current === created) this.current = undefined;
-      });
-      session = created;
-      this.current = created;
+      // A session stops being the current one only by its own closing (or failed start), once.
+      session = new Session(start(), this.options, this.newMonitor(), () => (this.current = undefined));
+      this.current = session;
     }
     session.members.add(member);
     let started: StartedWorker;
@@ -219,14 +220,12 @@ export class SharedWorker {
   /** Waits for the member's work end or for the worker's end, whichever comes first. */
   private async stay(session: Session, member: Member): Promise<WorkEnd> {
     const { clock } = this.options;
-    if (session.accepting) {
-      let timer: unknown;
-      const workEnd = new Promise<void>(
-        (resolve) => (timer = clock.setTimeout(resolve, member.plan.workEndMs - clock.now())),
-      );
-      await Promise.race([workEnd, session.closingBegan]);
-      clock.clearTimeout(timer);
-    }
+    let timer: unknown;
+    const workEnd = new Promise<void>(
+      (resolve) => (timer = clock.setTimeout(resolve, member.plan.workEndMs - clock.now())),
+    );
+    await Promise.race([workEnd, session.closingBegan]);
+    clock.clearTimeout(timer);
     session.members.delete(member);
     if (session.accepting) {
       if (session.members.size > 0) return { reason: 'deadline' };
@@ -235,6 +234,6 @@ export class SharedWorker {
     if (session.owner === member) return session.closing!;
     // Another member owns the end: wait for the drain no later than this member's own bound.
     const bounded = await settleBefore(session.closing!, member.plan.workerStopByMs, clock);
-    return bounded.timedOut ? { reason: 'deadline' } : bounded.value;
+    return bounded.timedOut ? { reason: session.closeReason! } : bounded.value;
   }
 }
