@@ -264,6 +264,7 @@ describe('a shared worker at its edges', () => {
     const b = h.start(60_000);
     await h.allSettled();
     expect([a.error, b.error]).toEqual([undefined, undefined]);
+    expect([h.summaryOf(a)!.endReason, h.summaryOf(b)!.endReason]).toEqual(['idle', 'idle']);
     for (const [member, remainingMs] of [
       [a, 15_000],
       [b, 60_000],
@@ -294,6 +295,13 @@ describe('a shared worker that serves Nexus', () => {
       'Idle exit is off for this shared worker: this @temporalio/worker version does not expose its in-flight task ' +
         "counts; it runs until its last member's work end",
     );
+    const off = sharing({}, (config) => {
+      config.idleExitMs = false;
+      config.workerOptions.nexusServices = [{} as never];
+    });
+    off.start(10_000);
+    await off.allSettled();
+    expect(off.lines.filter((line) => line.level === 'WARN')).toEqual([]);
   });
 });
 
