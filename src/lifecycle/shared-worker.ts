@@ -24,6 +24,8 @@ export interface StartedWorker {
   servesNexus: boolean;
   /** Ends the lease of the worker's connection. */
   release(end: LeaseEnd, closeByMs: number): Promise<unknown>;
+  /** Called when members join or leave: the worker's slots grow and shrink with them. */
+  membersChanged?: () => void;
 }
 
 /** One invocation's part in a shared worker. */
@@ -65,7 +67,6 @@ export interface SharedWorkerOptions {
 
 /** One shared worker, from its start to the end of its drain. */
 class Session {
-  readonly members = new Set<Member>();
   /** The member that owns the end: the last to leave, or the latest deadline when the worker stops. */
   owner: Member | undefined;
   started: StartedWorker | undefined;
@@ -81,6 +82,7 @@ class Session {
   private readonly counted: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
 
   constructor(
+    readonly members: Set<Member>,
     readonly ready: Promise<StartedWorker>,
     private readonly options: SharedWorkerOptions,
     private readonly idleMonitor: TaskMonitor,
@@ -108,8 +110,14 @@ class Session {
     return this.closing === undefined;
   }
 
+  /** Members joined or left: the started worker's slots follow. */
+  membersChanged(): void {
+    this.started?.membersChanged?.();
+  }
+
   private begin(started: StartedWorker): void {
     this.started = started;
+    this.membersChanged();
     const { clock, logger, idleExitMs } = this.options;
     const watched = this.idleMonitor.attach(started.worker, started.servesNexus);
     this.stopper = new Stopper(started.worker, clock, logger, () => this.idleMonitor.restartIdleClock());
@@ -172,21 +180,32 @@ export class SharedWorker {
 
   /**
    * Serves one invocation: joins the worker that polls, or starts one with `start` (which bounds
-   * itself by this invocation's work end). Resolves when the invocation leaves: at its work end,
-   * after the drain when it was the last member; or once the worker stopped on its own.
+   * itself by this invocation's work end, and sizes the worker's slots by `members`). Resolves
+   * when the invocation leaves: at its work end, after the drain when it was the last member; or
+   * once the worker stopped on its own.
    * @throws why the worker could not start (to every invocation waiting for it), or why it failed.
    */
-  async serve(member: Member, start: () => Promise<StartedWorker>): Promise<Served> {
+  async serve(member: Member, start: (members: () => number) => Promise<StartedWorker>): Promise<Served> {
     const { clock } = this.options;
     let session = this.current;
     const joined = session !== undefined;
     member.joined = joined;
     if (session === undefined) {
       // A session stops being the current one only by its own closing (or failed start), once.
-      session = new Session(start(), this.options, this.newMonitor(), () => (this.current = undefined));
+      const members = new Set<Member>();
+      session = new Session(
+        members,
+        start(() => members.size),
+        this.options,
+        this.newMonitor(),
+        () => {
+          this.current = undefined;
+        },
+      );
       this.current = session;
     }
     session.members.add(member);
+    session.membersChanged();
     let started: StartedWorker;
     try {
       // The invocation that starts the worker waits for it unbounded: `start` bounds itself, and
@@ -194,6 +213,7 @@ export class SharedWorker {
       started = joined ? await this.whenReady(session, member) : await session.ready;
     } catch (error) {
       session.members.delete(member);
+      session.membersChanged();
       throw error;
     }
     const pollingSinceMs = clock.now();
@@ -227,6 +247,7 @@ export class SharedWorker {
     await Promise.race([workEnd, session.closingBegan]);
     clock.clearTimeout(timer);
     session.members.delete(member);
+    session.membersChanged();
     if (session.accepting) {
       if (session.members.size > 0) return { reason: 'deadline' };
       return session.close('deadline', 'Work window ended: shutting the shared worker down', member);
