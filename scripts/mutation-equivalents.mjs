@@ -16,6 +16,7 @@ const REDACT = 'src/logging/redact.ts';
 const API_KEY = 'src/lifecycle/api-key.ts';
 const EMF = 'src/metrics/emf-format.ts';
 const SHARED = 'src/lifecycle/shared-worker.ts';
+const SLOTS = 'src/lifecycle/member-slots.ts';
 const INVOCATION_TRACES = 'otel/invocation-traces.ts';
 const SPAN_SHAPE = 'otel/span-shape.ts';
 const XRAY_IDS = 'otel/xray-ids.ts';
@@ -358,5 +359,29 @@ export const EQUIVALENT = [
     kind: 'equivalent',
     reason:
       "the owner's own bound is the one its closing is already bounded by (the closing takes the owner's plan), and the closing's timer is armed first, so it settles first",
+  },
+  {
+    file: SLOTS,
+    mutator: 'StringLiteral',
+    from: "'custom'",
+    kind: 'elsewhere',
+    reason:
+      'only the SDK reads the supplier type (the fake worker takes any tuner); test/integration/shared-worker.test.ts fails without it: six activities need the slots of three members',
+  },
+  {
+    file: SLOTS,
+    mutator: 'ObjectLiteral',
+    from: '{ once: true }',
+    kind: 'equivalent',
+    reason:
+      'an AbortSignal fires its abort event at most once, so a listener that stays registered is never called again',
+  },
+  {
+    file: SLOTS,
+    mutator: 'BooleanLiteral',
+    from: 'true',
+    kind: 'equivalent',
+    reason:
+      'an AbortSignal fires its abort event at most once, so a listener that stays registered is never called again',
   },
 ];

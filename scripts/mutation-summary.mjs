@@ -21,6 +21,7 @@ export const WATCHED = [
   'src/lifecycle/connection-cache.ts',
   'src/lifecycle/api-key.ts',
   'src/lifecycle/shared-worker.ts',
+  'src/lifecycle/member-slots.ts',
   'src/config/lambda-config.ts',
   'src/config/connection-config.ts',
   'src/config/env.ts',

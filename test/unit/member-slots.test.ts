@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { SlotReserveContext } from '@temporalio/worker';
 import { MemberSlots, memberTuner } from '../../src/lifecycle/member-slots';
 import { LAMBDA_WORKER_DEFAULTS } from '../../src/defaults';
+import { makeContext } from '../support/context';
 import { fakeHandler } from '../support/fake-handler';
 import { stdoutOfEachTest } from '../support/output-capture';
 
@@ -75,6 +76,25 @@ describe('MemberSlots', () => {
     expect(await settled(next)).toBe('granted');
     expect(slots.reserved).toBe(1);
   });
+
+  it('forgets a granted reservation: an abort of its signal later takes no other place', async () => {
+    const slots = new MemberSlots(1, () => 1);
+    await slots.reserveSlot(context, new AbortController().signal);
+    const controller = new AbortController();
+    const granted = slots.reserveSlot(context, controller.signal);
+    const other = slots.reserveSlot(context, new AbortController().signal);
+    slots.releaseSlot();
+    expect(await settled(granted)).toBe('granted');
+    controller.abort(new Error('late abort'));
+    slots.releaseSlot();
+    expect(await settled(other)).toBe('granted');
+  });
+
+  it('counts a reservation made without waiting', () => {
+    const slots = new MemberSlots(2, () => 1);
+    expect(slots.tryReserveSlot()).toEqual({});
+    expect(slots.reserved).toBe(1);
+  });
 });
 
 describe('memberTuner', () => {
@@ -91,6 +111,25 @@ describe('memberTuner', () => {
     expect(memberTuner({}, () => 1)!.tuner.nexusTaskSlotSupplier).toEqual({ type: 'fixed-size', numSlots: 1 });
   });
 
+  it('grants what waits on every slot type when members join', async () => {
+    let members = 1;
+    const built = memberTuner({ maxConcurrentWorkflowTaskExecutions: 1 }, () => members)!;
+    const signal = new AbortController().signal;
+    const suppliers = [
+      built.tuner.workflowTaskSlotSupplier,
+      built.tuner.activityTaskSlotSupplier,
+      built.tuner.localActivityTaskSlotSupplier,
+    ] as Array<MemberSlots<never>>;
+    const waiting = [];
+    for (const supplier of suppliers) {
+      await supplier.reserveSlot(context, signal);
+      waiting.push(supplier.reserveSlot(context, signal));
+    }
+    members = 2;
+    built.membersChanged();
+    expect(await Promise.all(waiting.map(settled))).toEqual(['granted', 'granted', 'granted']);
+  });
+
   it("leaves a user's tuner alone", () => {
     const tuner = { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } };
     expect(memberTuner({ tuner }, () => 1)).toBeUndefined();
@@ -102,6 +141,32 @@ describe('memberTuner', () => {
     const [options] = shared.world.createdWith;
     expect(options!.tuner).toBeDefined();
     expect(Object.keys(options!).filter((key) => key.startsWith('maxConcurrent'))).toEqual([]);
+
+    // A member that joins brings its slots to the running worker: a reservation waiting is granted.
+    const joining = fakeHandler({}, (config) => void (config.shareWorker = true));
+    const first = joining.handler({}, makeContext(20_000, {}, joining.clock));
+    await joining.clock.run(
+      () => joining.world.createdWith.length === 1 && joining.world.workers[0]?.state === 'RUNNING',
+    );
+    const activity = joining.world.createdWith[0]!.tuner as { activityTaskSlotSupplier: MemberSlots<never> };
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 2; i++) await activity.activityTaskSlotSupplier.reserveSlot(context, signal);
+    const third = activity.activityTaskSlotSupplier.reserveSlot(context, signal);
+    expect(await settled(third)).toBe('pending');
+    const second = joining.handler({}, makeContext(20_000, {}, joining.clock));
+    await joining.clock.run(() => false, joining.clock.now() + 10);
+    expect(await settled(third)).toBe('granted');
+    await joining.clock.run(() => false);
+    await Promise.all([first, second]);
+
+    // With a tuner of the user's, the shared worker is created with it.
+    const tuner = { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } };
+    const own = fakeHandler({}, (config) => {
+      config.shareWorker = true;
+      config.workerOptions.tuner = tuner;
+    });
+    expect((await own.invoke(10_000)).error).toBeUndefined();
+    expect(own.world.createdWith[0]!.tuner).toEqual(tuner);
 
     const lone = fakeHandler({}, (config) => void (config.shareWorker = false));
     await lone.invoke(10_000);
