@@ -243,11 +243,12 @@ describe('faults at scale, under the Worker Controller', () => {
   }, 150_000);
 
   it('a Managed Instances burst: each thread shares one worker, nothing lost, every invocation before its deadline', async () => {
-    // One thread per environment, so that an invocation the controller sends while a worker runs
-    // lands beside it; two activity slots, so that a backlog builds and the controller invokes again.
+    // One environment of one thread, so that an invocation the controller sends while a worker
+    // runs lands beside it; two activity slots a member, so that a backlog builds and the
+    // controller invokes again.
     const threads = 1;
     const { emu, client, taskQueue, holder } = await serverlessLoop(
-      { managedInstances: { threads, maxConcurrency: 16, environments: 2 } },
+      { managedInstances: { threads, maxConcurrency: 16, environments: 1 } },
       [],
       { TLW_MAX_ACTIVITIES: '2' },
     );
@@ -278,7 +279,7 @@ describe('faults at scale, under the Worker Controller', () => {
       (line) => line.includes('"sharedWorker":"started"') && line.includes('Worker polling'),
     );
     console.log(
-      `Managed Instances burst (2 environments x ${threads} thread x 16): ${summary.invocations} invocations, ` +
+      `Managed Instances burst (1 environment x ${threads} thread x 16): ${summary.invocations} invocations, ` +
         `${started.length} workers started, ${joined} joined, peak ${peakConnections} connections to the server per ` +
         `environment, ${summary.instanceSeconds} instance-seconds`,
     );
@@ -289,6 +290,43 @@ describe('faults at scale, under the Worker Controller', () => {
     expect(joined, 'no invocation joined a running worker').toBeGreaterThan(0);
     // One worker per thread, and one more connection beside a worker that drains.
     expect(peakConnections).toBeLessThanOrEqual(2 * threads);
+  }, 150_000);
+
+  it('a Managed Instances environment SIGKILLed mid-activity: the other serves its tasks, nothing lost', async () => {
+    const { emu, client, taskQueue } = await serverlessLoop(
+      { managedInstances: { threads: 1, maxConcurrency: 16, environments: 2 } },
+      [],
+      { TLW_MAX_ACTIVITIES: '2' },
+    );
+    await emu.idle();
+    const ids = Array.from({ length: 12 }, (_, i) => uniqueName(`mi-kill-${i}`));
+    const handles = await Promise.all(
+      ids.map((workflowId) =>
+        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 2_000] }),
+      ),
+    );
+    const started = await pollUntil(() => emu.logs.find((entry) => entry.line.includes('activity started')), {
+      timeoutMs: 60_000,
+      what: 'an activity to start in one of the environments',
+    });
+    const victim = emu.environments().find((environment) => environment.id === started.environmentId)!;
+    const inVictim = emu.invocations.filter(
+      (invocation) => invocation.environmentId === victim.id && invocation.outcome === undefined,
+    );
+    victim.kill();
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+    await emu.idle();
+    const byId = await completions(client, taskQueue);
+    const retried = results.filter((result) => !result.endsWith('(attempt 1)'));
+    console.log(
+      `Managed Instances, an environment SIGKILLed: ${inVictim.length} invocation(s) in it failed, ` +
+        `${retried.length} activities retried in the other, ${emu.invocations.length} invocations`,
+    );
+    expect(inVictim.length).toBeGreaterThan(0);
+    expect(inVictim.every((invocation) => invocation.outcome === 'error')).toBe(true);
+    expect(retried.length).toBeGreaterThan(0);
+    expect(ids.every((id) => byId.get(id) === 1)).toBe(true);
+    expect(emu.environments().map((environment) => environment.id)).not.toContain(victim.id);
   }, 150_000);
 
   it('a configuration error under a burst: Lambda retries each failed event twice by default, not with the template', async () => {
