@@ -5,6 +5,9 @@
 // counted from the server (visibility), never from the client. Appends its section to
 // bench/RESULTS.md, keeping the others, with a chart of each side's ramp (bench/charts/burst.svg);
 // the chart's series are kept in bench/.work/burst-series.json.
+// The sides ours-mi (shared worker, the default under Managed Instances), ours-mi-per-invocation
+// (TLW_SHARE_WORKER=off) and official-mi run in the emulator's Lambda Managed Instances mode instead
+// (bench/burst-mi.mjs: MI_SLOTS, not `concurrency`), sampled every second, into a section of their own.
 // Usage: node bench/burst.mjs [workflows=1000] [concurrency=10] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
 import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
 import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
+import { MI_SLOTS, managedInstancesSection, startBurstSampler, startLambdaApiRelay } from './burst-mi.mjs';
 import { sideSeries, thin } from './burst-series.mjs';
 import { writeResultsSection } from './support.mjs';
 import { timeSeriesChart } from './svg.mjs';
@@ -60,6 +64,19 @@ async function prepare() {
       env: { ...files(dirs.ours), TLW_IDLE_EXIT_MS: 'off' },
     },
     official: { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official) },
+    'ours-mi': {
+      taskRoot: path.join(bench, 'burst'),
+      handler: 'ours-handler.handler',
+      env: files(dirs.ours),
+      mi: true,
+    },
+    'ours-mi-per-invocation': {
+      taskRoot: path.join(bench, 'burst'),
+      handler: 'ours-handler.handler',
+      env: { ...files(dirs.ours), TLW_SHARE_WORKER: 'off' },
+      mi: true,
+    },
+    'official-mi': { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official), mi: true },
   };
 }
 
@@ -130,36 +147,63 @@ async function census(client, taskQueue, ids, startedAt) {
   };
 }
 
-async function runSide(name, side) {
-  const taskQueue = `burst-${name}`;
-  const deploymentName = `burst-${name}`;
-  const emulator = await startLambdaEmulator({
+/**
+ * The emulator and a fresh server with the Worker Controller. Managed Instances start their
+ * environments (which read TEMPORAL_ADDRESS) inside startLambdaEmulator: the server starts first,
+ * pointed at a relay that is given the emulator's Lambda API once it runs.
+ */
+async function startStack(side, functionEnv) {
+  const common = {
     taskRoot: side.taskRoot,
     handler: side.handler,
     timeoutSeconds: TIMEOUT_SECONDS,
     memoryMb: MEMORY_MB,
-    concurrency: CONCURRENCY,
-    env: {
-      ...side.env,
-      BENCH_DEPLOYMENT: deploymentName,
-      BENCH_TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'ERROR',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
-    },
+  };
+  if (!side.mi) {
+    const emulator = await startLambdaEmulator({ ...common, concurrency: CONCURRENCY, env: functionEnv });
+    const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
+    emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
+    return { emulator, server, relay: undefined };
+  }
+  const relay = await startLambdaApiRelay();
+  const server = await startServerWithWorkerController({ lambdaApiUrl: relay.url });
+  try {
+    const env = { ...functionEnv, TEMPORAL_ADDRESS: server.address };
+    const emulator = await startLambdaEmulator({ ...common, managedInstances: MI_SLOTS, env });
+    relay.setTarget(emulator.lambdaApiUrl);
+    return { emulator, server, relay };
+  } catch (error) {
+    await server.stop();
+    await relay.close();
+    throw error;
+  }
+}
+
+async function runSide(name, side) {
+  const taskQueue = `burst-${name}`;
+  const deploymentName = `burst-${name}`;
+  const { emulator, server, relay } = await startStack(side, {
+    ...side.env,
+    BENCH_DEPLOYMENT: deploymentName,
+    BENCH_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'ERROR',
+    OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
   });
-  const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
-  emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
     say(`${name}: registering the version (the controller's first invoke)`);
     await registerServerlessVersion(connection, { deploymentName, buildId: 'b1', functionArn: emulator.functionArn });
-    for (const environment of emulator.environments()) environment.kill(); // from zero: no worker, no environment
+    // From zero: no worker, no environment (Managed Instances keep theirs: no invocation running).
+    if (!side.mi) for (const environment of emulator.environments()) environment.kill();
     await emulator.idle();
     const before = emulator.invocations.length;
+    const instanceMsBefore = side.mi ? emulator.summary(before).instanceMs : 0;
     const ids = Array.from({ length: WORKFLOWS }, (_, i) => `${name}-${i}`);
     say(`${name}: starting ${WORKFLOWS} workflows at once`);
     const startedAt = Date.now();
+    const serverPort = Number(server.address.split(':').at(-1));
+    const sampler = side.mi ? startBurstSampler({ emulator, connection, taskQueue, serverPort, startedAt }) : undefined;
     await Promise.all(
       ids.map((workflowId) => client.workflow.start('burst', { taskQueue, workflowId, args: [ACTIVITY_MS] })),
     );
@@ -168,12 +212,15 @@ async function runSide(name, side) {
     const { spans, completedAtMs, ...counted } = await census(client, taskQueue, ids, startedAt);
     say(`${name}: drained; waiting for the invocations still running or queued to end`);
     await emulator.idle();
+    const sampled = await sampler?.stop();
     const lambda = emulator.summary(before);
     const served = emulator.invocations.slice(before);
     const coldStartsAtMs = served.filter((i) => i.cold).map((i) => i.startMs - startedAt);
     const result = { side: name, ...counted, ...lambda, lastColdStartMs: Math.max(0, ...coldStartsAtMs) };
+    if (side.mi)
+      Object.assign(result, sampled, { burstInstanceSeconds: (lambda.instanceMs - instanceMsBefore) / 1000 });
     const record = served.map(
-      ({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome }) => ({
+      ({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome, lateEndMs }) => ({
         requestId,
         environmentId,
         cold,
@@ -183,6 +230,7 @@ async function runSide(name, side) {
         endMs: endMs - startedAt,
         billedMs,
         outcome,
+        ...(lateEndMs === undefined ? {} : { lateEndMs: lateEndMs - startedAt }),
       }),
     );
     writeFileSync(path.join(bench, '.work', `burst-${name}-invocations.json`), JSON.stringify(record, null, 1));
@@ -192,6 +240,7 @@ async function runSide(name, side) {
     await connection.close();
     await emulator.stop();
     await server.stop();
+    await relay?.close();
   }
 }
 
@@ -252,19 +301,33 @@ const sides = await prepare();
 const results = [];
 const seriesBySide = {};
 for (const name of SIDES) {
-  if (!sides[name]) throw new Error(`Unknown side ${name}: use ours, ours-idle-off or official.`);
+  if (!sides[name]) throw new Error(`Unknown side ${name}: use ${Object.keys(sides).join(', ')}.`);
   const { result, series } = await runSide(name, sides[name]);
   results.push(result);
-  seriesBySide[name] = series;
+  if (!sides[name].mi) seriesBySide[name] = series;
 }
-writeFileSync(
-  path.join(bench, '.work', 'burst-series.json'),
-  JSON.stringify({ x: 'ms after the first workflow start', sides: seriesBySide }),
-);
-const text = section(results);
-if (process.env.BURST_WRITE_RESULTS === '0') console.log(text);
-else {
-  writeResultsSection('Burst from zero', text);
-  mkdirSync(path.join(bench, 'charts'), { recursive: true });
-  writeFileSync(path.join(bench, 'charts', 'burst.svg'), chart(seriesBySide));
+const defaultModeResults = results.filter((r) => !sides[r.side].mi);
+const managedResults = results.filter((r) => sides[r.side].mi);
+const write = process.env.BURST_WRITE_RESULTS !== '0';
+if (defaultModeResults.length > 0) {
+  writeFileSync(
+    path.join(bench, '.work', 'burst-series.json'),
+    JSON.stringify({ x: 'ms after the first workflow start', sides: seriesBySide }),
+  );
+  const text = section(defaultModeResults);
+  if (!write) console.log(text);
+  else {
+    writeResultsSection('Burst from zero', text);
+    mkdirSync(path.join(bench, 'charts'), { recursive: true });
+    writeFileSync(path.join(bench, 'charts', 'burst.svg'), chart(seriesBySide));
+  }
+}
+if (managedResults.length > 0) {
+  const text = managedInstancesSection(managedResults, {
+    workflows: WORKFLOWS,
+    activityMs: ACTIVITY_MS,
+    timeoutSeconds: TIMEOUT_SECONDS,
+  });
+  if (!write) console.log(text);
+  else writeResultsSection('Burst under Lambda Managed Instances', text);
 }
