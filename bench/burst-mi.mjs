@@ -78,10 +78,10 @@ async function listedPollers(connection, taskQueue) {
 
 /**
  * Samples every second, until `stop()`: per environment, TCP connections to the server's port and
- * peak RSS (emulator.sample); the pollers the server lists on the task queue. Pollers: `peak` is
- * the most identities at one sample whose last poll is under POLLER_FRESH_MS old (the server keeps
- * an identity listed for matching.PollerHistoryTTL, 5 minutes, after its last poll), `seen` every
- * identity listed with a poll after the burst started (one per worker that polled).
+ * peak RSS (emulator.sample); the pollers the server lists on the task queue, counting only polls
+ * made after the burst started. Pollers: `peak` is the most identities at one sample whose last
+ * poll is under POLLER_FRESH_MS old (the server keeps an identity listed for
+ * matching.PollerHistoryTTL, 5 minutes, after its last poll), `seen` every identity (one per worker).
  */
 export function startBurstSampler({ emulator, connection, taskQueue, serverPort, startedAt }) {
   const environments = new Map(); // id -> { connections, rssPeakMb } peaks
@@ -105,7 +105,8 @@ export function startBurstSampler({ emulator, connection, taskQueue, serverPort,
       const now = Date.now();
       let fresh = 0;
       for (const [identity, atMs] of await listedPollers(connection, taskQueue)) {
-        if (atMs >= startedAt) seen.add(identity);
+        if (atMs < startedAt) continue; // a worker of the version's registration, before the burst
+        seen.add(identity);
         if (now - atMs < POLLER_FRESH_MS) fresh += 1;
       }
       pollers.peak = Math.max(pollers.peak, fresh);
@@ -168,9 +169,9 @@ export function managedInstancesSection(results, { workflows, activityMs, timeou
     `per environment, ${timeoutSeconds} s timeout recorded but not enforced (late ends counted); Node 22. Each side on a fresh server.`,
     'Sampled every second during the burst: TCP connections from each runtime process to the server, peak RSS of each',
     "runtime process (VmHWM, so it includes the version's registration before the burst), and the server's DescribeTaskQueue",
-    'pollers (workflow and activity types, by identity: each worker polls with its own). Peak pollers counts the identities',
-    'whose last poll was under 10 s old at one sample (the server lists an identity for 5 minutes after its last poll);',
-    'workers seen counts every identity that polled after the first start. Instance-seconds: environments x wall time from',
+    'pollers (workflow and activity types, by identity: each worker polls with its own), counting only polls made after the',
+    'first start. Peak pollers: the most identities at one sample whose last poll was under 10 s old (the server lists an',
+    'identity for 5 minutes after its last poll); workers seen: every identity that polled. Instance-seconds: environments x wall time from',
     'the first start to the end of the last invocation the burst caused.',
     '',
     '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Invocations | Timed out | Late ends | Errors | Peak connections per environment | Peak pollers | Workers seen | Peak RSS per environment (MB) | Instance-s |',
