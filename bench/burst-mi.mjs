@@ -88,8 +88,10 @@ export function startBurstSampler({ emulator, connection, taskQueue, serverPort,
   const seen = new Set();
   const pollers = { peak: 0, failures: 0 };
   let peakConnectionsAtOnce = 0;
+  let rssPeakMbAtStart; // per environment, the first sample's: what the registration and init left
   const sampleOnce = async () => {
     const samples = emulator.sample({ serverPort });
+    rssPeakMbAtStart ??= Object.fromEntries(samples.map(({ id, rssPeakMb }) => [id, rssPeakMb]));
     for (const { id, connections, rssPeakMb } of samples) {
       const peak = environments.get(id) ?? { connections: 0, rssPeakMb: 0 };
       environments.set(id, {
@@ -128,6 +130,7 @@ export function startBurstSampler({ emulator, connection, taskQueue, serverPort,
         peakConnectionsPerEnvironment: perEnvironment.map(([, peak]) => peak.connections),
         peakConnectionsAtOnce,
         peakRssMbPerEnvironment: perEnvironment.map(([, peak]) => peak.rssPeakMb),
+        peakRssMbAtStartPerEnvironment: perEnvironment.map(([id]) => rssPeakMbAtStart?.[id] ?? 0),
         peakPollers: pollers.peak,
         workersSeen: seen.size,
         pollerSampleFailures: pollers.failures,
@@ -145,7 +148,7 @@ export function managedInstancesSection(results, { workflows, activityMs, timeou
   const { threads, maxConcurrency, environments } = MI_SLOTS;
   const rows = results.map(
     (r) =>
-      `| ${MI_SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.invocations} | ${r.timeouts} | ${r.lateEnds} | ${r.errors} | ${r.peakConnectionsPerEnvironment.join(' / ')} | ${r.peakPollers} | ${r.workersSeen} | ${r.peakRssMbPerEnvironment.map((mb) => mb.toFixed(0)).join(' / ')} | ${r.burstInstanceSeconds.toFixed(1)} |`,
+      `| ${MI_SIDE_NAMES[r.side]} | ${r.completed} | ${r.lost} | ${r.duplicated} | ${r.retried} | ${s(r.firstStartToLastCloseMs)} | ${s(r.p50LatencyMs)} | ${s(r.p99LatencyMs)} | ${r.invocations} | ${r.timeouts} | ${r.lateEnds} | ${r.errors} | ${r.peakConnectionsPerEnvironment.join(' / ')} | ${r.peakPollers} | ${r.workersSeen} | ${r.peakRssMbAtStartPerEnvironment.map((mb) => mb.toFixed(0)).join(' / ')} | ${r.peakRssMbPerEnvironment.map((mb) => mb.toFixed(0)).join(' / ')} | ${r.burstInstanceSeconds.toFixed(1)} |`,
   );
   const bySide = Object.fromEntries(results.map((r) => [r.side, r]));
   const shared = bySide['ours-mi'];
@@ -174,8 +177,8 @@ export function managedInstancesSection(results, { workflows, activityMs, timeou
     'identity for 5 minutes after its last poll); workers seen: every identity that polled. Instance-seconds: environments x wall time from',
     'the first start to the end of the last invocation the burst caused.',
     '',
-    '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Invocations | Timed out | Late ends | Errors | Peak connections per environment | Peak pollers | Workers seen | Peak RSS per environment (MB) | Instance-s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| Side | Completed | Lost | Duplicated | Activities retried | First start to last close (s) | p50 latency (s) | p99 latency (s) | Invocations | Timed out | Late ends | Errors | Peak connections per environment | Peak pollers | Workers seen | Peak RSS per environment at the first start (MB) | Peak RSS per environment (MB) | Instance-s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     ...(ratios.length === 0
