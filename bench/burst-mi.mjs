@@ -14,7 +14,26 @@ import { createServer, request as httpRequest } from 'node:http';
  * more than the controller's invokes of one burst hold at once) never makes an invoke wait for a
  * slot, so the sides differ by what one invocation costs, not by queueing.
  */
-export const MI_SLOTS = { threads: 2, maxConcurrency: 32, environments: 2 };
+export const MI_SLOTS = slotsFromEnv(process.env.BURST_MI_SLOTS) ?? { threads: 2, maxConcurrency: 32, environments: 2 };
+
+/**
+ * BURST_MI_SLOTS=<threads>x<maxConcurrency>x<environments> (4x32x1, say) replaces the slots, for a
+ * probe; BURST_MI_UV_THREADPOOL_SIZE sets the runtime's UV_THREADPOOL_SIZE (the emulator's default
+ * is threads + 4) to reproduce the threadpool starvation of section 1 of the research notes.
+ */
+function slotsFromEnv(value) {
+  if (value === undefined || value === '') return undefined;
+  const numbers = value.split('x').map(Number);
+  if (numbers.length !== 3 || !numbers.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error(`BURST_MI_SLOTS must be <threads>x<maxConcurrency>x<environments>, received '${value}'`);
+  const [threads, maxConcurrency, environments] = numbers;
+  return { threads, maxConcurrency, environments };
+}
+
+/** The function env the Managed Instances sides add: UV_THREADPOOL_SIZE when BURST_MI_UV_THREADPOOL_SIZE is set. */
+export const MI_FUNCTION_ENV = process.env.BURST_MI_UV_THREADPOOL_SIZE
+  ? { UV_THREADPOOL_SIZE: process.env.BURST_MI_UV_THREADPOOL_SIZE }
+  : {};
 
 export const MI_SIDE_NAMES = {
   'ours-mi': 'ours, shared worker (the default under MI)',
@@ -169,7 +188,8 @@ export function managedInstancesSection(results, { workflows, activityMs, timeou
     `\`node bench/burst.mjs ${workflows} <concurrency> ${timeoutSeconds} ours-mi,ours-mi-per-invocation,official-mi\` (${new Date().toISOString().slice(0, 10)}): ${workflows} workflows started at once, each one activity of ${activityMs} ms, with no`,
     'invocation running; the real Worker Controller invokes the function in the emulator in its Managed Instances mode (the',
     `real aws-lambda-ric, multi-concurrent): ${environments} environments started up front, ${threads} runtime threads each, up to ${maxConcurrency} invocations at once`,
-    `per environment, ${timeoutSeconds} s timeout recorded but not enforced (late ends counted); Node 22. Each side on a fresh server.`,
+    `per environment (UV_THREADPOOL_SIZE ${MI_FUNCTION_ENV.UV_THREADPOOL_SIZE ?? `${threads + 4}, the emulator's threads + 4`}), ${timeoutSeconds} s timeout recorded but not enforced (late ends`,
+    'counted); Node 22. Each side on a fresh server.',
     'Sampled every second during the burst: TCP connections from each runtime process to the server, peak RSS of each',
     "runtime process (VmHWM, so it includes the version's registration before the burst), and the server's DescribeTaskQueue",
     'pollers (workflow and activity types, by identity: each worker polls with its own), counting only polls made after the',

@@ -18,7 +18,13 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
 import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
 import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
-import { MI_SLOTS, managedInstancesSection, startBurstSampler, startLambdaApiRelay } from './burst-mi.mjs';
+import {
+  MI_FUNCTION_ENV,
+  MI_SLOTS,
+  managedInstancesSection,
+  startBurstSampler,
+  startLambdaApiRelay,
+} from './burst-mi.mjs';
 import { sideSeries, thin } from './burst-series.mjs';
 import { writeResultsSection } from './support.mjs';
 import { timeSeriesChart } from './svg.mjs';
@@ -168,7 +174,7 @@ async function startStack(side, functionEnv) {
   const relay = await startLambdaApiRelay();
   const server = await startServerWithWorkerController({ lambdaApiUrl: relay.url });
   try {
-    const env = { ...functionEnv, TEMPORAL_ADDRESS: server.address };
+    const env = { ...functionEnv, ...MI_FUNCTION_ENV, TEMPORAL_ADDRESS: server.address };
     const emulator = await startLambdaEmulator({ ...common, managedInstances: MI_SLOTS, env });
     relay.setTarget(emulator.lambdaApiUrl);
     return { emulator, server, relay };
