@@ -25,6 +25,7 @@ import {
   startBurstSampler,
   startLambdaApiRelay,
 } from './burst-mi.mjs';
+import { census, drained } from './burst-census.mjs';
 import { sideSeries, thin } from './burst-series.mjs';
 import { writeResultsSection } from './support.mjs';
 import { timeSeriesChart } from './svg.mjs';
@@ -37,9 +38,6 @@ const ACTIVITY_MS = 300;
 const MEMORY_MB = 256; // examples/basic/cloudformation/function.yaml
 const DRAIN_LIMIT_MS = 20 * 60_000;
 const say = (message) => console.error(`[burst] ${new Date().toISOString().slice(11, 19)} ${message}`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const tsMs = (ts) => (ts instanceof Date ? ts.getTime() : Number(ts));
 
 /** Copies the fixture next to each side's @temporalio packages and bundles it with that side's worker. */
 async function prepare() {
@@ -83,73 +81,6 @@ async function prepare() {
       mi: true,
     },
     'official-mi': { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official), mi: true },
-  };
-}
-
-/** Waits until the server counts `total` closed workflows on the task queue. */
-async function drained(client, taskQueue, total) {
-  const until = Date.now() + DRAIN_LIMIT_MS;
-  let last = -1;
-  for (;;) {
-    const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`);
-    if (count !== last) say(`  ${count}/${total} closed`);
-    last = count;
-    if (count >= total) return;
-    if (Date.now() > until)
-      throw new Error(`only ${count} of ${total} workflows closed within ${DRAIN_LIMIT_MS / 60_000} minutes`);
-    await sleep(2000);
-  }
-}
-
-/** Lists the task queue's workflows from visibility: completions, losses, duplicates, latencies. */
-async function census(client, taskQueue, ids, startedAt) {
-  const runs = new Map();
-  for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
-    runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
-  }
-  const latencies = [];
-  const spans = []; // [start, close] of every run, ms after startedAt; close undefined while it runs
-  const completedAtMs = [];
-  let completed = 0;
-  let lastCloseMs = 0;
-  for (const infos of runs.values()) {
-    for (const info of infos) {
-      const closeMs = info.closeTime == null ? undefined : tsMs(info.closeTime) - startedAt;
-      spans.push([tsMs(info.startTime) - startedAt, closeMs]);
-      if (info.status.name !== 'COMPLETED') continue;
-      completed += 1;
-      completedAtMs.push(closeMs);
-      latencies.push(tsMs(info.closeTime) - tsMs(info.startTime));
-      lastCloseMs = Math.max(lastCloseMs, tsMs(info.closeTime));
-    }
-  }
-  latencies.sort((a, b) => a - b);
-  const lost = ids.filter((id) => !(runs.get(id) ?? []).some((info) => info.status.name === 'COMPLETED')).length;
-  const duplicated = [...runs.values()].filter(
-    (infos) => infos.filter((info) => info.status.name === 'COMPLETED').length > 1,
-  ).length;
-  let retried = 0; // activities that ran more than once (the workflow returns the attempt)
-  for (let i = 0; i < ids.length; i += 25) {
-    const attempts = await Promise.all(
-      ids.slice(i, i + 25).map((id) =>
-        client.workflow
-          .getHandle(id)
-          .result()
-          .catch(() => 1),
-      ),
-    );
-    retried += attempts.filter((attempt) => attempt > 1).length;
-  }
-  return {
-    completed,
-    lost,
-    duplicated,
-    retried,
-    firstStartToLastCloseMs: lastCloseMs - startedAt,
-    p50LatencyMs: percentile(latencies, 50),
-    p99LatencyMs: percentile(latencies, 99),
-    spans,
-    completedAtMs,
   };
 }
 
@@ -214,7 +145,7 @@ async function runSide(name, side) {
       ids.map((workflowId) => client.workflow.start('burst', { taskQueue, workflowId, args: [ACTIVITY_MS] })),
     );
     say(`${name}: all started in ${Date.now() - startedAt} ms`);
-    await drained(client, taskQueue, WORKFLOWS);
+    await drained(client, taskQueue, WORKFLOWS, { limitMs: DRAIN_LIMIT_MS, say });
     const { spans, completedAtMs, ...counted } = await census(client, taskQueue, ids, startedAt);
     say(`${name}: drained; waiting for the invocations still running or queued to end`);
     await emulator.idle();
