@@ -32,11 +32,11 @@ function slotsFromEnv(value) {
 
 /**
  * The function env the Managed Instances sides add: UV_THREADPOOL_SIZE when BURST_MI_UV_THREADPOOL_SIZE
- * is set, and TLW_ACTIVITY_SLOTS (ours only: activity slots per worker) when BURST_MI_ACTIVITY_SLOTS is.
+ * is set, and TLW_WORKER_OPTIONS (ours only: JSON merged into workerOptions) when BURST_MI_WORKER_OPTIONS is.
  */
 export const MI_FUNCTION_ENV = {
   ...(process.env.BURST_MI_UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.BURST_MI_UV_THREADPOOL_SIZE } : {}),
-  ...(process.env.BURST_MI_ACTIVITY_SLOTS ? { TLW_ACTIVITY_SLOTS: process.env.BURST_MI_ACTIVITY_SLOTS } : {}),
+  ...(process.env.BURST_MI_WORKER_OPTIONS ? { TLW_WORKER_OPTIONS: process.env.BURST_MI_WORKER_OPTIONS } : {}),
 };
 
 export const MI_SIDE_NAMES = {
@@ -193,7 +193,7 @@ export function managedInstancesSection(results, { workflows, activityMs, timeou
     'invocation running; the real Worker Controller invokes the function in the emulator in its Managed Instances mode (the',
     `real aws-lambda-ric, multi-concurrent): ${environments} environments started up front, ${threads} runtime threads each, up to ${maxConcurrency} invocations at once`,
     `per environment (UV_THREADPOOL_SIZE ${MI_FUNCTION_ENV.UV_THREADPOOL_SIZE ?? `${threads + 4}, the emulator's threads + 4`}), ${timeoutSeconds} s timeout recorded but not enforced (late ends`,
-    `counted); Node 22.${MI_FUNCTION_ENV.TLW_ACTIVITY_SLOTS ? ` Ours with ${MI_FUNCTION_ENV.TLW_ACTIVITY_SLOTS} activity slots per worker (a probe; default 2).` : ''} Each side on a fresh server.`,
+    `counted); Node 22.${MI_FUNCTION_ENV.TLW_WORKER_OPTIONS ? ` Ours with workerOptions ${MI_FUNCTION_ENV.TLW_WORKER_OPTIONS} (a probe).` : ''} Each side on a fresh server.`,
     'Sampled every second during the burst: TCP connections from each runtime process to the server, peak RSS of each',
     "runtime process (VmHWM, so it includes the version's registration before the burst), and the server's DescribeTaskQueue",
     'pollers (workflow and activity types, by identity: each worker polls with its own), counting only polls made after the',

@@ -3,8 +3,8 @@
 // TLW_SHARE_WORKER=off sets config.shareWorker = false: under Lambda Managed Instances each
 // invocation then runs its own worker (its own connection and pollers) instead of joining the
 // one its runtime thread shares; unset keeps the default (shared under Managed Instances).
-// TLW_ACTIVITY_SLOTS=<n> sets workerOptions.maxConcurrentActivityTaskExecutions (default 2), for a
-// probe of what bounds a shared worker's throughput.
+// TLW_WORKER_OPTIONS='<JSON>' is merged into workerOptions (slots, pollers), for a probe of what
+// bounds a shared worker's throughput.
 // The package is this repository's own (its root, dist/), not whatever node_modules links to: in a
 // git worktree whose node_modules is a symlink, `temporal-lambda-worker` resolves to the other tree.
 const { runWorker } = require('../..');
@@ -16,6 +16,5 @@ exports.handler = runWorker({ deploymentName: process.env.BENCH_DEPLOYMENT, buil
   config.workerOptions.activities = activities;
   if (process.env.TLW_IDLE_EXIT_MS === 'off') config.idleExitMs = false;
   if (process.env.TLW_SHARE_WORKER === 'off') config.shareWorker = false;
-  if (process.env.TLW_ACTIVITY_SLOTS)
-    config.workerOptions.maxConcurrentActivityTaskExecutions = Number(process.env.TLW_ACTIVITY_SLOTS);
+  if (process.env.TLW_WORKER_OPTIONS) Object.assign(config.workerOptions, JSON.parse(process.env.TLW_WORKER_OPTIONS));
 });
