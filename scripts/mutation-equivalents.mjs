@@ -15,6 +15,7 @@ const CONNECTION_CONFIG = 'src/config/connection-config.ts';
 const REDACT = 'src/logging/redact.ts';
 const API_KEY = 'src/lifecycle/api-key.ts';
 const EMF = 'src/metrics/emf-format.ts';
+const SHARED = 'src/lifecycle/shared-worker.ts';
 const INVOCATION_TRACES = 'otel/invocation-traces.ts';
 const SPAN_SHAPE = 'otel/span-shape.ts';
 const XRAY_IDS = 'otel/xray-ids.ts';
@@ -339,5 +340,23 @@ export const EQUIVALENT = [
     to: 'true',
     kind: 'equivalent',
     reason: 'documents are written as JSON, which leaves a property set to undefined out',
+  },
+  {
+    file: SHARED,
+    mutator: 'EqualityOperator',
+    from: 'member.plan.deadlineMs > latest.plan.deadlineMs',
+    to: 'member.plan.deadlineMs >= latest',
+    kind: 'equivalent',
+    reason:
+      'two members with the same deadline have the same plan (a plan is the deadline and the settings): either may own the end',
+  },
+  {
+    file: SHARED,
+    mutator: 'ConditionalExpression',
+    from: 'session.owner === member',
+    to: 'false',
+    kind: 'equivalent',
+    reason:
+      "the owner's own bound is the one its closing is already bounded by (the closing takes the owner's plan), and the closing's timer is armed first, so it settles first",
   },
 ];

@@ -20,6 +20,7 @@ export const WATCHED = [
   'src/lifecycle/timeline.ts',
   'src/lifecycle/connection-cache.ts',
   'src/lifecycle/api-key.ts',
+  'src/lifecycle/shared-worker.ts',
   'src/config/lambda-config.ts',
   'src/config/connection-config.ts',
   'src/config/env.ts',

@@ -224,7 +224,7 @@ function requireBuffer(value: number): number {
 }
 
 /** The slot limits the SDK refuses beside a tuner (it throws 'Cannot set both tuner and ...'). */
-const SLOT_LIMITS = [
+export const SLOT_LIMITS = [
   'maxConcurrentActivityTaskExecutions',
   'maxConcurrentWorkflowTaskExecutions',
   'maxConcurrentLocalActivityExecutions',

@@ -7,7 +7,7 @@
  * is cleaned up then, and can never reject unhandled.
  */
 import type { Logger } from '@temporalio/common';
-import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
+import type { NativeConnectionOptions, TunerHolder, WorkerOptions } from '@temporalio/worker';
 import { isKeyRefusal, type ApiKeyKeeper } from './api-key';
 import { settleBefore } from './bounded';
 import type { Clock } from './clock';
@@ -15,7 +15,8 @@ import type { ConnectionCache, ConnectionFactory, ConnectionLike } from './conne
 import { ConnectionFailedError, describeError, StartupTimeoutError } from '../errors';
 import { runShutdownHooks, type ShutdownHook, type ShutdownHookResult } from './hooks';
 import type { Member, SharedWorker } from './shared-worker';
-import type { CompiledWorkerSettings } from '../config/lambda-config';
+import { SLOT_LIMITS, type CompiledWorkerSettings } from '../config/lambda-config';
+import { memberTuner } from './member-slots';
 import { withActivationLimit } from '../sdk-internals';
 import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
 import { TaskMonitor, type TaskCounts } from './task-monitor';
@@ -190,12 +191,13 @@ async function connect({ prepared, deps, plan, state }: Run): Promise<void> {
 
 /**
  * Phase: create the worker before work end. A worker created later is disposed of when it
- * arrives, and its connection is held (not reused, not closed) until then.
+ * arrives, and its connection is held (not reused, not closed) until then. A shared worker's
+ * `tuner` takes the place of the slot limits.
  */
-async function createWorker({ prepared, context, deps, plan, state }: Run): Promise<WorkerLike> {
+async function createWorker({ prepared, context, deps, plan, state }: Run, tuner?: TunerHolder): Promise<WorkerLike> {
   const { settings } = prepared;
   const options = {
-    ...settings.workerOptions,
+    ...(tuner === undefined ? settings.workerOptions : withTuner(settings.workerOptions, tuner)),
     connection: state.lease!.connection,
     namespace: prepared.namespace,
     identity: settings.workerOptions.identity ?? `${context.awsRequestId}@${context.invokedFunctionArn}`,
@@ -217,6 +219,13 @@ async function createWorker({ prepared, context, deps, plan, state }: Run): Prom
     );
   }
   return bounded.value;
+}
+
+/** Worker options with `tuner` in place of the slot limits (the SDK takes one or the other). */
+function withTuner<T extends Partial<WorkerOptions>>(options: T, tuner: TunerHolder): T {
+  const out: T = { ...options, tuner };
+  for (const field of SLOT_LIMITS) delete out[field];
+  return out;
 }
 
 /** Phase: poll until work end or idle, then stop the worker; an abandoned worker holds its connection. */
@@ -252,9 +261,10 @@ async function share(run: Run, shared: SharedWorker): Promise<void> {
   const { prepared, deps, plan, state } = run;
   const member: Member = { plan, monitor: state.monitor };
   state.member = member;
-  const served = await shared.serve(member, async () => {
+  const served = await shared.serve(member, async (members) => {
     await connect(run);
-    const worker = await createWorker(run);
+    const slots = memberTuner(prepared.settings.workerOptions, members);
+    const worker = await createWorker(run, slots?.tuner);
     const { connection } = state.lease!;
     // The worker's connection is the shared worker's from here: its owner ends the lease.
     state.lease = undefined;
@@ -262,6 +272,7 @@ async function share(run: Run, shared: SharedWorker): Promise<void> {
       worker,
       servesNexus: (prepared.settings.workerOptions.nexusServices?.length ?? 0) > 0,
       release: (end, closeByMs) => prepared.connections.release(connection, end, closeByMs, deps.clock),
+      membersChanged: slots?.membersChanged,
     };
   });
   if (served.joined) state.reused = true;

@@ -173,7 +173,7 @@ export class Setup {
   private current: PreparedSetup | Promise<PreparedSetup>;
   private failure: Failure | undefined;
   /** The config of the latest attempt. */
-  private latest: LambdaWorkerConfig | undefined;
+  private latest!: LambdaWorkerConfig;
 
   constructor(
     version: WorkerDeploymentVersion,
@@ -196,6 +196,7 @@ export class Setup {
     let configured: void | Promise<void>;
     try {
       state = beginSetup(this.inputs);
+      this.latest = state.config;
       configured = configure(state.config);
     } catch (error) {
       throw this.fatal(error);
@@ -245,7 +246,6 @@ export class Setup {
   /** The logger and summary hooks an invocation that setup failed reports with. */
   failureReport(): SetupFailureReport {
     const config = this.latest;
-    if (config === undefined) return { logger: this.inputs.defaultLogger, summaryHooks: [], taskQueue: '' };
     return {
       logger: libraryLogger(config, this.inputs.defaultLogger),
       summaryHooks: [...config.summaryHooks],

@@ -24,6 +24,8 @@ export interface StartedWorker {
   servesNexus: boolean;
   /** Ends the lease of the worker's connection. */
   release(end: LeaseEnd, closeByMs: number): Promise<unknown>;
+  /** Called when members join or leave: the worker's slots grow and shrink with them. */
+  membersChanged?: () => void;
 }
 
 /** One invocation's part in a shared worker. */
@@ -65,12 +67,12 @@ export interface SharedWorkerOptions {
 
 /** One shared worker, from its start to the end of its drain. */
 class Session {
-  readonly members = new Set<Member>();
   /** The member that owns the end: the last to leave, or the latest deadline when the worker stops. */
   owner: Member | undefined;
   started: StartedWorker | undefined;
-  /** Set once the worker was told to stop or stopped on its own: its end. */
+  /** Set once the worker was told to stop or stopped on its own: its end, and why. */
   closing: Promise<WorkEnd> | undefined;
+  closeReason: WorkEnd['reason'] | undefined;
   /** Resolves when closing begins. */
   readonly closingBegan: Promise<void>;
   private signalClosing!: () => void;
@@ -80,6 +82,7 @@ class Session {
   private readonly counted: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
 
   constructor(
+    readonly members: Set<Member>,
     readonly ready: Promise<StartedWorker>,
     private readonly options: SharedWorkerOptions,
     private readonly idleMonitor: TaskMonitor,
@@ -107,14 +110,25 @@ class Session {
     return this.closing === undefined;
   }
 
+  /** Members joined or left: the started worker's slots follow. */
+  membersChanged(): void {
+    this.started?.membersChanged?.();
+  }
+
   private begin(started: StartedWorker): void {
     this.started = started;
+    this.membersChanged();
     const { clock, logger, idleExitMs } = this.options;
     const watched = this.idleMonitor.attach(started.worker, started.servesNexus);
     this.stopper = new Stopper(started.worker, clock, logger, () => this.idleMonitor.restartIdleClock());
     this.run = started.worker.run();
     this.stopper.watchUntil(this.run);
-    if (watched && idleExitMs !== undefined) {
+    if (!watched && idleExitMs !== undefined) {
+      logger.warn(
+        `Idle exit is off for this shared worker: this @temporalio/worker version does not expose its in-flight task ` +
+          `counts; it runs until its last member's work end`,
+      );
+    } else if (idleExitMs !== undefined) {
       this.idleWatch = every(clock, idleCheckPeriodMs(idleExitMs), () => {
         if (this.stopper!.polling && this.idleMonitor.idleForMs() >= idleExitMs)
           void this.close('idle', `No task for ${idleExitMs} ms: shutting the shared worker down early`);
@@ -132,19 +146,16 @@ class Session {
   close(reason: WorkEnd['reason'], message: string, owner?: Member): Promise<WorkEnd> {
     if (this.closing !== undefined) return this.closing;
     this.owner = owner ?? latestDeadline(this.members);
+    this.closeReason = reason;
     const plan = this.owner!.plan;
     const { clock, logger } = this.options;
     this.idleWatch?.stop();
     this.onClosing();
     const stopper = this.stopper!;
-    const fields = { shutdownForceTimeMs: plan.shutdownForceTimeMs, members: this.members.size };
-    stopper.request(reason, message, fields);
-    const stopNow = () => stopper.request('deadline', 'Work window ended: shutting the shared worker down', fields);
-    this.closing = settleRun(this.started!.worker, this.run!, { stopper, stopNow, plan, clock, logger });
-    this.closing.then(
-      () => this.idleMonitor.detach(),
-      () => this.idleMonitor.detach(),
-    );
+    // Told to stop here, so settleRun has nothing to add when the wait runs out. The monitor's
+    // subscriptions go with the worker: nothing else holds them.
+    stopper.request(reason, message, { shutdownForceTimeMs: plan.shutdownForceTimeMs, members: this.members.size });
+    this.closing = settleRun(this.started!.worker, this.run!, { stopper, plan, clock, logger });
     this.signalClosing();
     return this.closing;
   }
@@ -169,23 +180,32 @@ export class SharedWorker {
 
   /**
    * Serves one invocation: joins the worker that polls, or starts one with `start` (which bounds
-   * itself by this invocation's work end). Resolves when the invocation leaves: at its work end,
-   * after the drain when it was the last member; or once the worker stopped on its own.
+   * itself by this invocation's work end, and sizes the worker's slots by `members`). Resolves
+   * when the invocation leaves: at its work end, after the drain when it was the last member; or
+   * once the worker stopped on its own.
    * @throws why the worker could not start (to every invocation waiting for it), or why it failed.
    */
-  async serve(member: Member, start: () => Promise<StartedWorker>): Promise<Served> {
+  async serve(member: Member, start: (members: () => number) => Promise<StartedWorker>): Promise<Served> {
     const { clock } = this.options;
     let session = this.current;
     const joined = session !== undefined;
     member.joined = joined;
     if (session === undefined) {
-      const created: Session = new Session(start(), this.options, this.newMonitor(), () => {
-        if (this.current === created) this.current = undefined;
-      });
-      session = created;
-      this.current = created;
+      // A session stops being the current one only by its own closing (or failed start), once.
+      const members = new Set<Member>();
+      session = new Session(
+        members,
+        start(() => members.size),
+        this.options,
+        this.newMonitor(),
+        () => {
+          this.current = undefined;
+        },
+      );
+      this.current = session;
     }
     session.members.add(member);
+    session.membersChanged();
     let started: StartedWorker;
     try {
       // The invocation that starts the worker waits for it unbounded: `start` bounds itself, and
@@ -193,6 +213,7 @@ export class SharedWorker {
       started = joined ? await this.whenReady(session, member) : await session.ready;
     } catch (error) {
       session.members.delete(member);
+      session.membersChanged();
       throw error;
     }
     const pollingSinceMs = clock.now();
@@ -219,15 +240,14 @@ export class SharedWorker {
   /** Waits for the member's work end or for the worker's end, whichever comes first. */
   private async stay(session: Session, member: Member): Promise<WorkEnd> {
     const { clock } = this.options;
-    if (session.accepting) {
-      let timer: unknown;
-      const workEnd = new Promise<void>(
-        (resolve) => (timer = clock.setTimeout(resolve, member.plan.workEndMs - clock.now())),
-      );
-      await Promise.race([workEnd, session.closingBegan]);
-      clock.clearTimeout(timer);
-    }
+    let timer: unknown;
+    const workEnd = new Promise<void>(
+      (resolve) => (timer = clock.setTimeout(resolve, member.plan.workEndMs - clock.now())),
+    );
+    await Promise.race([workEnd, session.closingBegan]);
+    clock.clearTimeout(timer);
     session.members.delete(member);
+    session.membersChanged();
     if (session.accepting) {
       if (session.members.size > 0) return { reason: 'deadline' };
       return session.close('deadline', 'Work window ended: shutting the shared worker down', member);
@@ -235,6 +255,6 @@ export class SharedWorker {
     if (session.owner === member) return session.closing!;
     // Another member owns the end: wait for the drain no later than this member's own bound.
     const bounded = await settleBefore(session.closing!, member.plan.workerStopByMs, clock);
-    return bounded.timedOut ? { reason: 'deadline' } : bounded.value;
+    return bounded.timedOut ? { reason: session.closeReason! } : bounded.value;
   }
 }

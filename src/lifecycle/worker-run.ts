@@ -139,8 +139,8 @@ export async function runUntilWorkEnd(worker: WorkerLike, options: WorkerRunOpti
 /** What {@link settleRun} needs besides the worker and its run. */
 export interface SettleRunOptions {
   stopper: Stopper;
-  /** Tells the worker to stop when it was not told yet. */
-  stopNow(): void;
+  /** Tells the worker to stop when it was not told yet (a caller that told it already leaves it out). */
+  stopNow?: () => void;
   /** The plan whose `workerStopByMs` and `shutdownForceTimeMs` bound the wait. */
   plan: InvocationPlan;
   clock: Clock;
@@ -159,7 +159,7 @@ export async function settleRun(worker: WorkerLike, run: Promise<void>, options:
     if (!bounded.timedOut)
       return { reason: stopper.requested?.reason ?? 'worker-stopped', shutdownStartMs: stopper.requested?.atMs };
     // Never leave a worker that was not told to stop (its timer may have been starved by a stall).
-    options.stopNow();
+    options.stopNow?.();
     logger.error(
       'Worker did not stop by its forced shutdown time; abandoning it so the handler settles before the deadline',
       {

@@ -17,7 +17,7 @@ import {
   type EmfMetricGroup,
   type EmfUnit,
 } from './emf-format';
-import { POWERTOOLS_METRICS_NAMESPACE, readEnv, type Env } from '../config/env';
+import { AWS_LAMBDA_MAX_CONCURRENCY, POWERTOOLS_METRICS_NAMESPACE, readEnv, type Env } from '../config/env';
 import { DEFAULT_EMF_NAMESPACE } from '../defaults';
 import { InvalidOptionError } from '../errors';
 import type { LambdaWorkerConfig } from '../config/lambda-config';
@@ -120,6 +120,11 @@ export class EmfMetricsWriter {
   /** Group key per attribute object: the SDK reuses one object per attribute set. */
   private readonly groupKeys = new WeakMap<object, string>();
   private hub: CoreMetricsHub | undefined;
+  /**
+   * Several invocations run at once in this thread (Lambda Managed Instances): the core figures
+   * an invocation flushes are the thread's, not its own.
+   */
+  private readonly concurrent: boolean;
 
   /** @param logger - read at each use, so that a logger set later in configure is the one used. */
   constructor(
@@ -128,6 +133,16 @@ export class EmfMetricsWriter {
   ) {
     this.namespace = resolveNamespace(options);
     this.coreDimensions = resolveCoreDimensions(options);
+    this.concurrent = readEnv(options.env ?? process.env, AWS_LAMBDA_MAX_CONCURRENCY) !== undefined;
+  }
+
+  /**
+   * Who the core documents name: the invocation, whose own figures they are when invocations run
+   * one at a time; under concurrency the one that flushed the thread's figures (`flushedBy`), each
+   * point written once, since core metrics belong to a worker and not to one invocation.
+   */
+  private coreProperties(requestId: string): Record<string, string> {
+    return this.concurrent ? { flushedBy: requestId } : { requestId };
   }
 
   /** Subscribes to the process's core metrics. */
@@ -172,14 +187,15 @@ export class EmfMetricsWriter {
         TaskQueue: sanitizeDimensionValue(context.taskQueue),
         DeploymentVersion: sanitizeDimensionValue(`${context.deploymentName}.${context.buildId}`),
       };
-      const groups = [{ dimensions: base, metrics: summaryMetrics(summary, context) }, ...this.takeCoreGroups(base)];
+      const own = { dimensions: base, metrics: summaryMetrics(summary, context) };
+      const core = this.takeCoreGroups(base);
       const endReason = {
         dimensions: { ...base, EndReason: summary.endReason },
         metrics: [{ name: 'Invocations', unit: 'Count' as const, values: [1] }],
       };
       const written = this.options.powertools
-        ? this.publish(groups, endReason, context)
-        : this.writeLines(groups, endReason, context);
+        ? this.publish(own, core, endReason, context)
+        : this.writeLines(own, core, endReason, context);
       const durationMs = Math.round((performance.now() - startMs) * 1000) / 1000;
       this.logger().debug('EMF metrics written', { documents: written, durationMs });
     } catch (error) {
@@ -202,14 +218,23 @@ export class EmfMetricsWriter {
     });
   }
 
-  private writeLines(groups: EmfMetricGroup[], endReason: EmfMetricGroup, context: SummaryHookContext): number {
+  private writeLines(
+    own: EmfMetricGroup,
+    core: EmfMetricGroup[],
+    endReason: EmfMetricGroup,
+    context: SummaryHookContext,
+  ): number {
     const options = {
       namespace: this.namespace,
       timestampMs: Date.now(),
       highResolution: this.options.highResolution,
       properties: { requestId: context.requestId },
     };
-    const documents: EmfDocument[] = groups.flatMap((group) => groupDocuments(group, options));
+    const coreOptions = { ...options, properties: this.coreProperties(context.requestId) };
+    const documents: EmfDocument[] = [
+      ...groupDocuments(own, options),
+      ...core.flatMap((group) => groupDocuments(group, coreOptions)),
+    ];
     // The summary's document also counts Invocations by EndReason: a second directive over the
     // same root member, with EndReason as one more dimension.
     const first = documents[0];
@@ -228,12 +253,19 @@ export class EmfMetricsWriter {
     return documents.length;
   }
 
-  private publish(groups: EmfMetricGroup[], endReason: EmfMetricGroup, context: SummaryHookContext): number {
-    return publishThroughPowertools(
-      this.options.powertools!,
-      [...groups, endReason],
-      { requestId: context.requestId },
-      this.options.highResolution === true,
+  private publish(
+    own: EmfMetricGroup,
+    core: EmfMetricGroup[],
+    endReason: EmfMetricGroup,
+    context: SummaryHookContext,
+  ): number {
+    const publish = (groups: EmfMetricGroup[], metadata: Record<string, string>) =>
+      publishThroughPowertools(this.options.powertools!, groups, metadata, this.options.highResolution === true);
+    const requestId = { requestId: context.requestId };
+    return (
+      publish([own], requestId) +
+      publish(core, this.coreProperties(context.requestId)) +
+      publish([endReason], requestId)
     );
   }
 

@@ -59,14 +59,29 @@ async function threeAtOnce(env: Record<string, string>, shareWorker?: boolean) {
       }),
     ),
   );
+  // Six activities of 1.5 s at once: a worker of 2 activity slots takes three rounds; the shared
+  // worker of three members has six.
+  const slowStartMs = Date.now();
+  await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      client.workflow.execute('slowGreeting', {
+        taskQueue: t.taskQueue,
+        workflowId: uniqueName(`slow-${i}`),
+        args: [`slow ${i}`, 1_500],
+      }),
+    ),
+  );
+  const slowMs = Date.now() - slowStartMs;
   const records = await Promise.all(invocations);
   const summaries = t.logs.records().filter((line) => line.message === 'Invocation summary');
-  return { t, identities, results, records, summaries };
+  return { t, identities, results, records, summaries, slowMs };
 }
 
 describe('invocations that run at once in one thread', () => {
-  it('share one worker under Managed Instances: one poller, every workflow done, each activity counted once', async () => {
-    const { t, identities, results, records, summaries } = await threeAtOnce({ AWS_LAMBDA_MAX_CONCURRENCY: '8' });
+  it('share one worker under Managed Instances: one poller, the slots of three, every workflow done, each activity counted once', async () => {
+    const { t, identities, results, records, summaries, slowMs } = await threeAtOnce({
+      AWS_LAMBDA_MAX_CONCURRENCY: '8',
+    });
     expect(results).toEqual(Array.from({ length: 12 }, (_, i) => `Hello, member ${i}!`));
     expect(records.map((record) => record.error)).toEqual([undefined, undefined, undefined]);
     for (const record of records) expect(record.marginMs).toBeGreaterThan(0);
@@ -76,7 +91,10 @@ describe('invocations that run at once in one thread', () => {
     expect(messages.filter((message) => message === 'Joined the running worker')).toHaveLength(2);
     expect(summaries.map((line) => line.sharedWorker).sort()).toEqual(['joined', 'joined', 'started']);
     const activities = summaries.reduce((sum, line) => sum + (line.tasks as { activities: number }).activities, 0);
-    expect(activities).toBe(12);
+    expect(activities).toBe(18);
+    // Each member brought its 2 activity slots: the six slow activities ran at once.
+    console.log(`six activities of 1.5 s on a worker shared by three invocations: ${slowMs} ms`);
+    expect(slowMs).toBeLessThan(3_000);
     // The last to leave drained the worker: its margin is the buffer less the drain.
     reportMargin('shared worker, last member (3 s buffer, 14 s remaining)', records[2]!);
   }, 60_000);

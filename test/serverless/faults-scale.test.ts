@@ -4,7 +4,7 @@
  * the tests break things the way Lambda and networks break them. Bursts stay at 20 workflows or
  * fewer so that each case runs in well under two minutes on a 2-core CI machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -14,7 +14,8 @@ import { startLambdaEmulator } from '../emulator/lambda-emulator.mjs';
 // @ts-expect-error plain ESM script without types
 import { registerServerlessVersion, startServerWithWorkerController } from '../emulator/controller.mjs';
 import { pollUntil } from '../support/poll';
-import { uniqueName } from '../support/temporal';
+import { closedAddress, uniqueName } from '../support/temporal';
+import { templateAsyncConfig } from '../support/template';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures');
 const bundlePath = inject('workflowBundlePath');
@@ -45,8 +46,19 @@ interface Emulated {
   functionArn: string;
   lambdaApiUrl: string;
   environments(): Environment[];
-  summary(): { peakBusy: number; throttles: number; invocations: number };
+  summary(): {
+    peakBusy: number;
+    throttles: number;
+    invocations: number;
+    errors: number;
+    timeouts: number;
+    retries: number;
+    lateEnds?: number;
+    instanceSeconds?: number;
+  };
+  sample(options: { serverPort: number }): Array<{ id: string; connections: number; rssPeakMb: number }>;
   setEnv(vars: Record<string, string>): void;
+  reclaim(): void;
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -63,6 +75,9 @@ async function serverlessLoop(
 ) {
   const deploymentName = uniqueName('dep');
   const taskQueue = uniqueName('scale');
+  // Managed Instances start their environments up front, with the function's env as it is then:
+  // the server's address must be known first, so the server gets a port chosen now.
+  const address = options.managedInstances === undefined ? undefined : await closedAddress();
   const emu = (await startLambdaEmulator({
     taskRoot: fixtures,
     handler: 'lambda-handler.handler',
@@ -73,12 +88,16 @@ async function serverlessLoop(
       TLW_DEPLOYMENT_NAME: deploymentName,
       TEMPORAL_TASK_QUEUE: taskQueue,
       TLW_IDLE_EXIT_MS: '3000',
+      ...(address === undefined ? {} : { TEMPORAL_ADDRESS: address }),
       ...env,
     },
   })) as Emulated;
   cleanups.push(() => emu.stop());
   const holder: { server: Server } = {
-    server: await startServerWithWorkerController({ lambdaApiUrl: emu.lambdaApiUrl, args: serverArgs }),
+    server: await startServerWithWorkerController({
+      lambdaApiUrl: emu.lambdaApiUrl,
+      args: [...serverArgs, ...(address === undefined ? [] : ['-port', address.split(':')[1]!])],
+    }),
   };
   cleanups.push(() => holder.server.stop());
   emu.setEnv({ TEMPORAL_ADDRESS: holder.server.address });
@@ -221,5 +240,140 @@ describe('faults at scale, under the Worker Controller', () => {
     expect(down.environmentId).toBe(frozen!.id);
     expect(down.marginMs).toBeGreaterThan(0);
     expect(downLines).toMatch(/Kept Temporal connection (failed its check|did not answer)/);
+  }, 150_000);
+
+  it('a Managed Instances burst: each thread shares one worker, nothing lost, every invocation before its deadline', async () => {
+    // One thread per environment, so that an invocation the controller sends while a worker runs
+    // lands beside it; two activity slots, so that a backlog builds and the controller invokes again.
+    const threads = 1;
+    const { emu, client, taskQueue, holder } = await serverlessLoop(
+      { managedInstances: { threads, maxConcurrency: 16, environments: 2 } },
+      [],
+      { TLW_MAX_ACTIVITIES: '2' },
+    );
+    await emu.idle();
+    const serverPort = Number(holder.server.address.split(':').at(-1));
+    let peakConnections = 0;
+    const sampler = setInterval(() => {
+      for (const environment of emu.sample({ serverPort }))
+        peakConnections = Math.max(peakConnections, environment.connections);
+    }, 200);
+    const ids = Array.from({ length: 30 }, (_, i) => uniqueName(`mi-${i}`));
+    try {
+      const handles = await Promise.all(
+        ids.map((workflowId) =>
+          client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 1_000] }),
+        ),
+      );
+      await Promise.all(handles.map((handle) => handle.result()));
+      await emu.idle();
+    } finally {
+      clearInterval(sampler);
+    }
+    const byId = await completions(client, taskQueue);
+    const summary = emu.summary();
+    const lines = emu.logs.map((entry) => entry.line);
+    const joined = lines.filter((line) => line.includes('"Joined the running worker"')).length;
+    const started = lines.filter(
+      (line) => line.includes('"sharedWorker":"started"') && line.includes('Worker polling'),
+    );
+    console.log(
+      `Managed Instances burst (2 environments x ${threads} thread x 16): ${summary.invocations} invocations, ` +
+        `${started.length} workers started, ${joined} joined, peak ${peakConnections} connections to the server per ` +
+        `environment, ${summary.instanceSeconds} instance-seconds`,
+    );
+    expect(ids.every((id) => byId.get(id) === 1)).toBe(true); // none lost, none completed twice
+    expect([summary.errors, summary.timeouts, summary.lateEnds]).toEqual([0, 0, 0]);
+    expect(emu.invocations.every((invocation) => invocation.marginMs > 0)).toBe(true);
+    expect(started.length).toBeGreaterThan(0);
+    expect(joined, 'no invocation joined a running worker').toBeGreaterThan(0);
+    // One worker per thread, and one more connection beside a worker that drains.
+    expect(peakConnections).toBeLessThanOrEqual(2 * threads);
+  }, 150_000);
+
+  it('a configuration error under a burst: Lambda retries each failed event twice by default, not with the template', async () => {
+    const counts: Array<{ invocations: number; invokes: number; retries: number }> = [];
+    const policies: Array<{ maximumRetryAttempts?: number }> = [{}, templateAsyncConfig()];
+    for (const policy of policies) {
+      const { emu, client, taskQueue } = await serverlessLoop({
+        concurrency: 2,
+        retryDelaysMs: [1_000, 2_000],
+        ...policy,
+      });
+      await emu.idle();
+      // A deploy that breaks the configuration: a setting the library refuses at init (idleExitMs
+      // -1), so every invocation fails the same way. New environments get it.
+      emu.setEnv({ TLW_IDLE_EXIT_MS: '-1' });
+      emu.reclaim();
+      const before = emu.invocations.length;
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          client.workflow.start('greeting', { taskQueue, workflowId: uniqueName(`config-${i}`), args: ['x'] }),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await emu.idle();
+      // An event keeps its request id through Lambda's retries: attempts per event, as ended now.
+      const ended = emu.invocations.slice(before).filter((invocation) => invocation.outcome !== undefined);
+      const attempts = new Map<string, number>();
+      for (const invocation of ended) attempts.set(invocation.requestId, (attempts.get(invocation.requestId) ?? 0) + 1);
+      counts.push({ invocations: ended.length, invokes: attempts.size, retries: emu.summary().retries });
+      expect(ended.every((invocation) => invocation.outcome === 'error')).toBe(true);
+      expect(Math.max(...attempts.values())).toBe(1 + (policy.maximumRetryAttempts ?? 2));
+    }
+    const [lambdaDefaults, template] = counts as [(typeof counts)[0], (typeof counts)[0]];
+    const perInvoke = (c: (typeof counts)[0]) => c.invocations / c.invokes;
+    console.log(
+      `a configuration error under a burst: ${lambdaDefaults.invocations} invocations for ${lambdaDefaults.invokes} ` +
+        `controller invokes with Lambda's defaults (${perInvoke(lambdaDefaults).toFixed(2)} each), ` +
+        `${template.invocations} for ${template.invokes} with the template's EventInvokeConfig ` +
+        `(${perInvoke(template).toFixed(2)} each): ${(perInvoke(template) / perInvoke(lambdaDefaults)).toFixed(2)}x`,
+    );
+    expect(perInvoke(lambdaDefaults)).toBeGreaterThan(2.5);
+    expect(template.retries).toBe(0);
+    expect(perInvoke(template)).toBe(1);
+  }, 150_000);
+
+  it('an API key rotated mid-burst: the old key refused by the server, the new one read, nothing lost', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tlw-rotate-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const [oldKey, newKey] = ['tlw-burst-key-old-5d2c81', 'tlw-burst-key-new-a93f07'];
+    const accepted = path.join(dir, 'accepted');
+    const store = path.join(dir, 'store');
+    writeFileSync(accepted, `${oldKey}\n`);
+    writeFileSync(store, oldKey);
+    const { emu, client, taskQueue } = await serverlessLoop({ concurrency: 3 }, ['-api-keys-file', accepted], {
+      TLW_API_KEY_FILE: store,
+      TLW_API_KEY_MAX_AGE_MS: '2000',
+      TEMPORAL_TLS: 'false',
+    });
+    await emu.idle();
+    const ids = Array.from({ length: 20 }, (_, i) => uniqueName(`rotate-${i}`));
+    const handles = await Promise.all(
+      ids.map((workflowId) =>
+        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 500] }),
+      ),
+    );
+    const results = handles.map((handle) => handle.result());
+    await Promise.all(results.slice(0, 5));
+    // Rotation with no overlap, mid-burst: the store holds the new key, the server refuses the old.
+    const rotatedAt = emu.invocations.length;
+    writeFileSync(store, newKey);
+    writeFileSync(accepted, `${newKey}\n`);
+    await Promise.all(results);
+    await emu.idle();
+    const byId = await completions(client, taskQueue);
+    const after = emu.invocations.slice(rotatedAt);
+    const failed = emu.invocations.filter((invocation) => invocation.outcome !== 'ok');
+    const lines = emu.logs.map((entry) => entry.line).join('\n');
+    console.log(
+      `an API key rotated mid-burst: ${emu.invocations.length} invocations, ${after.length} after the rotation, ` +
+        `${failed.length} failed (${failed.map((i) => i.errorType).join(', ') || 'none'}), ` +
+        `${(lines.match(/Temporal API key rotated/g) ?? []).length} environment(s) read the new key`,
+    );
+    expect(ids.every((id) => byId.get(id) === 1)).toBe(true);
+    expect(lines).toMatch(/Temporal API key rotated: a new key from the test key file is in use/);
+    expect(lines.includes(oldKey) || lines.includes(newKey), 'a key reached a log line').toBe(false);
+    expect(emu.invocations.every((invocation) => invocation.marginMs > 0)).toBe(true);
   }, 150_000);
 });

@@ -3,12 +3,12 @@
  * demand up to the concurrency limit and running at once, Lambda's throttling answer beyond it,
  * warm reuse of a free environment, reaping of an idle one, and the billed duration of each.
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
 import { startLambdaEmulator } from '../emulator/lambda-emulator.mjs';
 import { pollUntil } from '../support/poll';
+import { templateAsyncConfig } from '../support/template';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures');
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -158,21 +158,6 @@ describe('the Lambda emulator scales out', () => {
     expect(summary.gbSeconds).toBeCloseTo((summary.billedMs / 1000) * 0.5, 2); // GB-seconds are rounded to 3 decimals
   });
 });
-
-/** The example template's EventInvokeConfig, read from the file users deploy. */
-function templateAsyncConfig(): { maximumRetryAttempts: number; maximumEventAgeSeconds: number } {
-  const file = path.join(import.meta.dirname, '..', '..', 'examples', 'basic', 'cloudformation', 'function.yaml');
-  const text = readFileSync(file, 'utf8');
-  const field = (name: string) => {
-    const match = new RegExp(`^\\s+${name}: (\\d+)$`, 'm').exec(text);
-    expect(match, `${name} in ${file}`).not.toBeNull();
-    return Number(match![1]);
-  };
-  return {
-    maximumRetryAttempts: field('MaximumRetryAttempts'),
-    maximumEventAgeSeconds: field('MaximumEventAgeInSeconds'),
-  };
-}
 
 describe("the emulator's async invocations, as Lambda retries them", () => {
   // Lambda's delays (1 min, then 2 min) compressed 200-fold.

@@ -45,6 +45,8 @@ export interface WorkerScript {
   stopAfterMs?: number;
   /** A plugin's `runWorker` fails this long after `run()`, before the worker started polling. */
   failBeforeStartMs?: number;
+  /** After `shutdown()` the run never settles (a worker stuck in a native call): only abandoning it helps. */
+  hangsOnShutdown?: boolean;
   /** The worker has no `runInternal` (an SDK without the start hook the library uses). */
   noStartHook?: boolean;
   /** Activities: start (from polling start) and duration. */
@@ -159,6 +161,7 @@ export class FakeWorker {
     this.shutdownRequested = true;
     this.shutdownAtMs = this.clock.now();
     this.state = 'DRAINING';
+    if (this.script.hangsOnShutdown) return;
     this.clock.at(this.script.drainMs, () => {
       if (this.state !== 'DRAINING') return;
       if (this.script.finalizeRace)

@@ -240,6 +240,23 @@ describe('EmfMetricsWriter', () => {
     expect(all.at(-1)).toMatchObject({ EndReason: 'deadline', ColdStart: 0 });
   });
 
+  it("names the invocation in its core documents, or under Managed Instances the one that flushed the thread's", () => {
+    const alone = writer();
+    alone.emf.record(update('temporal_request', 'counter', 5));
+    alone.emf.onSummary(summary, context);
+    const core = (docs: Array<Record<string, any>>) => docs.find((doc) => doc.temporal_request !== undefined)!;
+    expect(core(alone.docs())).toMatchObject({ requestId: context.requestId });
+    expect(core(alone.docs()).flushedBy).toBeUndefined();
+
+    const concurrent = writer({ env: { AWS_LAMBDA_MAX_CONCURRENCY: '32' } });
+    concurrent.emf.record(update('temporal_request', 'counter', 5));
+    concurrent.emf.onSummary(summary, context);
+    const [own] = concurrent.docs();
+    expect(own).toMatchObject({ requestId: context.requestId, Invocations: 1 });
+    expect(core(concurrent.docs())).toMatchObject({ flushedBy: context.requestId });
+    expect(core(concurrent.docs()).requestId).toBeUndefined();
+  });
+
   it('skips a value CloudWatch cannot take, logs it once, and never throws', () => {
     const { emf, docs, logs } = writer();
     emf.record(update('temporal_bad', 'gauge', Number.NaN));

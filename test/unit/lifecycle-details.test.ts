@@ -513,6 +513,7 @@ describe('an async configure that fails', () => {
     ]);
     expect(summaries[0]!.error).toMatchObject({ message: 'config.something is wrong on purpose' });
     expect(summaries[0]!.marginBeforeDeadlineMs).toBe(20_000);
+    expect(summaries[0]!.tasks).toEqual({ workflowActivations: 0, activities: 0, nexusOperations: 0 });
     expect(seen.map(([summary, context]) => [summary.endReason, context.coldStart, context.taskQueue])).toEqual([
       ['error', true, 'rules-tq'],
       ['error', false, 'rules-tq'],
@@ -522,6 +523,19 @@ describe('an async configure that fails', () => {
       .filter((line) => line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(emf.map((doc) => doc.Errors)).toEqual([1, 1]);
+    // A configure that failed before it set the task queue: the hooks get an empty one.
+    const early: string[] = [];
+    const before = fakeHandler(
+      {},
+      (config) => {
+        config.summaryHooks.push((_summary, context) => void early.push(context.taskQueue));
+        return Promise.reject(new InvalidOptionError('failed before the task queue'));
+      },
+      {},
+      { presetTaskQueue: false },
+    );
+    expect((await before.invoke(20_000)).rejected).toBe(true);
+    expect(early).toEqual(['']);
   });
 
   it('that has not finished by the deadline fails that invocation in time; a slow one that finishes is waited for', async () => {

@@ -81,7 +81,15 @@ describe('invocations that share a worker', () => {
     expect(h.summaryOf(c)).toMatchObject({ sharedWorker: 'joined', endReason: 'deadline' });
     expect(h.summaryOf(c)!.shutdownMs).toBe(worker!.settledAtMs! - worker!.shutdownAtMs!);
     expect(h.summaryOf(b)!.shutdownMs, 'a member that left did not shut anything down').toBeUndefined();
-    expect(h.lines.filter((line) => line.message === 'Joined the running worker')).toHaveLength(2);
+    const polling = h.lines.filter((line) => /^(Worker polling|Joined the running worker)$/.test(String(line.message)));
+    expect(polling.map((line) => [line.message, line.sharedWorker, line.startupMs, line.taskQueue])).toEqual([
+      ['Worker polling', 'started', 40, 'rules-tq'],
+      ['Joined the running worker', 'joined', 0, 'rules-tq'],
+      ['Joined the running worker', 'joined', 0, 'rules-tq'],
+    ]);
+    expect(h.lines.filter((line) => line.message === 'Work window ended: shutting the shared worker down')).toEqual([
+      expect.objectContaining({ members: 0, requestId: c.requestId }),
+    ]);
   });
 
   it('keeps the connection for the next invocation once the last member left', async () => {
@@ -127,7 +135,11 @@ describe('invocations that share a worker', () => {
     await h.allSettled();
     const [worker] = h.world.workers;
     expect(h.world.workers).toHaveLength(1);
-    expect(worker!.shutdownAtMs! - a.startedMs).toBeLessThan(5_000);
+    // Polling from 40 ms, checked every 500 ms from then: idle for exactly 2 s at 2,040 ms.
+    expect(worker!.shutdownAtMs! - a.startedMs).toBe(2_040);
+    expect(
+      h.lines.find((line) => line.message === 'No task for 2000 ms: shutting the shared worker down early'),
+    ).toEqual(expect.objectContaining({ members: 2, shutdownForceTimeMs: expect.any(Number) }));
     expect(h.summaryOf(a)).toMatchObject({ endReason: 'idle' });
     expect(h.summaryOf(b)).toMatchObject({ endReason: 'idle' });
     expect(b.settledMs!).toBeGreaterThanOrEqual(worker!.settledAtMs!);
@@ -187,8 +199,109 @@ describe('invocations that share a worker', () => {
     const b = h.start(5_000);
     await h.allSettled();
     expect(a.error).toBeUndefined();
-    expect((b.error as Error).message).toMatch(/shared worker that another invocation is starting did not poll/);
+    expect((b.error as Error).message).toBe(
+      "The shared worker that another invocation is starting did not poll within this invocation's work window " +
+        '(2000 ms from its start). Raise the function timeout.',
+    );
     expect(b.settledMs! - b.startedMs).toBeLessThan(5_000);
+  });
+});
+
+describe('a shared worker at its edges', () => {
+  it('counts idle time from when a delayed start begins to poll', async () => {
+    const h = sharing({}, (config) => void (config.idleExitMs = 2_000));
+    withWorkers(h, { ...quietWorker, startDelayMs: 3_000 });
+    const a = h.start(30_000);
+    await h.allSettled();
+    // Created at 40 ms, polling from 3,040 ms, checked every 500 ms from 40 ms: 5,040 ms.
+    expect(h.world.workers[0]!.shutdownAtMs! - a.startedMs).toBe(5_040);
+  });
+
+  it('ends every member with worker-stopped when the worker stops by itself', async () => {
+    const h = sharing();
+    withWorkers(h, { ...quietWorker, stopAfterMs: 4_000 });
+    const a = h.start(20_000);
+    await h.clock.run(() => false, h.clock.now() + 1_000);
+    const b = h.start(20_000);
+    await h.allSettled();
+    expect([a.error, b.error]).toEqual([undefined, undefined]);
+    expect([h.summaryOf(a)!.endReason, h.summaryOf(b)!.endReason]).toEqual(['worker-stopped', 'worker-stopped']);
+    expect(h.lines.filter((line) => line.message === 'The shared worker stopped')).toHaveLength(1);
+  });
+
+  it('starts anew after a failed start: the next invocation does not join the failure', async () => {
+    const h = sharing({ createFails: true });
+    const failed = h.start(20_000);
+    await h.allSettled();
+    expect(failed.rejected).toBe(true);
+    h.world.script.createFails = false;
+    const next = h.start(20_000);
+    await h.allSettled();
+    expect(next.error).toBeUndefined();
+    expect(h.summaryOf(next)).toMatchObject({ sharedWorker: 'started' });
+  });
+
+  it('gives the end to the member with the latest deadline, whoever came first or last', async () => {
+    // A failure at 5 s; the owner closes the suspect connection (2 s) before it returns.
+    const h = sharing({ closeMs: 2_000 });
+    withWorkers(h, { ...quietWorker, failAfterMs: 5_000 });
+    const a = h.start(30_000);
+    await h.clock.run(() => false, h.clock.now() + 500);
+    const b = h.start(40_000);
+    await h.clock.run(() => false, h.clock.now() + 500);
+    const c = h.start(20_000);
+    await h.allSettled();
+    expect([a, b, c].every((member) => member.rejected)).toBe(true);
+    expect(b.settledMs! - a.settledMs!).toBeGreaterThanOrEqual(2_000);
+    expect(b.settledMs! - c.settledMs!).toBeGreaterThanOrEqual(2_000);
+    expect(h.world.connections[0]!.closed).toBe(true);
+  });
+
+  it('lets each member go by its own bound when the worker hangs in its drain, and holds its connection', async () => {
+    const h = sharing({}, (config) => void (config.idleExitMs = 1_000));
+    withWorkers(h, { ...quietWorker, hangsOnShutdown: true }, quietWorker);
+    const a = h.start(15_000);
+    const b = h.start(60_000);
+    await h.allSettled();
+    expect([a.error, b.error]).toEqual([undefined, undefined]);
+    expect([h.summaryOf(a)!.endReason, h.summaryOf(b)!.endReason]).toEqual(['idle', 'idle']);
+    for (const [member, remainingMs] of [
+      [a, 15_000],
+      [b, 60_000],
+    ] as const) {
+      expect(member.settledMs! - member.startedMs).toBeLessThan(remainingMs);
+      expect(member.settledMs! - member.startedMs).toBeGreaterThan(remainingMs - BUFFER_MS);
+    }
+    const next = h.start(10_000);
+    await h.allSettled();
+    expect(next.error).toBeUndefined();
+    expect(h.world.workers[1]!.connection, 'the hung worker still holds the first connection').not.toBe(
+      h.world.workers[0]!.connection,
+    );
+    expect(h.world.violations).toEqual([]);
+  });
+});
+
+describe('a shared worker that serves Nexus', () => {
+  it('keeps polling to the last work end, with a warning, where the Nexus count it needs for idle exit is missing', async () => {
+    const h = sharing({}, (config) => {
+      config.idleExitMs = 1_000;
+      config.workerOptions.nexusServices = [{} as never];
+    });
+    const a = h.start(10_000);
+    await h.allSettled();
+    expect(h.summaryOf(a)).toMatchObject({ endReason: 'deadline' });
+    expect(h.lines.map((line) => line.message)).toContain(
+      'Idle exit is off for this shared worker: this @temporalio/worker version does not expose its in-flight task ' +
+        "counts; it runs until its last member's work end",
+    );
+    const off = sharing({}, (config) => {
+      config.idleExitMs = false;
+      config.workerOptions.nexusServices = [{} as never];
+    });
+    off.start(10_000);
+    await off.allSettled();
+    expect(off.lines.filter((line) => line.level === 'WARN')).toEqual([]);
   });
 });
 
