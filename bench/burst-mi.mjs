@@ -10,9 +10,10 @@ import { createServer, request as httpRequest } from 'node:http';
  * long-polls under libuv's 4 default threadpool threads (the starvation seen from 4 threads up; the
  * emulator gives the runtime threads + 4 anyway). Two environments, not Lambda's default 3, so that
  * the 4 runtime threads of the function are not more than twice the cores; 2 still shows the
- * per-environment figures and the spreading. maxConcurrency 32 per environment (64 slots in all,
- * more than the controller's invokes of one burst hold at once) never makes an invoke wait for a
- * slot, so the sides differ by what one invocation costs, not by queueing.
+ * per-environment figures and the spreading. maxConcurrency 32 per environment: 64 slots in all,
+ * more than one worker per invocation holds at once in a 1000-workflow burst (about 35), so those
+ * sides differ by what one invocation costs, not by queueing; a shared worker's members stay until
+ * the worker ends and can fill them (then invokes wait: the invocations record shows it).
  */
 export const MI_SLOTS = slotsFromEnv(process.env.BURST_MI_SLOTS) ?? { threads: 2, maxConcurrency: 32, environments: 2 };
 
