@@ -5,6 +5,9 @@
 // counted from the server (visibility), never from the client. Appends its section to
 // bench/RESULTS.md, keeping the others, with a chart of each side's ramp (bench/charts/burst.svg);
 // the chart's series are kept in bench/.work/burst-series.json.
+// The sides ours-mi (shared worker, the default under Managed Instances), ours-mi-per-invocation
+// (TLW_SHARE_WORKER=off) and official-mi run in the emulator's Lambda Managed Instances mode instead
+// (bench/burst-mi.mjs: MI_SLOTS, not `concurrency`), sampled every second, into a section of their own.
 // Usage: node bench/burst.mjs [workflows=1000] [concurrency=10] [timeoutSeconds=60] [sides=ours,ours-idle-off,official]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,14 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureServerlessLoop } from '../test/emulator/setup.mjs';
 import { startLambdaEmulator } from '../test/emulator/lambda-emulator.mjs';
 import { registerServerlessVersion, startServerWithWorkerController } from '../test/emulator/controller.mjs';
+import {
+  MI_FUNCTION_ENV,
+  MI_SLOTS,
+  managedInstancesSection,
+  startBurstSampler,
+  startLambdaApiRelay,
+} from './burst-mi.mjs';
+import { census, drained } from './burst-census.mjs';
 import { sideSeries, thin } from './burst-series.mjs';
 import { writeResultsSection } from './support.mjs';
 import { timeSeriesChart } from './svg.mjs';
@@ -27,9 +38,6 @@ const ACTIVITY_MS = 300;
 const MEMORY_MB = 256; // examples/basic/cloudformation/function.yaml
 const DRAIN_LIMIT_MS = 20 * 60_000;
 const say = (message) => console.error(`[burst] ${new Date().toISOString().slice(11, 19)} ${message}`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const tsMs = (ts) => (ts instanceof Date ? ts.getTime() : Number(ts));
 
 /** Copies the fixture next to each side's @temporalio packages and bundles it with that side's worker. */
 async function prepare() {
@@ -60,120 +68,96 @@ async function prepare() {
       env: { ...files(dirs.ours), TLW_IDLE_EXIT_MS: 'off' },
     },
     official: { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official) },
+    'ours-mi': {
+      taskRoot: path.join(bench, 'burst'),
+      handler: 'ours-handler.handler',
+      env: files(dirs.ours),
+      mi: true,
+    },
+    'ours-mi-per-invocation': {
+      taskRoot: path.join(bench, 'burst'),
+      handler: 'ours-handler.handler',
+      env: { ...files(dirs.ours), TLW_SHARE_WORKER: 'off' },
+      mi: true,
+    },
+    'official-mi': { taskRoot: bench, handler: 'official-handler.handler', env: files(dirs.official), mi: true },
   };
 }
 
-/** Waits until the server counts `total` closed workflows on the task queue. */
-async function drained(client, taskQueue, total) {
-  const until = Date.now() + DRAIN_LIMIT_MS;
-  let last = -1;
-  for (;;) {
-    const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`);
-    if (count !== last) say(`  ${count}/${total} closed`);
-    last = count;
-    if (count >= total) return;
-    if (Date.now() > until)
-      throw new Error(`only ${count} of ${total} workflows closed within ${DRAIN_LIMIT_MS / 60_000} minutes`);
-    await sleep(2000);
-  }
-}
-
-/** Lists the task queue's workflows from visibility: completions, losses, duplicates, latencies. */
-async function census(client, taskQueue, ids, startedAt) {
-  const runs = new Map();
-  for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
-    runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
-  }
-  const latencies = [];
-  const spans = []; // [start, close] of every run, ms after startedAt; close undefined while it runs
-  const completedAtMs = [];
-  let completed = 0;
-  let lastCloseMs = 0;
-  for (const infos of runs.values()) {
-    for (const info of infos) {
-      const closeMs = info.closeTime == null ? undefined : tsMs(info.closeTime) - startedAt;
-      spans.push([tsMs(info.startTime) - startedAt, closeMs]);
-      if (info.status.name !== 'COMPLETED') continue;
-      completed += 1;
-      completedAtMs.push(closeMs);
-      latencies.push(tsMs(info.closeTime) - tsMs(info.startTime));
-      lastCloseMs = Math.max(lastCloseMs, tsMs(info.closeTime));
-    }
-  }
-  latencies.sort((a, b) => a - b);
-  const lost = ids.filter((id) => !(runs.get(id) ?? []).some((info) => info.status.name === 'COMPLETED')).length;
-  const duplicated = [...runs.values()].filter(
-    (infos) => infos.filter((info) => info.status.name === 'COMPLETED').length > 1,
-  ).length;
-  let retried = 0; // activities that ran more than once (the workflow returns the attempt)
-  for (let i = 0; i < ids.length; i += 25) {
-    const attempts = await Promise.all(
-      ids.slice(i, i + 25).map((id) =>
-        client.workflow
-          .getHandle(id)
-          .result()
-          .catch(() => 1),
-      ),
-    );
-    retried += attempts.filter((attempt) => attempt > 1).length;
-  }
-  return {
-    completed,
-    lost,
-    duplicated,
-    retried,
-    firstStartToLastCloseMs: lastCloseMs - startedAt,
-    p50LatencyMs: percentile(latencies, 50),
-    p99LatencyMs: percentile(latencies, 99),
-    spans,
-    completedAtMs,
+/**
+ * The emulator and a fresh server with the Worker Controller. Managed Instances start their
+ * environments (which read TEMPORAL_ADDRESS) inside startLambdaEmulator: the server starts first,
+ * pointed at a relay that is given the emulator's Lambda API once it runs.
+ */
+async function startStack(side, functionEnv) {
+  const common = {
+    taskRoot: side.taskRoot,
+    handler: side.handler,
+    timeoutSeconds: TIMEOUT_SECONDS,
+    memoryMb: MEMORY_MB,
   };
+  if (!side.mi) {
+    const emulator = await startLambdaEmulator({ ...common, concurrency: CONCURRENCY, env: functionEnv });
+    const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
+    emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
+    return { emulator, server, relay: undefined };
+  }
+  const relay = await startLambdaApiRelay();
+  const server = await startServerWithWorkerController({ lambdaApiUrl: relay.url });
+  try {
+    const env = { ...functionEnv, ...MI_FUNCTION_ENV, TEMPORAL_ADDRESS: server.address };
+    const emulator = await startLambdaEmulator({ ...common, managedInstances: MI_SLOTS, env });
+    relay.setTarget(emulator.lambdaApiUrl);
+    return { emulator, server, relay };
+  } catch (error) {
+    await server.stop();
+    await relay.close();
+    throw error;
+  }
 }
 
 async function runSide(name, side) {
   const taskQueue = `burst-${name}`;
   const deploymentName = `burst-${name}`;
-  const emulator = await startLambdaEmulator({
-    taskRoot: side.taskRoot,
-    handler: side.handler,
-    timeoutSeconds: TIMEOUT_SECONDS,
-    memoryMb: MEMORY_MB,
-    concurrency: CONCURRENCY,
-    env: {
-      ...side.env,
-      BENCH_DEPLOYMENT: deploymentName,
-      BENCH_TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'ERROR',
-      OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
-    },
+  const { emulator, server, relay } = await startStack(side, {
+    ...side.env,
+    BENCH_DEPLOYMENT: deploymentName,
+    BENCH_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'ERROR',
+    OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:9',
   });
-  const server = await startServerWithWorkerController({ lambdaApiUrl: emulator.lambdaApiUrl });
-  emulator.setEnv({ TEMPORAL_ADDRESS: server.address });
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
     say(`${name}: registering the version (the controller's first invoke)`);
     await registerServerlessVersion(connection, { deploymentName, buildId: 'b1', functionArn: emulator.functionArn });
-    for (const environment of emulator.environments()) environment.kill(); // from zero: no worker, no environment
+    // From zero: no worker, no environment (Managed Instances keep theirs: no invocation running).
+    if (!side.mi) for (const environment of emulator.environments()) environment.kill();
     await emulator.idle();
     const before = emulator.invocations.length;
+    const instanceMsBefore = side.mi ? emulator.summary(before).instanceMs : 0;
     const ids = Array.from({ length: WORKFLOWS }, (_, i) => `${name}-${i}`);
     say(`${name}: starting ${WORKFLOWS} workflows at once`);
     const startedAt = Date.now();
+    const serverPort = Number(server.address.split(':').at(-1));
+    const sampler = side.mi ? startBurstSampler({ emulator, connection, taskQueue, serverPort, startedAt }) : undefined;
     await Promise.all(
       ids.map((workflowId) => client.workflow.start('burst', { taskQueue, workflowId, args: [ACTIVITY_MS] })),
     );
     say(`${name}: all started in ${Date.now() - startedAt} ms`);
-    await drained(client, taskQueue, WORKFLOWS);
+    await drained(client, taskQueue, WORKFLOWS, { limitMs: DRAIN_LIMIT_MS, say });
     const { spans, completedAtMs, ...counted } = await census(client, taskQueue, ids, startedAt);
     say(`${name}: drained; waiting for the invocations still running or queued to end`);
     await emulator.idle();
+    const sampled = await sampler?.stop();
     const lambda = emulator.summary(before);
     const served = emulator.invocations.slice(before);
     const coldStartsAtMs = served.filter((i) => i.cold).map((i) => i.startMs - startedAt);
     const result = { side: name, ...counted, ...lambda, lastColdStartMs: Math.max(0, ...coldStartsAtMs) };
+    if (side.mi)
+      Object.assign(result, sampled, { burstInstanceSeconds: (lambda.instanceMs - instanceMsBefore) / 1000 });
     const record = served.map(
-      ({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome }) => ({
+      ({ requestId, environmentId, cold, source, queuedAt, startMs, endMs, billedMs, outcome, lateEndMs }) => ({
         requestId,
         environmentId,
         cold,
@@ -183,6 +167,7 @@ async function runSide(name, side) {
         endMs: endMs - startedAt,
         billedMs,
         outcome,
+        ...(lateEndMs === undefined ? {} : { lateEndMs: lateEndMs - startedAt }),
       }),
     );
     writeFileSync(path.join(bench, '.work', `burst-${name}-invocations.json`), JSON.stringify(record, null, 1));
@@ -192,6 +177,7 @@ async function runSide(name, side) {
     await connection.close();
     await emulator.stop();
     await server.stop();
+    await relay?.close();
   }
 }
 
@@ -252,19 +238,33 @@ const sides = await prepare();
 const results = [];
 const seriesBySide = {};
 for (const name of SIDES) {
-  if (!sides[name]) throw new Error(`Unknown side ${name}: use ours, ours-idle-off or official.`);
+  if (!sides[name]) throw new Error(`Unknown side ${name}: use ${Object.keys(sides).join(', ')}.`);
   const { result, series } = await runSide(name, sides[name]);
   results.push(result);
-  seriesBySide[name] = series;
+  if (!sides[name].mi) seriesBySide[name] = series;
 }
-writeFileSync(
-  path.join(bench, '.work', 'burst-series.json'),
-  JSON.stringify({ x: 'ms after the first workflow start', sides: seriesBySide }),
-);
-const text = section(results);
-if (process.env.BURST_WRITE_RESULTS === '0') console.log(text);
-else {
-  writeResultsSection('Burst from zero', text);
-  mkdirSync(path.join(bench, 'charts'), { recursive: true });
-  writeFileSync(path.join(bench, 'charts', 'burst.svg'), chart(seriesBySide));
+const defaultModeResults = results.filter((r) => !sides[r.side].mi);
+const managedResults = results.filter((r) => sides[r.side].mi);
+const write = process.env.BURST_WRITE_RESULTS !== '0';
+if (defaultModeResults.length > 0) {
+  writeFileSync(
+    path.join(bench, '.work', 'burst-series.json'),
+    JSON.stringify({ x: 'ms after the first workflow start', sides: seriesBySide }),
+  );
+  const text = section(defaultModeResults);
+  if (!write) console.log(text);
+  else {
+    writeResultsSection('Burst from zero', text);
+    mkdirSync(path.join(bench, 'charts'), { recursive: true });
+    writeFileSync(path.join(bench, 'charts', 'burst.svg'), chart(seriesBySide));
+  }
+}
+if (managedResults.length > 0) {
+  const text = managedInstancesSection(managedResults, {
+    workflows: WORKFLOWS,
+    activityMs: ACTIVITY_MS,
+    timeoutSeconds: TIMEOUT_SECONDS,
+  });
+  if (!write) console.log(text);
+  else writeResultsSection('Burst under Lambda Managed Instances', text);
 }
