@@ -119,20 +119,29 @@ async function completions(client: Client, taskQueue: string) {
   return byId;
 }
 
+/** Starts `count` slowGreeting workflows of `ms` each at once. */
+async function slowBurst(client: Client, taskQueue: string, prefix: string, count: number, ms: number) {
+  const ids = Array.from({ length: count }, (_, i) => uniqueName(`${prefix}-${i}`));
+  const handles = await Promise.all(
+    ids.map((workflowId) => client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, ms] })),
+  );
+  return { ids, handles };
+}
+
+/** The log entry of the first activity that started, in whichever environment ran it. */
+function firstActivity(emu: Emulated) {
+  return pollUntil(() => emu.logs.find((entry) => entry.line.includes('activity started')), {
+    timeoutMs: 60_000,
+    what: 'an activity to start in one of the environments',
+  });
+}
+
 describe('faults at scale, under the Worker Controller', () => {
   it('an environment SIGKILLed mid-activity during a burst: its tasks are retried elsewhere, nothing lost', async () => {
     const { emu, client, taskQueue } = await serverlessLoop({ concurrency: 3 });
     await emu.idle();
-    const ids = Array.from({ length: 15 }, (_, i) => uniqueName(`kill-${i}`));
-    const handles = await Promise.all(
-      ids.map((workflowId) =>
-        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 2_000] }),
-      ),
-    );
-    const started = await pollUntil(() => emu.logs.find((entry) => entry.line.includes('activity started')), {
-      timeoutMs: 60_000,
-      what: 'an activity to start in one of the environments',
-    });
+    const { ids, handles } = await slowBurst(client, taskQueue, 'kill', 15, 2_000);
+    const started = await firstActivity(emu);
     const victimId = started.environmentId;
     const victim = emu.environments().find((environment) => environment.id === victimId)!;
     const killedRequest = emu.invocations.find(
@@ -161,12 +170,7 @@ describe('faults at scale, under the Worker Controller', () => {
       TLW_MAX_ACTIVITIES: '1',
     });
     await emu.idle();
-    const ids = Array.from({ length: 12 }, (_, i) => uniqueName(`throttle-${i}`));
-    const handles = await Promise.all(
-      ids.map((workflowId) =>
-        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 500] }),
-      ),
-    );
+    const { ids, handles } = await slowBurst(client, taskQueue, 'throttle', 12, 500);
     await Promise.all(handles.map((handle) => handle.result()));
     await emu.idle();
     const firstThrottle = emu.apiInvokes.find((call) => call.throttled);
@@ -259,13 +263,11 @@ describe('faults at scale, under the Worker Controller', () => {
       for (const environment of emu.sample({ serverPort }))
         peakConnections = Math.max(peakConnections, environment.connections);
     }, 200);
-    const ids = Array.from({ length: 30 }, (_, i) => uniqueName(`mi-${i}`));
+    const { ids, handles } = await slowBurst(client, taskQueue, 'mi', 30, 1_000).catch((error: unknown) => {
+      clearInterval(sampler);
+      throw error;
+    });
     try {
-      const handles = await Promise.all(
-        ids.map((workflowId) =>
-          client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 1_000] }),
-        ),
-      );
       await Promise.all(handles.map((handle) => handle.result()));
       await emu.idle();
     } finally {
@@ -299,16 +301,8 @@ describe('faults at scale, under the Worker Controller', () => {
       { TLW_MAX_ACTIVITIES: '2' },
     );
     await emu.idle();
-    const ids = Array.from({ length: 12 }, (_, i) => uniqueName(`mi-kill-${i}`));
-    const handles = await Promise.all(
-      ids.map((workflowId) =>
-        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 2_000] }),
-      ),
-    );
-    const started = await pollUntil(() => emu.logs.find((entry) => entry.line.includes('activity started')), {
-      timeoutMs: 60_000,
-      what: 'an activity to start in one of the environments',
-    });
+    const { ids, handles } = await slowBurst(client, taskQueue, 'mi-kill', 12, 2_000);
+    const started = await firstActivity(emu);
     const victim = emu.environments().find((environment) => environment.id === started.environmentId)!;
     const inVictim = emu.invocations.filter(
       (invocation) => invocation.environmentId === victim.id && invocation.outcome === undefined,
@@ -386,12 +380,7 @@ describe('faults at scale, under the Worker Controller', () => {
       TEMPORAL_TLS: 'false',
     });
     await emu.idle();
-    const ids = Array.from({ length: 20 }, (_, i) => uniqueName(`rotate-${i}`));
-    const handles = await Promise.all(
-      ids.map((workflowId) =>
-        client.workflow.start('slowGreeting', { taskQueue, workflowId, args: [workflowId, 500] }),
-      ),
-    );
+    const { ids, handles } = await slowBurst(client, taskQueue, 'rotate', 20, 500);
     const results = handles.map((handle) => handle.result());
     await Promise.all(results.slice(0, 5));
     // Rotation with no overlap, mid-burst: the store holds the new key, the server refuses the old.
