@@ -261,6 +261,9 @@ async function share(run: Run, shared: SharedWorker): Promise<void> {
   const { prepared, deps, plan, state } = run;
   const member: Member = { plan, monitor: state.monitor };
   state.member = member;
+  // An invocation that joins connects nothing, but still reads a key that is due: a shared worker
+  // can outlive many key ages while invocations keep joining it, and takes the new key from here.
+  await prepared.apiKeys?.ready(plan.workEndMs);
   const served = await shared.serve(member, async (members) => {
     await connect(run);
     const slots = memberTuner(prepared.settings.workerOptions, members);

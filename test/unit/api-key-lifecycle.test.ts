@@ -9,6 +9,7 @@ import { ConnectionCache } from '../../src/lifecycle/connection-cache';
 import { ConnectionFailedError, InvalidOptionError } from '../../src/errors';
 import type { LambdaWorkerConfig } from '../../src/config/lambda-config';
 import { JsonLogger } from '../../src/logging/logger';
+import { makeContext } from '../support/context';
 import { FakeClock } from '../support/fake-clock';
 import { stdoutOfEachTest } from '../support/output-capture';
 import { fakeHandler, quietWorker } from '../support/fake-handler';
@@ -179,6 +180,30 @@ describe('a rotating API key in the lifecycle', () => {
     await other.invoke(10_000);
     await other.invoke(10_000);
     expect(other.store.reads).toBe(1);
+  });
+
+  it("reads a due key when an invocation joins a shared worker, and puts it on that worker's connection", async () => {
+    const h = rotating({}, 2_000, (config) => {
+      config.shareWorker = true;
+      config.idleExitMs = false;
+    });
+    const first = h.handler({}, makeContext(20_000, {}, h.clock));
+    await h.clock.run(() => false, h.clock.now() + 3_000);
+    expect(h.store.reads).toBe(1);
+    h.store.key = 'key-2';
+    h.world.script.acceptedKeys = ['key-1', 'key-2'];
+    const joiner = h.handler({}, makeContext(20_000, {}, h.clock));
+    await h.clock.run(() => h.store.reads === 2);
+    await h.clock.run(() => false, h.clock.now() + 10);
+    expect(h.world.connections).toHaveLength(1);
+    expect(h.world.connections[0]!.apiKey).toBe('key-2');
+    await h.clock.run(() => false);
+    await Promise.all([first, joiner]);
+    const summaries = h.lines.filter((line) => line.message === 'Invocation summary');
+    expect(summaries.map((line) => [line.sharedWorker, line.endReason])).toEqual([
+      ['started', 'deadline'],
+      ['joined', 'deadline'],
+    ]);
   });
 
   it('adds each key to the scrubber of a logger set in configure before it is used', async () => {
