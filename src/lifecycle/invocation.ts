@@ -18,7 +18,7 @@ import type { Member, SharedWorker } from './shared-worker';
 import { SLOT_LIMITS, type CompiledWorkerSettings } from '../config/lambda-config';
 import { memberTuner } from './member-slots';
 import { withActivationLimit } from '../sdk-internals';
-import { runSummaryHooks, type InvocationSummary, type SummaryHook } from './summary';
+import { runSummaryHooks, summaryContext, type InvocationSummary, type SummaryHook } from './summary';
 import { TaskMonitor, type TaskCounts } from './task-monitor';
 import { CLOSE_RESERVE_MS, planInvocation, SETTLE_MARGIN_MS, shutdownWindowMs, type InvocationPlan } from './timeline';
 import { disposeLateWorker, runUntilWorkEnd, type WorkEnd, type WorkerLike } from './worker-run';
@@ -228,10 +228,15 @@ function withTuner<T extends Partial<WorkerOptions>>(options: T, tuner: TunerHol
   return out;
 }
 
+/** The worker serves Nexus operations: its idle exit then waits for them too. */
+function servesNexus(settings: CompiledWorkerSettings): boolean {
+  return (settings.workerOptions.nexusServices?.length ?? 0) > 0;
+}
+
 /** Phase: poll until work end or idle, then stop the worker; an abandoned worker holds its connection. */
 async function work({ prepared, deps, plan, state }: Run, worker: WorkerLike): Promise<void> {
   const { settings, logger } = prepared;
-  const watched = state.monitor.attach(worker, (settings.workerOptions.nexusServices?.length ?? 0) > 0);
+  const watched = state.monitor.attach(worker, servesNexus(settings));
   if (!watched && settings.idleExitMs !== undefined) {
     logger.warn(
       `Idle exit is off for this invocation: this @temporalio/worker version does not expose its in-flight task ` +
@@ -273,7 +278,7 @@ async function share(run: Run, shared: SharedWorker): Promise<void> {
     state.lease = undefined;
     return {
       worker,
-      servesNexus: (prepared.settings.workerOptions.nexusServices?.length ?? 0) > 0,
+      servesNexus: servesNexus(prepared.settings),
       release: (end, closeByMs) => prepared.connections.release(connection, end, closeByMs, deps.clock),
       membersChanged: slots?.membersChanged,
     };
@@ -357,14 +362,6 @@ function finish({ prepared, context, state, plan, deadlineMs, coldStart, clock, 
   prepared.logger.log(failure === undefined ? 'INFO' : 'ERROR', 'Invocation summary', { ...summary, ...extra });
   if (!prepared.summaryHooks?.length) return;
   const version = prepared.settings.workerOptions.workerDeploymentOptions?.version;
-  const who = {
-    requestId: context.awsRequestId,
-    functionName: context.functionName,
-    functionVersion: context.functionVersion,
-    taskQueue: prepared.settings.workerOptions.taskQueue,
-    deploymentName: version?.deploymentName ?? '',
-    buildId: version?.buildId ?? '',
-    coldStart,
-  };
+  const who = summaryContext(context, prepared.settings.workerOptions.taskQueue, version, coldStart);
   runSummaryHooks(prepared.summaryHooks, summary, who, prepared.logger);
 }

@@ -15,7 +15,8 @@ import { withInvocationLogFields } from '../logging/logger';
 import { checkNodeVersion } from '../config/node-version';
 import { PowertoolsLoggerAdapter } from '../logging/powertools';
 import { Setup, type ConfigureWorker, type PreparedSetup, type SetupFailureReport } from './setup';
-import { runSummaryHooks, type InvocationSummary } from './summary';
+import { runSummaryHooks, summaryContext, type InvocationSummary } from './summary';
+import { noTasks } from './task-monitor';
 import { SETTLE_MARGIN_MS, timingAdvice } from './timeline';
 
 export type { ConfigureWorker } from './setup';
@@ -81,27 +82,15 @@ interface FailedInvocation {
 function reportSetupFailure(report: SetupFailureReport, failed: FailedInvocation, deps: InvocationDeps): void {
   const summary: InvocationSummary = {
     endReason: 'error',
-    tasks: { workflowActivations: 0, activities: 0, nexusOperations: 0 },
+    tasks: noTasks(),
     hooksMs: 0,
     hooksFailed: 0,
     marginBeforeDeadlineMs: failed.deadlineMs - deps.clock.now(),
     error: describeError(failed.error),
   };
   report.logger.log('ERROR', 'Invocation summary', { ...summary, setupFailed: true });
-  runSummaryHooks(
-    report.summaryHooks,
-    summary,
-    {
-      requestId: failed.context.awsRequestId,
-      functionName: failed.context.functionName,
-      functionVersion: failed.context.functionVersion,
-      taskQueue: report.taskQueue,
-      deploymentName: failed.version.deploymentName,
-      buildId: failed.version.buildId,
-      coldStart: failed.coldStart,
-    },
-    report.logger,
-  );
+  const who = summaryContext(failed.context, report.taskQueue, failed.version, failed.coldStart);
+  runSummaryHooks(report.summaryHooks, summary, who, report.logger);
 }
 
 /**

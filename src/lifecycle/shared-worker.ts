@@ -13,7 +13,7 @@ import { settleBefore } from './bounded';
 import { every, type Clock } from './clock';
 import type { LeaseEnd } from './connection-cache';
 import { StartupTimeoutError } from '../errors';
-import type { TaskCounts, TaskMonitor } from './task-monitor';
+import { noTasks, type TaskCounts, type TaskMonitor } from './task-monitor';
 import type { InvocationPlan } from './timeline';
 import { idleCheckPeriodMs, settleRun, Stopper, type WorkEnd, type WorkerLike } from './worker-run';
 
@@ -79,7 +79,7 @@ class Session {
   private stopper: Stopper | undefined;
   private run: Promise<void> | undefined;
   private idleWatch: { stop(): void } | undefined;
-  private readonly counted: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
+  private readonly counted: TaskCounts = noTasks();
 
   constructor(
     readonly members: Set<Member>,

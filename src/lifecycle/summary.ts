@@ -51,6 +51,27 @@ export interface SummaryHookContext {
 }
 
 /**
+ * Who an invocation's summary is about: its Lambda context, the task queue, and the Worker
+ * Deployment Version (empty names when there is none).
+ */
+export function summaryContext(
+  context: { awsRequestId: string; functionName: string; functionVersion?: string },
+  taskQueue: string,
+  version: { deploymentName: string; buildId: string } | undefined,
+  coldStart: boolean,
+): SummaryHookContext {
+  return {
+    requestId: context.awsRequestId,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+    taskQueue,
+    deploymentName: version?.deploymentName ?? '',
+    buildId: version?.buildId ?? '',
+    coldStart,
+  };
+}
+
+/**
  * Called with every invocation's summary, after its last log line and before the handler
  * returns. Synchronous so that it cannot push the handler past the deadline: write, do not wait.
  */

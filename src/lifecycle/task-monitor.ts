@@ -22,11 +22,16 @@ export interface TaskCounts {
   nexusOperations: number;
 }
 
+/** No task of any kind: where every count starts. */
+export function noTasks(): TaskCounts {
+  return { workflowActivations: 0, activities: 0, nexusOperations: 0 };
+}
+
 export class TaskMonitor {
-  readonly counts: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
+  readonly counts: TaskCounts = noTasks();
   /** Clock reading of the first task, if any. */
   firstTaskMs: number | undefined;
-  private readonly inFlight: TaskCounts = { workflowActivations: 0, activities: 0, nexusOperations: 0 };
+  private readonly inFlight: TaskCounts = noTasks();
   private lastBusyMs: number;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
