@@ -171,6 +171,7 @@ try {
   const ours = await measureSide('ours', sides.ours, client, server, pairedRun);
   const official = await measureSide('official', sides.official, client, server);
   const cached = await measureSide('ours-code-cache', sides.oursCodeCache, client, server, undefined, { loads: false });
+  const floor = await measureSide('sdk-floor', sides.sdkFloor, client, server, undefined, { loads: false });
   say('silent server');
   const silent = { ours: await silentServerMargin(sides.ours), official: await silentServerMargin(sides.official) };
   const ratio = (a, b) => +(a / b).toFixed(2);
@@ -201,6 +202,16 @@ try {
         '<= 0.08',
       ],
     ]),
+    ...['Cold', 'Warm'].map((kind) => {
+      const [side, sdk, off] = [ours, floor, official].map((r) => median(r[`firstPoll${kind}Ms`]));
+      return [
+        `Invocation start to first poll, ${kind.toLowerCase()}, the SDK alone with ours' options, modules loaded at init, connection kept (bench/sdk-floor-handler.cjs; the floor of a library on the SDK) (median of 3)`,
+        `${sdk} ms`,
+        `${off} ms`,
+        `${ratio(sdk, off)} (ours/SDK alone ${ratio(side, sdk)})`,
+        '',
+      ];
+    }),
     [
       'Handler settles before the deadline (min margin, 10 s and 30 s invocations)',
       `${Math.min(...ours.marginMs, ...cached.marginMs)} ms`,
@@ -309,7 +320,7 @@ try {
     '|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
-    `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, oursCodeCache: { coldInitMs: cold.oursCodeCache.map(Math.round), firstPollColdMs: cached.firstPollColdMs, firstPollWarmMs: cached.firstPollWarmMs }, oursGlibcDefaultsPeakRssMb: defaultsRssMb, plainWorkflowsPerSecond: plainWps, plainPeakRssMb: plainRssMb, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
+    `Raw: ${JSON.stringify({ ours: { coldInitMs: cold.ours.map(Math.round), firstPollColdMs: ours.firstPollColdMs, firstPollWarmMs: ours.firstPollWarmMs, load: ours.load }, oursCodeCache: { coldInitMs: cold.oursCodeCache.map(Math.round), firstPollColdMs: cached.firstPollColdMs, firstPollWarmMs: cached.firstPollWarmMs }, sdkFloor: { firstPollColdMs: floor.firstPollColdMs, firstPollWarmMs: floor.firstPollWarmMs }, oursGlibcDefaultsPeakRssMb: defaultsRssMb, plainWorkflowsPerSecond: plainWps, plainPeakRssMb: plainRssMb, official: { coldInitMs: cold.official.map(Math.round), firstPollColdMs: official.firstPollColdMs, firstPollWarmMs: official.firstPollWarmMs, load: official.load } })}`,
     '',
   ].join('\n');
   writeResultsSection('Ours against the official', section);

@@ -2,28 +2,19 @@
 // argv: <worker module dir> <activities> <bundle> ; env BENCH_TASK_QUEUE, BENCH_DEPLOYMENT, TEMPORAL_ADDRESS, BENCH_RUN_MS
 const path = require('node:path');
 const { NativeConnection, Worker } = require(path.join(process.argv[2], '@temporalio', 'worker'));
+const { oursWorkerOptions } = require('./sdk-options.cjs');
 
 (async () => {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  const worker = await Worker.create({
-    connection,
-    taskQueue: process.env.BENCH_TASK_QUEUE,
-    workflowBundle: { codePath: process.argv[4] },
-    activities: require(process.argv[3]),
-    maxConcurrentActivityTaskExecutions: 2,
-    maxConcurrentWorkflowTaskExecutions: 10,
-    maxConcurrentLocalActivityExecutions: 2,
-    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
-    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
-    maxCachedWorkflows: 30,
-    shutdownGraceTime: 5_000,
-    maxEagerActivityReservationsPerWorkflowTask: 0,
-    workerDeploymentOptions: {
-      version: { deploymentName: process.env.BENCH_DEPLOYMENT, buildId: 'b1' },
-      useWorkerVersioning: true,
-      defaultVersioningBehavior: 'PINNED',
-    },
-  });
+  const worker = await Worker.create(
+    oursWorkerOptions({
+      connection,
+      taskQueue: process.env.BENCH_TASK_QUEUE,
+      deployment: process.env.BENCH_DEPLOYMENT,
+      bundle: process.argv[4],
+      activities: require(process.argv[3]),
+    }),
+  );
   process.on('message', (message) => {
     if (message === 'rss') process.send({ maxRssKb: process.resourceUsage().maxRSS });
   });

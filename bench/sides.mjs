@@ -49,7 +49,10 @@ export const MEMORY_MB = 256;
 function packOurs(name, extra) {
   const zip = path.join(work, `${name}.zip`);
   const args = ['package', '--project', path.join(work, 'ours'), '--handler', 'handler.handler', '--out', zip];
-  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), ...args, ...extra], { stdio: 'ignore' });
+  // The handler's init reads these; with --code-cache the package command runs it (the workflow
+  // bundle's cache is made once configure has named the bundle).
+  const env = { ...process.env, BENCH_DEPLOYMENT: 'package', BENCH_TASK_QUEUE: 'package' };
+  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.cjs'), ...args, ...extra], { stdio: 'ignore', env });
   const dir = path.join(os.tmpdir(), `tlw-bench-${name}-task`);
   rmSync(dir, { recursive: true, force: true });
   execFileSync('unzip', ['-q', zip, '-d', dir]);
@@ -113,6 +116,15 @@ export async function prepare() {
   return {
     ours,
     oursCodeCache,
+    // The SDK alone with ours' options, connection and environment: the floor of ours' first polls.
+    sdkFloor: {
+      handler: path.join(bench, 'sdk-floor-handler.cjs'),
+      env: {
+        ...templateEnv(),
+        BENCH_ACTIVITIES: path.join(work, 'ours', 'activities.js'),
+        BENCH_BUNDLE: path.join(work, 'ours', 'workflow-bundle.js'),
+      },
+    },
     official: {
       handler: path.join(bench, 'official-handler.cjs'),
       env: {

@@ -173,6 +173,13 @@ function reportLines(report: PackageReport, arch: string): string[] {
     );
     if (initError)
       lines.push(`  code cache: the handler's init threw at package time (${initError}); cached what compiled`);
+    const { rehearsal } = report.codeCache;
+    if (rehearsal?.outcome === 'ok')
+      lines.push(`  code cache: rehearsed one invocation on a stand-in frontend (${rehearsal.called.join(', ')})`);
+    else if (rehearsal)
+      lines.push(`  code cache: the rehearsal invocation ${rehearsal.outcome}; cached what compiled before`);
+    for (const bundle of report.codeCache.workflowBundles)
+      lines.push(`  code cache: ${mb(bundle.bytes)} for the workflow bundle ${bundle.zipPath}`);
   }
   for (const { file, reason } of report.skipped) lines.push(`  skipped (--include): ${file}: ${reason}`);
   return lines;

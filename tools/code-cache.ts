@@ -1,16 +1,19 @@
 /**
  * The packager's V8 code cache (`--code-cache`): the bundled handler is run once at package time
  * by the Node of the target runtime, with the V8 flags Lambda's Node.js runtime starts node with
- * for the function's memory size, and V8's code for every function compiled by the end of that
- * init is saved beside the bundle. A small loader takes the handler's place: under the same V8
- * and flags it compiles the bundle from that cache (no parsing, and the init's functions arrive
- * compiled); under any other V8 (another Node version), architecture or flags, or with source
- * maps enabled, it loads the bundle as Node loads any module.
+ * for the function's memory size, its init then one rehearsal invocation against a stand-in
+ * frontend, and V8's code for every function compiled by then is saved beside the bundle. A small
+ * loader takes the handler's place: under the same V8 and flags it compiles the bundle from that
+ * cache (no parsing, and the functions of the init and of a first invocation arrive compiled);
+ * under any other V8 (another Node version), architecture or flags, or with source maps enabled,
+ * it loads the bundle as Node loads any module.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { MADE_CACHES_FILE, PACKAGE_CODE_CACHE_DIR, type MadeBundleCache } from '../src/lifecycle/bundle-cache';
+import { PACKAGE_REHEARSAL_ADDRESS } from '../src/lifecycle/rehearsal';
 import { PackageError } from './package-error';
 
 type Entry = { source: string } | { content: string | Buffer };
@@ -31,6 +34,13 @@ export interface CodeCacheReport {
   memoryMb: number;
   /** The handler's init threw at package time: the cache holds what was compiled before. */
   initError?: string;
+  /**
+   * How the rehearsal invocation went (`ok`, or why it did not run or failed: the cache then holds
+   * what compiled before), and the gRPC methods the worker called on the stand-in.
+   */
+  rehearsal?: { outcome: string; called: string[] };
+  /** The workflow bundles the init configured, each with its own cache beside it (Node 22 and later). */
+  workflowBundles: Array<{ zipPath: string; bytes: number }>;
 }
 
 /** Longest the handler's init may run at package time. */
@@ -50,31 +60,96 @@ export function lambdaNodeArgs(memoryMb: number): string[] {
   ];
 }
 
-/** Runs the bundle as a CommonJS module through vm.Script (the loader does the same), then saves V8's cache. */
+/** The rehearsal's invocation time: the work window ends the default 7 s shutdown buffer before it. */
+export const REHEARSAL_REMAINING_MS = 12_000;
+/** The longest the producer waits for the rehearsal's handler to settle. */
+const REHEARSAL_LIMIT_MS = 20_000;
+
+/**
+ * Runs the bundle as a CommonJS module through vm.Script (the loader does the same), rehearses one
+ * invocation of its handler against a stand-in frontend (see src/lifecycle/rehearsal.ts), then
+ * saves V8's cache. The stand-in is an HTTP/2 server that answers every gRPC call with an empty
+ * message and holds long polls open until they are cancelled: the worker connects, polls and shuts
+ * down as on Lambda, and no task ever arrives.
+ */
 const PRODUCER = `
-const fs = require('fs'), path = require('path'), vm = require('vm'), Module = require('module');
-const [file, cacheFile, reportFile] = process.argv.slice(1);
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
-  filename: file,
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-const bundle = new Module(file, module);
-bundle.filename = file;
-bundle.paths = Module._nodeModulePaths(path.dirname(file));
-Module._cache[file] = bundle;
-let initError;
-try {
-  const run = script.runInThisContext();
-  run.call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file));
-} catch (error) {
-  initError = String((error && error.message) || error).slice(0, 500);
+const fs = require('fs'), http2 = require('http2'), path = require('path'), vm = require('vm');
+const Module = require('module');
+const [file, cacheFile, reportFile, exportName] = process.argv.slice(1);
+const EMPTY_MESSAGE = Buffer.from([0, 0, 0, 0, 0]);
+
+function startStandIn() {
+  const methods = new Set();
+  const server = http2.createServer();
+  server.on('stream', (stream, headers) => {
+    const method = String(headers[':path']);
+    methods.add(method.slice(method.lastIndexOf('/') + 1));
+    stream.on('error', () => {});
+    stream.resume();
+    const answer = () => {
+      if (stream.closed || stream.destroyed) return;
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(EMPTY_MESSAGE);
+    };
+    if (!method.includes('/Poll')) return stream.on('end', answer);
+    const timer = setTimeout(answer, 60000);
+    stream.on('close', () => clearTimeout(timer));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, methods })));
 }
-setTimeout(() => {
-  fs.writeFileSync(cacheFile, script.createCachedData());
-  const made = { v8: process.versions.v8, arch: process.arch, node: process.version, initError };
-  fs.writeFileSync(reportFile, JSON.stringify(made));
-  process.exit(0);
-}, 100);
+
+async function rehearse(handler) {
+  if (typeof handler !== 'function') return 'not run: the handler export is not a function';
+  const endsAt = Date.now() + ${REHEARSAL_REMAINING_MS};
+  const context = {
+    awsRequestId: 'package-rehearsal',
+    functionName: 'temporal-lambda-worker-package',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:temporal-lambda-worker-package',
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
+  };
+  try {
+    let timer;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, ${REHEARSAL_LIMIT_MS}, 'late')));
+    const outcome = await Promise.race([Promise.resolve(handler({}, context)).then(() => 'ok'), late]);
+    clearTimeout(timer);
+    if (outcome === 'ok') return 'ok';
+    return 'failed: the handler had not settled ${REHEARSAL_LIMIT_MS / 1000} s after it was invoked';
+  } catch (error) {
+    return 'failed: ' + String((error && error.message) || error).slice(0, 300);
+  }
+}
+
+(async () => {
+  const standIn = await startStandIn();
+  process.env.${PACKAGE_REHEARSAL_ADDRESS} = '127.0.0.1:' + standIn.server.address().port;
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {
+    filename: file,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const bundle = new Module(file, module);
+  bundle.filename = file;
+  bundle.paths = Module._nodeModulePaths(path.dirname(file));
+  Module._cache[file] = bundle;
+  let initError, rehearsal;
+  try {
+    const run = script.runInThisContext();
+    run.call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file));
+  } catch (error) {
+    initError = String((error && error.message) || error).slice(0, 500);
+  }
+  if (initError === undefined) rehearsal = await rehearse(bundle.exports[exportName]);
+  const called = [...standIn.methods];
+  standIn.server.close();
+  setTimeout(() => {
+    fs.writeFileSync(cacheFile, script.createCachedData());
+    const made = { v8: process.versions.v8, arch: process.arch, node: process.version, initError, rehearsal, called };
+    fs.writeFileSync(reportFile, JSON.stringify(made));
+    process.exit(0);
+  }, 100);
+})();
 `;
 
 /** The loader in the handler's place; `made` is what the cache was made by. */
@@ -160,12 +235,40 @@ function runProducer(node: string, args: string[], cwd: string, env: NodeJS.Proc
 }
 
 /**
+ * Runs the producer in `dir` (the staged zip) with `node` and the flags of a `memoryMb` function;
+ * `args` are the producer's, `extraEnv` the library's package-time settings.
+ */
+async function produce(node: string, memoryMb: number, dir: string, args: string[], extraEnv: NodeJS.ProcessEnv) {
+  // The packager's environment (settings the init may read), as a Lambda environment would see
+  // it; NODE_OPTIONS left out: its flags would not be the function's, and V8 keys the cache on them.
+  const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
+  const env = {
+    ...inherited,
+    HOME: dir,
+    LAMBDA_TASK_ROOT: dir,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_FUNCTION_NAME: 'temporal-lambda-worker-package',
+    ...extraEnv,
+  };
+  try {
+    await runProducer(node, [...lambdaNodeArgs(memoryMb), '-e', PRODUCER, ...args], dir, env);
+  } catch (error) {
+    throw new PackageError(
+      `--code-cache: running the handler's init with ${node} failed (${(error as Error).message}). Check --node ` +
+        `(the target runtime's Node binary), or package without --code-cache.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
  * Makes the cache for the bundle at `handlerZipPath` and puts the loader in its place; the
  * bundle moves to `<name>.bundle<ext>`, its cache beside it.
  */
 export async function addCodeCache(
   entries: Map<string, Entry>,
   handlerZipPath: string,
+  exportName: string,
   options: CodeCacheOptions,
 ): Promise<CodeCacheReport> {
   const node = options.node ?? process.execPath;
@@ -174,47 +277,58 @@ export async function addCodeCache(
   entries.set(bundleZipPath, entries.get(handlerZipPath)!);
   entries.delete(handlerZipPath);
   const dir = mkdtempSync(path.join(tmpdir(), 'tlw-code-cache-'));
+  const bundleCaches = mkdtempSync(path.join(tmpdir(), 'tlw-bundle-caches-'));
   try {
     stage(entries, dir);
     const [cacheFile, reportFile] = [path.join(dir, 'code-cache.bin'), path.join(dir, 'code-cache.json')];
-    // The packager's environment (settings the init may read), as a Lambda environment would see
-    // it; NODE_OPTIONS left out: its flags would not be the function's, and V8 keys the cache on them.
-    const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
-    const env = {
-      ...inherited,
-      HOME: dir,
-      LAMBDA_TASK_ROOT: dir,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb),
-      AWS_LAMBDA_FUNCTION_NAME: 'temporal-lambda-worker-package',
-    };
-    const args = [
-      ...lambdaNodeArgs(options.memoryMb),
-      '-e',
-      PRODUCER,
-      path.join(dir, bundleZipPath),
-      cacheFile,
-      reportFile,
-    ];
-    try {
-      await runProducer(node, args, dir, env);
-    } catch (error) {
-      throw new PackageError(
-        `--code-cache: running the handler's init with ${node} failed (${(error as Error).message}). Check --node ` +
-          `(the target runtime's Node binary), or package without --code-cache.`,
-        { cause: error },
-      );
-    }
+    await produce(node, options.memoryMb, dir, [path.join(dir, bundleZipPath), cacheFile, reportFile, exportName], {
+      [PACKAGE_CODE_CACHE_DIR]: bundleCaches,
+    });
     const made = JSON.parse(readFileSync(reportFile, 'utf8')) as {
       v8: string;
       arch: string;
       node: string;
       initError?: string;
+      rehearsal?: string;
+      called: string[];
     };
     const cache = readFileSync(cacheFile);
     entries.set(`${bundleZipPath}.code-cache`, { content: cache });
     entries.set(handlerZipPath, { content: loaderSource(path.posix.basename(bundleZipPath), made, options.memoryMb) });
-    return { bytes: cache.length, node: made.node, memoryMb: options.memoryMb, initError: made.initError };
+    const workflowBundles = addBundleCaches(entries, dir, bundleCaches);
+    return {
+      bytes: cache.length,
+      node: made.node,
+      memoryMb: options.memoryMb,
+      initError: made.initError,
+      rehearsal: made.rehearsal === undefined ? undefined : { outcome: made.rehearsal, called: made.called },
+      workflowBundles,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(bundleCaches, { recursive: true, force: true });
   }
+}
+
+/**
+ * Puts each workflow bundle's cache made during the init beside the bundle in the zip (the
+ * library names them; see src/lifecycle/bundle-cache.ts). A bundle outside the zip gets none.
+ */
+function addBundleCaches(
+  entries: Map<string, Entry>,
+  stageDir: string,
+  cacheDir: string,
+): CodeCacheReport['workflowBundles'] {
+  const list = path.join(cacheDir, MADE_CACHES_FILE);
+  if (!existsSync(list)) return [];
+  const added: CodeCacheReport['workflowBundles'] = [];
+  for (const line of readFileSync(list, 'utf8').split('\n').filter(Boolean)) {
+    const made = JSON.parse(line) as MadeBundleCache;
+    const zipPath = path.relative(stageDir, made.bundle).split(path.sep).join('/');
+    if (!entries.has(zipPath)) continue;
+    const content = readFileSync(path.join(cacheDir, made.cache));
+    entries.set(path.posix.join(path.posix.dirname(zipPath), made.name), { content });
+    added.push({ zipPath, bytes: content.length });
+  }
+  return added;
 }

@@ -171,7 +171,7 @@ export async function packageFunction(options: PackageOptions): Promise<PackageR
           included: new Set(extras.files),
         })
       : undefined;
-  const codeCache = await codeCacheOf(entries, options, toZipPath(entry)!, bundle ? undefined : notBundled);
+  const codeCache = await codeCacheOf(entries, options, toZipPath(entry)!, exportName, bundle ? undefined : notBundled);
   const report = await writeZip(entries, path.resolve(options.outFile));
   const result = {
     handler: `${modulePath}.${exportName}`,
@@ -194,6 +194,7 @@ async function codeCacheOf(
   entries: Map<string, Entry>,
   options: PackageOptions,
   handlerZipPath: string,
+  exportName: string,
   notBundled: string | undefined,
 ): Promise<CodeCacheReport | undefined> {
   if (options.codeCache === undefined) return undefined;
@@ -201,7 +202,7 @@ async function codeCacheOf(
     throw new PackageError(
       `--code-cache needs the bundled handler, and it was not bundled: ${notBundled ?? '--no-bundle'}.`,
     );
-  return addCodeCache(entries, handlerZipPath, options.codeCache);
+  return addCodeCache(entries, handlerZipPath, exportName, options.codeCache);
 }
 
 /** The tracer, told to leave out the workflow bundler and the core-bridge's other platforms. */

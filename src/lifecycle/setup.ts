@@ -9,6 +9,8 @@
 import type { Logger, WorkerDeploymentVersion } from '@temporalio/common';
 import { CONFIGURE_RETRY_MAX_MS, CONFIGURE_RETRY_MIN_MS } from '../defaults';
 import { ApiKeyKeeper, checkApiKeySource } from './api-key';
+import { primeWorkflowBundle } from './bundle-cache';
+import { redirectForRehearsal } from './rehearsal';
 import type { Clock } from './clock';
 import { ConnectionCache } from './connection-cache';
 import { loadConnectionConfig, type LoadedConnectionConfig } from '../config/connection-config';
@@ -92,7 +94,10 @@ function scrubbersOf(loggers: Array<Logger | undefined>): SecretScrubber[] {
 function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): PreparedSetup {
   const { version, env, defaultLogger, clock } = inputs;
   const logger = libraryLogger(config, defaultLogger);
+  // Before the settings are checked: the package command's init may lack the function's settings.
+  primeWorkflowBundle(config.workerOptions.workflowBundle, env, Number.parseInt(process.versions.node, 10));
   const settings = compileWorkerSettings(config, version, env);
+  redirectForRehearsal(config, env);
   const keySource = config.apiKeySource === undefined ? undefined : checkApiKeySource(config.apiKeySource);
   // A key turns TLS on unless the config turned it off, as a key from the config does.
   if (keySource !== undefined && config.connectionOptions.tls === undefined) config.connectionOptions.tls = true;

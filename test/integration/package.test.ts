@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,6 +23,8 @@ const zipFile = path.join(workDir, 'function.zip');
 const unbundledZipFile = path.join(workDir, 'unbundled.zip');
 // A project inside the repo (so that it resolves temporal-lambda-worker) whose handler runs workflows in a worker thread.
 const threadProject = path.join(root, `.test-work-thread-${process.pid}`);
+// A project whose configure names its server explicitly, packed with --code-cache.
+const rehearsalProject = path.join(root, `.test-work-rehearsal-${process.pid}`);
 // A project with two versions of one package installed, one hoisted and one nested.
 const nestedProject = path.join(root, `.test-work-nested-${process.pid}`);
 
@@ -65,6 +68,7 @@ afterAll(async () => {
   await closeClient();
   rmSync(workDir, { recursive: true, force: true });
   rmSync(threadProject, { recursive: true, force: true });
+  rmSync(rehearsalProject, { recursive: true, force: true });
   rmSync(nestedProject, { recursive: true, force: true });
 });
 
@@ -212,6 +216,54 @@ exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, b
       deploymentName,
     );
     expect(output).toContain('"workflowThread":true');
+  });
+
+  it('--code-cache rehearses an invocation on a stand-in, never on the server configure names; the zip runs', async () => {
+    mkdirSync(rehearsalProject, { recursive: true });
+    writeFileSync(path.join(rehearsalProject, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
+    for (const file of ['activities.js', 'workflow-bundle.js'])
+      copyFileSync(path.join(exampleDir, 'lib', file), path.join(rehearsalProject, file));
+    writeFileSync(
+      path.join(rehearsalProject, 'handler.js'),
+      `const { runWorker } = require('temporal-lambda-worker');
+exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, buildId: 'v1' }, (config) => {
+  config.connectionOptions.address = process.env.PRODUCTION_ADDRESS;
+  config.workerOptions.taskQueue = process.env.TLW_TASK_QUEUE;
+  config.workerOptions.workflowBundle = { codePath: require.resolve('./workflow-bundle.js') };
+  config.workerOptions.activities = require('./activities.js');
+});
+`,
+    );
+    // What the handler names as its server at package time: it must never see a connection.
+    const production = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => production.listen(0, '127.0.0.1', resolve));
+    let connections = 0;
+    production.on('connection', () => connections++);
+    const zip = path.join(workDir, 'rehearsal.zip');
+    const env = {
+      TLW_DEPLOYMENT_NAME: 'package',
+      TLW_TASK_QUEUE: 'package',
+      PRODUCTION_ADDRESS: `127.0.0.1:${(production.address() as AddressInfo).port}`,
+    };
+    const args = ['package', '--project', rehearsalProject, '--handler', 'handler.handler', '--out', zip];
+    const packaged = await runCli([...args, '--code-cache', '--memory', '256'], { env });
+    production.close();
+    expect(packaged.code, packaged.stderr).toBe(0);
+    expect(packaged.stdout).toMatch(
+      /code cache: rehearsed one invocation on a stand-in frontend \(.*PollWorkflowTaskQueue/,
+    );
+    if (Number.parseInt(process.versions.node, 10) >= 22)
+      expect(packaged.stdout).toMatch(/code cache: [\d.]+ MB for the workflow bundle workflow-bundle\.js/);
+    expect(connections).toBe(0);
+    const taskQueue = uniqueName('zip-rehearsed');
+    const deploymentName = uniqueName('rehearsed');
+    await runUnzipped(
+      zip,
+      'handler.js',
+      { TLW_TASK_QUEUE: taskQueue, TLW_DEPLOYMENT_NAME: deploymentName, PRODUCTION_ADDRESS: address },
+      taskQueue,
+      deploymentName,
+    );
   });
 
   it('refuses to pack a TLS private key unless asked', async () => {

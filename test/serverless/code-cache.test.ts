@@ -1,7 +1,8 @@
 /**
- * A V8 code cache made by `package --code-cache` for nodejs22.x at 256 MB, loaded by the real
- * runtime client in the Lambda emulator with the flags Lambda's bootstrap gives node: used on the
- * Node it was made by, ignored on Node 24, and the example's packed zip (bundled handler) completes
+ * A V8 code cache made by `package --code-cache` for nodejs22.x at 256 MB (the handler's, with its
+ * rehearsal invocation, and the workflow bundle's), loaded by the real runtime client in the Lambda
+ * emulator with the flags Lambda's bootstrap gives node: used on the Node it was made by, ignored
+ * on Node 24, and the example's packed zip (bundled handler) completes
  * its workflow on both and ends before the deadline.
  */
 import { execFileSync } from 'node:child_process';
@@ -99,13 +100,18 @@ async function invokeOn(nodeMajor: string): Promise<string[]> {
 }
 
 describe('a V8 code cache shipped in the zip, under the runtime client', () => {
-  it('is used on the Node and memory size it was made for', async () => {
-    expect(await invokeOn('22')).toEqual(['used']);
+  it('is used on the Node and memory size it was made for, and so is the workflow bundle cache', async () => {
+    expect(await invokeOn('22')).toEqual([
+      'used',
+      expect.stringMatching(/^workflow bundle \S+workflow-bundle\.js: used$/),
+    ]);
   });
 
   it('is ignored on another Node version, which loads the bundle as any module', async () => {
     const [word, ...more] = await invokeOn('24');
-    expect(more).toEqual([]);
     expect(word).toMatch(/^not used: made for V8 12\.\S+ \(Node v22\.[\d.]+, x64\), this is V8 13\.\S+ \(Node v24\./);
+    expect(more).toEqual([
+      expect.stringMatching(/^workflow bundle \S+workflow-bundle\.js: none for V8 13\.\S+ \(x64\)$/),
+    ]);
   });
 });
