@@ -2,7 +2,8 @@
  * `temporal-lambda-worker package` on examples/basic: the zip holds one core-bridge binary and no
  * workflow bundler, is under Lambda's limits, refuses private keys, and runs, unzipped, against the
  * real server through the local invoke CLI: bundled into one file (the default), with workflows in
- * a worker thread from the bundle, and with --no-bundle.
+ * a worker thread from the bundle, with --no-bundle, and with --code-cache (whose rehearsal
+ * invocation never reaches the server configure names).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -74,6 +75,28 @@ afterAll(async () => {
 
 function zipEntries(file: string): string[] {
   return execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' }).trim().split('\n');
+}
+
+/**
+ * A project inside the repo (so that it resolves temporal-lambda-worker) with the example's
+ * activities and workflow bundle, whose handler.js runs them with `configureMore` added to configure.
+ */
+function writeHandlerProject(dir: string, configureMore: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
+  for (const file of ['activities.js', 'workflow-bundle.js'])
+    copyFileSync(path.join(exampleDir, 'lib', file), path.join(dir, file));
+  writeFileSync(
+    path.join(dir, 'handler.js'),
+    `const { runWorker } = require('temporal-lambda-worker');
+exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, buildId: 'v1' }, (config) => {
+  config.workerOptions.taskQueue = process.env.TLW_TASK_QUEUE;
+  config.workerOptions.workflowBundle = { codePath: require.resolve('./workflow-bundle.js') };
+  config.workerOptions.activities = require('./activities.js');
+  ${configureMore}
+});
+`,
+  );
 }
 
 /** Unzips `zip`, invokes `handlerModule` in it for 12 s and runs the example's workflow on `taskQueue` meanwhile. */
@@ -179,21 +202,7 @@ describe('temporal-lambda-worker package', () => {
   });
 
   it('runs workflows in a worker thread from a bundled handler (the thread loads its file from the zip)', async () => {
-    mkdirSync(threadProject, { recursive: true });
-    writeFileSync(path.join(threadProject, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
-    for (const file of ['activities.js', 'workflow-bundle.js'])
-      copyFileSync(path.join(exampleDir, 'lib', file), path.join(threadProject, file));
-    writeFileSync(
-      path.join(threadProject, 'handler.js'),
-      `const { runWorker } = require('temporal-lambda-worker');
-exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, buildId: 'v1' }, (config) => {
-  config.workerOptions.taskQueue = process.env.TLW_TASK_QUEUE;
-  config.workerOptions.workflowBundle = { codePath: require.resolve('./workflow-bundle.js') };
-  config.workerOptions.activities = require('./activities.js');
-  config.workflowThread = true;
-});
-`,
-    );
+    writeHandlerProject(threadProject, 'config.workflowThread = true;');
     const threadZip = path.join(workDir, 'thread.zip');
     const packaged = await runCli([
       'package',
@@ -219,21 +228,7 @@ exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, b
   });
 
   it('--code-cache rehearses an invocation on a stand-in, never on the server configure names; the zip runs', async () => {
-    mkdirSync(rehearsalProject, { recursive: true });
-    writeFileSync(path.join(rehearsalProject, 'package.json'), '{ "private": true, "type": "commonjs" }\n');
-    for (const file of ['activities.js', 'workflow-bundle.js'])
-      copyFileSync(path.join(exampleDir, 'lib', file), path.join(rehearsalProject, file));
-    writeFileSync(
-      path.join(rehearsalProject, 'handler.js'),
-      `const { runWorker } = require('temporal-lambda-worker');
-exports.handler = runWorker({ deploymentName: process.env.TLW_DEPLOYMENT_NAME, buildId: 'v1' }, (config) => {
-  config.connectionOptions.address = process.env.PRODUCTION_ADDRESS;
-  config.workerOptions.taskQueue = process.env.TLW_TASK_QUEUE;
-  config.workerOptions.workflowBundle = { codePath: require.resolve('./workflow-bundle.js') };
-  config.workerOptions.activities = require('./activities.js');
-});
-`,
-    );
+    writeHandlerProject(rehearsalProject, 'config.connectionOptions.address = process.env.PRODUCTION_ADDRESS;');
     // What the handler names as its server at package time: it must never see a connection.
     const production = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => production.listen(0, '127.0.0.1', resolve));
