@@ -13,7 +13,7 @@ function configured(): LambdaWorkerConfig {
     namespace: 'prod',
     logger: new JsonLogger({ write: () => undefined }),
   });
-  config.apiKeySource = { name: 'SSM /temporal/api-key', read: () => 'key-5678' };
+  config.apiKeySource = { name: 'SSM /temporal/api-key', read: async () => 'key-5678' };
   return config;
 }
 
