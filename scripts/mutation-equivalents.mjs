@@ -17,6 +17,10 @@ const API_KEY = 'src/lifecycle/api-key.ts';
 const EMF = 'src/metrics/emf-format.ts';
 const SHARED = 'src/lifecycle/shared-worker.ts';
 const SLOTS = 'src/lifecycle/member-slots.ts';
+const BUNDLE_CACHE = 'src/lifecycle/bundle-cache.ts';
+const DEBUG_ONLY =
+  'read only under NODE_DEBUG, which a unit test process cannot turn on once started; the serverless code-cache ' +
+  'test runs the packed example with NODE_DEBUG=tlw-code-cache and reads these lines';
 const INVOCATION_TRACES = 'otel/invocation-traces.ts';
 const SPAN_SHAPE = 'otel/span-shape.ts';
 const XRAY_IDS = 'otel/xray-ids.ts';
@@ -383,5 +387,27 @@ export const EQUIVALENT = [
     kind: 'equivalent',
     reason:
       'an AbortSignal fires its abort event at most once, so a listener that stays registered is never called again',
+  },
+  {
+    file: BUNDLE_CACHE,
+    mutator: 'StringLiteral',
+    from: "'utf8'",
+    kind: 'equivalent',
+    reason: 'without an encoding readFileSync gives a Buffer, and vm.Script compiles a Buffer as its UTF-8 text',
+  },
+  {
+    file: BUNDLE_CACHE,
+    mutator: 'ObjectLiteral',
+    from: '{ filename: bundle }',
+    kind: 'equivalent',
+    reason: "V8 checks a code cache against the source's hash and its flags, not the script's name",
+  },
+  { file: BUNDLE_CACHE, mutator: 'StringLiteral', from: "'tlw-code-cache'", kind: 'elsewhere', reason: DEBUG_ONLY },
+  {
+    file: BUNDLE_CACHE,
+    mutator: 'StringLiteral',
+    from: "'workflow bundle %s: %s'",
+    kind: 'elsewhere',
+    reason: DEBUG_ONLY,
   },
 ];

@@ -22,6 +22,8 @@ export const WATCHED = [
   'src/lifecycle/api-key.ts',
   'src/lifecycle/shared-worker.ts',
   'src/lifecycle/member-slots.ts',
+  'src/lifecycle/bundle-cache.ts',
+  'src/lifecycle/rehearsal.ts',
   'src/config/lambda-config.ts',
   'src/config/connection-config.ts',
   'src/config/env.ts',

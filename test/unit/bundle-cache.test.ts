@@ -37,16 +37,18 @@ beforeEach(() => {
 });
 
 const bundleAt = () => ({ codePath: path.join(dir, 'workflow-bundle.js') });
+const REJECTED = 'rejected by V8 (made with other V8 flags, or for another build of the bundle)';
 
 /** Makes the cache as the package command's init does, and lays it beside the bundle as the zip does. */
 async function shipCache(): Promise<string> {
   const out = mkdtempSync(path.join(work, 'out-'));
   const { primeWorkflowBundle, PACKAGE_CODE_CACHE_DIR, MADE_CACHES_FILE } = await fresh();
-  expect(primeWorkflowBundle(bundleAt(), { [PACKAGE_CODE_CACHE_DIR]: out }, 22)).toBe('made');
+  const prime = primeWorkflowBundle(bundleAt(), { [PACKAGE_CODE_CACHE_DIR]: out }, 22);
   const [made] = readFileSync(path.join(out, MADE_CACHES_FILE), 'utf8')
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
+  expect(prime).toEqual({ outcome: 'made', said: `made: ${made.cache}` });
   expect(made.bundle).toBe(bundleAt().codePath);
   const shipped = path.join(dir, made.name);
   copyFileSync(path.join(out, made.cache), shipped);
@@ -61,44 +63,63 @@ describe('the workflow bundle code cache', () => {
   });
 
   it('is used at init when one made for this V8 lies beside the bundle, once per bundle', async () => {
-    await shipCache();
+    const shipped = await shipCache();
     const { primeWorkflowBundle } = await fresh();
-    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toBe('used');
-    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toBe('used');
+    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({ outcome: 'used', said: 'used' });
+    rmSync(shipped);
+    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({ outcome: 'used', said: 'used' });
+  });
+
+  it('is made once per bundle at package time, however often setup runs', async () => {
+    const out = mkdtempSync(path.join(work, 'out-'));
+    const { primeWorkflowBundle, PACKAGE_CODE_CACHE_DIR, MADE_CACHES_FILE } = await fresh();
+    expect(primeWorkflowBundle(bundleAt(), { [PACKAGE_CODE_CACHE_DIR]: out }, 22).outcome).toBe('made');
+    expect(primeWorkflowBundle(bundleAt(), { [PACKAGE_CODE_CACHE_DIR]: out }, 22).outcome).toBe('made');
+    expect(readFileSync(path.join(out, MADE_CACHES_FILE), 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('is asked for by the env var the packaging docs name', async () => {
+    expect((await fresh()).PACKAGE_CODE_CACHE_DIR).toBe('TLW_PACKAGE_CODE_CACHE_DIR');
   });
 
   it('is rejected by V8 without harm when it does not match (another build of the bundle, other flags)', async () => {
     const shipped = await shipCache();
     writeFileSync(bundleAt().codePath, bundleText(`${dir} rebuilt`));
     const { primeWorkflowBundle } = await fresh();
-    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toBe('rejected');
+    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({ outcome: 'rejected', said: REJECTED });
     writeFileSync(bundleAt().codePath, bundleText(`${dir} rebuilt again`));
     writeFileSync(shipped, 'not a V8 cache');
-    expect((await fresh()).primeWorkflowBundle(bundleAt(), {}, 22)).toBe('rejected');
+    expect((await fresh()).primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({ outcome: 'rejected', said: REJECTED });
   });
 
   it('does nothing without a cache, and says so', async () => {
     const { primeWorkflowBundle } = await fresh();
-    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toBe('no cache');
+    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({
+      outcome: 'no cache',
+      said: `none for V8 ${process.versions.v8} (${process.arch})`,
+    });
   });
 
   it('is skipped on Node 20, for a bundle given as code or by a path the SDK would rewrite', async () => {
     await shipCache();
     const { primeWorkflowBundle } = await fresh();
-    expect(primeWorkflowBundle(bundleAt(), {}, 20)).toBe('skipped');
-    expect(primeWorkflowBundle({ code: BUNDLE }, {}, 22)).toBe('skipped');
-    expect(primeWorkflowBundle(undefined, {}, 22)).toBe('skipped');
+    expect(primeWorkflowBundle(bundleAt(), {}, 20)).toEqual({ outcome: 'skipped' });
+    expect(primeWorkflowBundle({ code: BUNDLE }, {}, 22)).toEqual({ outcome: 'skipped' });
+    expect(primeWorkflowBundle(undefined, {}, 22)).toEqual({ outcome: 'skipped' });
     const relative = path.relative(process.cwd(), bundleAt().codePath);
-    expect(primeWorkflowBundle({ codePath: relative }, {}, 22)).toBe('skipped');
-    expect(primeWorkflowBundle({ codePath: `${dir}/./workflow-bundle.js` }, {}, 22)).toBe('skipped');
-    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toBe('used');
+    expect(primeWorkflowBundle({ codePath: relative }, {}, 22)).toEqual({ outcome: 'skipped' });
+    expect(primeWorkflowBundle({ codePath: `${dir}/./workflow-bundle.js` }, {}, 22)).toEqual({ outcome: 'skipped' });
+    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({ outcome: 'used', said: 'used' });
   });
 
   it('never throws: a bundle that cannot be read costs only the prime', async () => {
     await shipCache();
     rmSync(bundleAt().codePath);
     const { primeWorkflowBundle } = await fresh();
-    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toBe('failed');
+    expect(primeWorkflowBundle(bundleAt(), {}, 22)).toEqual({
+      outcome: 'failed',
+      said: expect.stringMatching(/^failed: ENOENT: no such file/),
+    });
     expect(readdirSync(dir)).toHaveLength(1);
   });
 });
