@@ -7,12 +7,17 @@ import { UnsupportedNodeVersionError } from '../errors';
 /** The oldest Node.js major supported. */
 export const MIN_NODE_MAJOR = 20;
 
+/** The major version of a Node.js version string (this process's by default). */
+export function nodeMajor(version: string = process.versions.node): number {
+  return Number.parseInt(version, 10);
+}
+
 /**
  * Checks the Node.js version the function runs on.
  * @throws {@link UnsupportedNodeVersionError} naming the version and the Lambda runtime to use.
  */
 export function checkNodeVersion(version: string = process.versions.node): void {
-  const major = Number.parseInt(version, 10);
+  const major = nodeMajor(version);
   if (!(major >= MIN_NODE_MAJOR)) {
     throw new UnsupportedNodeVersionError(
       `temporal-lambda-worker needs Node.js ${MIN_NODE_MAJOR} or later (tested on 20, 22 and 24); this function runs ` +

@@ -15,6 +15,7 @@ import type { Clock } from './clock';
 import { ConnectionCache } from './connection-cache';
 import { loadConnectionConfig, type LoadedConnectionConfig } from '../config/connection-config';
 import { readEnv, TEMPORAL_TASK_QUEUE, type Env } from '../config/env';
+import { nodeMajor } from '../config/node-version';
 import { ConfigureFailedError, LambdaWorkerError } from '../errors';
 import type { PreparedWorker } from './invocation';
 import { compileWorkerSettings, LambdaWorkerConfig } from '../config/lambda-config';
@@ -95,7 +96,7 @@ function finishSetup(inputs: SetupInputs, { loaded, config }: SetupState): Prepa
   const { version, env, defaultLogger, clock } = inputs;
   const logger = libraryLogger(config, defaultLogger);
   // Before the settings are checked: the package command's init may lack the function's settings.
-  primeWorkflowBundle(config.workerOptions.workflowBundle, env, Number.parseInt(process.versions.node, 10));
+  primeWorkflowBundle(config.workerOptions.workflowBundle, env, nodeMajor());
   const settings = compileWorkerSettings(config, version, env);
   redirectForRehearsal(config, env);
   const keySource = config.apiKeySource === undefined ? undefined : checkApiKeySource(config.apiKeySource);
